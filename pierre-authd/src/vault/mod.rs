@@ -1,0 +1,1 @@
+//! The encrypted token vault (being built).

@@ -1,0 +1,16 @@
+//! `pierre-shared`: what pierre-mcp, pierre-authd and their clients agree on.
+//!
+//! # Layout
+//! - [`protocol`]: the socket's JSON-RPC messages, method names and limits.
+//! - [`client`]: an async, multiplexed client for the daemon socket.
+//! - [`error`]: the [`error::ErrorCode`] every socket error carries.
+//! - [`paths`]: where config, data, logs and the socket live.
+//! - [`secret`]: the [`secret::Secret`] type every token and key travels in.
+
+pub mod error;
+pub mod paths;
+pub mod protocol;
+pub mod secret;
+
+pub use error::ErrorCode;
+pub use secret::Secret;
