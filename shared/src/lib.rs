@@ -6,11 +6,17 @@
 //! - [`error`]: the [`error::ErrorCode`] every socket error carries.
 //! - [`paths`]: where config, data, logs and the socket live.
 //! - [`secret`]: the [`secret::Secret`] type every token and key travels in.
+//! - [`model`]: the provider-neutral fitness data every tool answers in.
+//! - [`providers`]: where data comes from; today the [`providers::synthetic`] demo provider.
 
 pub mod error;
+pub mod model;
 pub mod paths;
 pub mod protocol;
+pub mod providers;
 pub mod secret;
 
 pub use error::ErrorCode;
 pub use secret::Secret;
+pub mod client;
+pub mod framing;

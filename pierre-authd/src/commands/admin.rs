@@ -1,0 +1,102 @@
+//! `users ...`, `connections`, `purge`: administration over the socket.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use pierre_shared::protocol::{
+    method, ConnectionState, ConnectionsListResult, StatusResult, UserInfo, UsersListResult,
+};
+use serde_json::json;
+
+use super::lifecycle::wait_for_exit;
+use super::{connect_or_start, CliError};
+use crate::config::Config;
+
+pub async fn users_add(config: &Config, name: &str) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, None).await?;
+    let user: UserInfo = client.call(method::USERS_ADD, json!({ "name": name })).await?;
+    println!("added user {} ({})", user.name, user.user_id);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn users_list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, None).await?;
+    let list: UsersListResult = client.call(method::USERS_LIST, json!({})).await?;
+    if as_json {
+        println!("{}", serde_json::to_string(&list.users).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for user in list.users {
+        let role = if user.is_owner { " (owner)" } else { "" };
+        println!("{:<24} {}{}", user.name, user.user_id, role);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn users_remove(config: &Config, target: &str) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, None).await?;
+    client.call_value(method::USERS_REMOVE, json!({ "target": target })).await?;
+    println!("removed user {target} and deleted their vault");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn users_rename(config: &Config, target: &str, new_name: &str) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, None).await?;
+    let user: UserInfo = client
+        .call(method::USERS_RENAME, json!({ "target": target, "new_name": new_name }))
+        .await?;
+    println!("renamed {target} to {} ({})", user.name, user.user_id);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn connections(config: &Config, user: Option<String>, as_json: bool) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, user).await?;
+    let list: ConnectionsListResult = client.call(method::CONNECTIONS_LIST, json!({})).await?;
+    if as_json {
+        println!("{}", serde_json::to_string(&list).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.connections.is_empty() {
+        println!("no connections; connect one with `pierre-authd login --provider NAME`");
+    }
+    for c in list.connections {
+        let state = match c.state {
+            ConnectionState::Connected => "connected",
+            ConnectionState::NeedsReconnect => "needs reconnect",
+        };
+        println!("{:<10} {:<16} account {}", c.provider, state, c.account_id.as_deref().unwrap_or("-"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn purge(config: &Config, yes: bool) -> Result<ExitCode, CliError> {
+    if !yes && !confirm_purge(config)? {
+        return Err(CliError::PurgeNotConfirmed);
+    }
+    let client = connect_or_start(config, None).await?;
+    let status: StatusResult = client.call(method::STATUS, json!({})).await?;
+    client.call_value(method::PURGE, json!({})).await?;
+    wait_for_exit(status.pid, Duration::from_secs(15)).await?;
+    println!("purged: every user, vault, key and keyring entry of this install is gone");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks on the terminal; without one, never assumes yes.
+fn confirm_purge(config: &Config) -> Result<bool, CliError> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(false);
+    }
+    eprint!(
+        "This deletes every Pierre user, token vault and key under {}. Type `purge` to confirm: ",
+        config.paths.data_dir.display()
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|source| CliError::Io { what: "cannot read the confirmation".into(), source })?;
+    Ok(answer.trim() == "purge")
+}

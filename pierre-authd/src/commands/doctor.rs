@@ -1,0 +1,106 @@
+//! `doctor`: what is where, whether it is safe, and what to do next.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::ExitCode;
+
+use pierre_shared::paths::{check_private_dir, current_uid};
+use pierre_shared::protocol::{method, StatusResult};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{connect, CliError};
+use crate::config::Config;
+
+/// One finding.
+#[derive(Debug, Serialize)]
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+    /// What to do when `ok` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<String>,
+}
+
+fn check(name: &'static str, ok: bool, detail: String, fix: Option<String>) -> Check {
+    Check { name, ok, detail, fix: if ok { None } else { fix } }
+}
+
+/// Checks a directory that may not exist yet.
+fn dir_check(name: &'static str, dir: &Path) -> Check {
+    if !dir.exists() {
+        return check(name, true, format!("{} (created on first start)", dir.display()), None);
+    }
+    match check_private_dir(dir) {
+        Ok(()) => check(name, true, format!("{} (0700)", dir.display()), None),
+        Err(err) => check(name, false, err.to_string(), Some(format!("chmod 700 {}", dir.display()))),
+    }
+}
+
+/// Checks a file that should be 0600 and ours, when present.
+fn secret_file_check(name: &'static str, file: &Path) -> Check {
+    match std::fs::metadata(file) {
+        Err(_) => check(name, true, format!("{} (absent)", file.display()), None),
+        Ok(meta) => {
+            let mode = meta.mode() & 0o777;
+            let ok = mode & 0o077 == 0 && meta.uid() == current_uid();
+            check(
+                name,
+                ok,
+                format!("{} (mode {mode:o}, uid {})", file.display(), meta.uid()),
+                Some(format!("chmod 600 {} and make sure it belongs to uid {}", file.display(), current_uid())),
+            )
+        }
+    }
+}
+
+pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
+    let paths = &config.paths;
+    let mut checks = vec![
+        dir_check("data directory", &paths.data_dir),
+        dir_check("socket directory", &paths.runtime_dir),
+        dir_check("log directory", &paths.log_dir),
+        secret_file_check("key file", &paths.key_file()),
+        secret_file_check("config file", &paths.config_file),
+    ];
+    let daemon = match connect(config, None).await {
+        Ok(client) => client.call::<StatusResult>(method::STATUS, json!({})).await.ok(),
+        Err(_) => None,
+    };
+    checks.push(match &daemon {
+        Some(s) => check("daemon", true, format!("running (pid {}) on {}", s.pid, s.socket), None),
+        None => check(
+            "daemon",
+            false,
+            format!("not running (socket {})", paths.socket.display()),
+            Some("run `pierre-authd start` (pierre-mcp also starts it when needed)".into()),
+        ),
+    });
+    checks.push(match &daemon {
+        Some(s) => check("key backend", true, s.key_backend.clone(), None),
+        None => check(
+            "key backend",
+            true,
+            if config.keys.session_bus_available() {
+                "secret-service or file (a session bus is present); start the daemon to see which".into()
+            } else {
+                "file (no session bus); PIERRE_MASTER_ENCRYPTION_KEY overrides".into()
+            },
+            None,
+        ),
+    });
+    let healthy = checks.iter().all(|c| c.ok);
+    if as_json {
+        println!("{}", json!({ "ok": healthy, "home": paths.home, "socket": paths.socket, "config": paths.config_file, "data": paths.data_dir, "logs": paths.log_dir, "checks": checks }));
+    } else {
+        for c in &checks {
+            println!("[{}] {:<17} {}", if c.ok { " ok " } else { "FAIL" }, c.name, c.detail);
+            if let Some(fix) = &c.fix {
+                println!("       fix: {fix}");
+            }
+        }
+        println!("{}", if healthy { "All checks passed." } else { "Some checks failed; apply the fixes above." });
+    }
+    Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

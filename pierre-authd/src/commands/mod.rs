@@ -1,0 +1,105 @@
+//! The CLI's commands. Each talks to the daemon through the same socket API
+//! scripts use, except `serve`, which is the daemon.
+
+mod admin;
+mod doctor;
+mod lifecycle;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use pierre_shared::client::{Client, ClientError};
+use pierre_shared::protocol::{ClientInfo, HelloParams, PROTOCOL_VERSIONS};
+
+use crate::cli::{Command, UsersCommand};
+use crate::config::{Config, ConfigError};
+use crate::process::PidLockError;
+use crate::socket::BindError;
+use crate::vault::StoreError;
+
+/// Exit code for "the daemon is not running" (`status`).
+pub const EXIT_NOT_RUNNING: u8 = 3;
+
+/// Everything a command can fail with; each prints as an actionable sentence.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    PidLock(#[from] PidLockError),
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    #[error("pierre-authd did not start within {secs} s; see {log} for why")]
+    StartTimeout { secs: u64, log: String },
+    #[error("pierre-authd exited during start-up: {reason}")]
+    StartFailed { reason: String },
+    #[error("pierre-authd (pid {pid}) did not stop within {secs} s; stop it with `kill {pid}`")]
+    StopTimeout { pid: u32, secs: u64 },
+    #[error("refusing to purge without confirmation; rerun with `pierre-authd purge --yes` to delete every user, vault and key")]
+    PurgeNotConfirmed,
+    #[error("{what}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    /// The process exit code this error maps to.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Client(ClientError::NotRunning { .. }) => ExitCode::from(EXIT_NOT_RUNNING),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs one command.
+pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Serve => lifecycle::serve(config).await.map(|()| ExitCode::SUCCESS),
+        Command::Start => lifecycle::start(&config).await.map(|()| ExitCode::SUCCESS),
+        Command::Stop => lifecycle::stop(&config).await.map(|()| ExitCode::SUCCESS),
+        Command::Status(flags) => lifecycle::status(&config, flags.json).await,
+        Command::Doctor(flags) => doctor::run(&config, flags.json).await,
+        Command::Users(UsersCommand::Add { name }) => admin::users_add(&config, &name).await,
+        Command::Users(UsersCommand::List(flags)) => admin::users_list(&config, flags.json).await,
+        Command::Users(UsersCommand::Remove { user }) => admin::users_remove(&config, &user).await,
+        Command::Users(UsersCommand::Rename { user, new_name }) => admin::users_rename(&config, &user, &new_name).await,
+        Command::Connections(args) => admin::connections(&config, args.user.or(config.user.clone()), args.json).await,
+        Command::Purge(args) => admin::purge(&config, args.yes).await,
+    }
+}
+
+/// The hello this CLI sends, acting for `user` (or the owner).
+fn hello(user: Option<String>) -> HelloParams {
+    HelloParams {
+        protocol_versions: PROTOCOL_VERSIONS.to_vec(),
+        client: ClientInfo { name: "pierre-authd-cli".into(), version: env!("CARGO_PKG_VERSION").into() },
+        token: None,
+        user,
+    }
+}
+
+/// Connects to a running daemon; `NotRunning` if none answers.
+async fn connect(config: &Config, user: Option<String>) -> Result<Client, CliError> {
+    let (client, _) = Client::connect(&config.paths.socket, hello(user)).await?;
+    Ok(client)
+}
+
+/// Connects, starting the daemon first if none answers.
+async fn connect_or_start(config: &Config, user: Option<String>) -> Result<Client, CliError> {
+    match connect(config, user.clone()).await {
+        Err(CliError::Client(ClientError::NotRunning { .. })) => {
+            lifecycle::spawn_and_wait(config, Duration::from_secs(5)).await?;
+            connect(config, user).await
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,79 @@
+//! The checked configuration the daemon and its CLI run with.
+//!
+//! Built once from the command line and the environment; nothing after
+//! [`Config::load`] reads `std::env`.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+use pierre_shared::paths::{Paths, PathsError};
+
+use crate::vault::KeyConfig;
+
+/// How long a new connection may take to say `daemon.hello`.
+const DEFAULT_HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most simultaneous socket connections; more are told to retry.
+const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// Everything the daemon and the CLI need, resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Paths,
+    pub keys: KeyConfig,
+    /// `PIERRE_USER`: the Pierre user CLI commands act for.
+    pub user: Option<String>,
+    /// The OS account name, used to name the owner user on first start.
+    pub os_user: String,
+    pub hello_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+    #[error("{name} must be a whole number of milliseconds; unset it or fix its value")]
+    BadNumber { name: &'static str },
+}
+
+impl Config {
+    /// Resolves the configuration from `--home` and an environment lookup.
+    pub fn load(home_flag: Option<&Path>, env: impl Fn(&str) -> Option<OsString>) -> Result<Config, ConfigError> {
+        let paths = Paths::resolve(home_flag, &env)?;
+        let text = |name: &str| env(name).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty());
+        let millis = |name: &'static str| -> Result<Option<Duration>, ConfigError> {
+            text(name)
+                .map(|v| v.parse::<u64>().map(Duration::from_millis).map_err(|_| ConfigError::BadNumber { name }))
+                .transpose()
+        };
+        Ok(Config {
+            keys: KeyConfig::from_env(&env),
+            user: text("PIERRE_USER"),
+            os_user: os_user_name().or_else(|| text("USER")).unwrap_or_else(|| "owner".into()),
+            hello_timeout: millis("PIERRE_AUTHD_HELLO_TIMEOUT_MS")?.unwrap_or(DEFAULT_HELLO_TIMEOUT),
+            max_connections: text("PIERRE_AUTHD_MAX_CONNECTIONS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            paths,
+        })
+    }
+}
+
+/// The login name of this process's uid, from the password database.
+fn os_user_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call; getpwuid_r writes only into
+    // `pwd` and `buf`, and `result` is checked before use.
+    let rc = unsafe { libc::getpwuid_r(libc::getuid(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name points into `buf` and is NUL-terminated.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    name.to_str().ok().map(str::to_owned)
+}

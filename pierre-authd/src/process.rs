@@ -1,0 +1,82 @@
+//! Process-level protections and the one-daemon-per-socket lock.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Makes this process non-dumpable: no core files, and other processes of
+/// the same uid cannot ptrace it to read keys from memory.
+pub fn disable_core_dumps() -> std::io::Result<()> {
+    // SAFETY: PR_SET_DUMPABLE takes plain integer arguments.
+    let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// An exclusive `flock` on the pid file, held for the daemon's life. The
+/// kernel drops it when the process dies, so a crash never leaves a stale lock.
+#[derive(Debug)]
+pub struct PidLock {
+    file: File,
+    path: PathBuf,
+}
+
+/// Why the pid lock was not taken.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PidLockError {
+    #[error("pierre-authd is already running (pid {pid}) on {socket}; stop it with `pierre-authd stop` or use it as it is")]
+    AlreadyRunning { pid: String, socket: PathBuf },
+    #[error("cannot open the pid file {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl PidLock {
+    /// Takes the lock and writes this process's pid.
+    pub fn acquire(path: &Path, socket: &Path) -> Result<PidLock, PidLockError> {
+        let io = |source| PidLockError::Io { path: path.to_path_buf(), source };
+        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path).map_err(io)?;
+        // SAFETY: flock on a file descriptor we own.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            return Err(PidLockError::AlreadyRunning {
+                pid: if pid.is_empty() { "unknown".into() } else { pid.to_string() },
+                socket: socket.to_path_buf(),
+            });
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        writeln!(file, "{}", std::process::id()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(PidLock { file, path: path.to_path_buf() })
+    }
+}
+
+impl Drop for PidLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let _ = &self.file;
+    }
+}
+
+/// Reads the pid recorded in a pid file, if any.
+pub fn read_pid(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Whether a process with this pid exists.
+pub fn process_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence and permission.
+    unsafe { libc::kill(pid, 0) == 0 }
+}

@@ -1,0 +1,86 @@
+//! `daemon.hello`, `daemon.status`, `daemon.shutdown`, `daemon.purge`.
+
+use std::collections::BTreeMap;
+
+use pierre_shared::protocol::{HelloParams, HelloResult, RpcError, StatusResult, PROTOCOL_VERSIONS};
+use pierre_shared::ErrorCode;
+use serde_json::{json, Value};
+
+use super::parse;
+use crate::server::Daemon;
+use crate::socket::session::{resolve_user, RequestContext, ResolvedUser, Session};
+
+/// Checks the hello, picks the protocol version and resolves the user the
+/// connection acts for.
+pub async fn hello(daemon: &Daemon, params: Value, peer_pid: Option<i32>) -> Result<(HelloResult, Session), RpcError> {
+    let params: HelloParams = parse(params)?;
+    let Some(version) = PROTOCOL_VERSIONS.iter().copied().find(|v| params.protocol_versions.contains(v)) else {
+        return Err(RpcError::new(
+            ErrorCode::UnsupportedProtocol,
+            format!(
+                "this pierre-authd speaks protocol {:?} but the client offers {:?}; install matching versions of pierre-mcp and pierre-authd",
+                PROTOCOL_VERSIONS, params.protocol_versions
+            ),
+        ));
+    };
+    if params.token.is_some() {
+        return Err(RpcError::new(
+            ErrorCode::NotSupported,
+            "socket tokens are not supported by this pierre-authd yet; connect without PIERRE_TOKEN as the OS account that owns the daemon",
+        ));
+    }
+    let user = match params.user.as_deref() {
+        Some(name) => resolve_user(daemon, name).await?,
+        None => owner(daemon).await?,
+    };
+    let result = HelloResult {
+        protocol_version: version,
+        daemon_version: env!("CARGO_PKG_VERSION").to_string(),
+        user_id: user.user_id.clone(),
+        user_name: user.name.clone(),
+    };
+    Ok((result, Session { user, is_admin: true, client: params.client, peer_pid }))
+}
+
+async fn owner(daemon: &Daemon) -> Result<ResolvedUser, RpcError> {
+    let users = daemon.store(|store| store.list_users()).await?;
+    users.into_iter().find(|u| u.is_owner).map(ResolvedUser::from).ok_or_else(|| {
+        RpcError::new(ErrorCode::InternalError, "this install has no owner user; restart pierre-authd to recreate it")
+    })
+}
+
+/// What the daemon is and where: for `pierre-authd status`.
+pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> {
+    let daemon = ctx.daemon;
+    let (users, connections) = daemon
+        .store(|store| Ok((store.list_users()?.len() as u64, store.count_connections()?)))
+        .await?;
+    Ok(StatusResult {
+        daemon_version: env!("CARGO_PKG_VERSION").to_string(),
+        pid: std::process::id(),
+        socket: daemon.paths.socket.display().to_string(),
+        key_backend: daemon.store.install_info().key_backend.as_str().to_string(),
+        users,
+        connections,
+        open_socket_connections: daemon.connection_count(),
+        uptime_secs: daemon.started.elapsed().as_secs(),
+        ports: BTreeMap::new(),
+    })
+}
+
+/// Starts an orderly shutdown; in-flight requests still finish.
+pub fn shutdown(ctx: &RequestContext<'_>) -> Result<Value, RpcError> {
+    ctx.require_admin("stop the daemon")?;
+    tracing::info!(client = %ctx.session.client.name, "shutdown requested over the socket");
+    ctx.daemon.shutdown.cancel();
+    Ok(json!({ "stopping": true, "pid": std::process::id() }))
+}
+
+/// Deletes every user, vault, key and keyring entry, then stops.
+pub async fn purge(ctx: &RequestContext<'_>) -> Result<Value, RpcError> {
+    ctx.require_admin("purge this install")?;
+    tracing::warn!(client = %ctx.session.client.name, "purge requested: deleting every user, vault and key");
+    ctx.daemon.store(|store| store.purge()).await?;
+    ctx.daemon.shutdown.cancel();
+    Ok(json!({ "purged": true }))
+}

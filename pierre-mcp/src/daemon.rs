@@ -1,0 +1,178 @@
+//! The link from pierre-mcp to pierre-authd: one long-lived, multiplexed
+//! socket connection, opened lazily, re-established (with a fresh
+//! `daemon.hello`) after the daemon restarts, and the daemon started on
+//! demand when nothing answers.
+//!
+//! Auto-start runs `pierre-authd start` with its output captured: pierre-mcp's
+//! stdout carries only MCP frames, so a child must never inherit it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use pierre_shared::client::{Client, ClientError};
+use pierre_shared::paths::Paths;
+use pierre_shared::protocol::{
+    method, ClientInfo, ConnectionsListResult, HelloParams, HelloResult, RpcError, PROTOCOL_VERSIONS,
+};
+use pierre_shared::Secret;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+/// Longest wait for `pierre-authd start` (it waits up to 5 s itself).
+const START_LIMIT: Duration = Duration::from_secs(10);
+
+/// How to reach (and if needed start) the daemon.
+#[derive(Debug, Clone)]
+pub struct LinkConfig {
+    pub paths: Paths,
+    /// `--user` / `PIERRE_USER`: the Pierre user to act for (owner connections only).
+    pub user: Option<String>,
+    /// `PIERRE_TOKEN`: a socket JWT pinning the connection to one user.
+    pub token: Option<Secret>,
+    /// `PIERRE_AUTHD_BIN`: the daemon binary to auto-start.
+    pub authd_bin: Option<PathBuf>,
+}
+
+/// Why the daemon could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The daemon is not running and could not be started.
+    #[error("pierre-authd is not running and could not be started ({reason}); run `pierre-authd start` and check {log}")]
+    Unavailable { reason: String, log: String },
+    /// The daemon answered with an error (code + actionable sentence).
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// The connection failed in another way.
+    #[error(transparent)]
+    Client(ClientError),
+}
+
+/// One long-lived, multiplexed connection to the daemon, opened lazily.
+#[derive(Debug)]
+pub struct DaemonLink {
+    config: LinkConfig,
+    client: Mutex<Option<Client>>,
+}
+
+impl DaemonLink {
+    /// No I/O happens here; the first call connects (starting the daemon if needed).
+    pub fn new(config: LinkConfig) -> Self {
+        Self { config, client: Mutex::new(None) }
+    }
+
+    /// Who this link acts for.
+    pub async fn whoami(&self) -> Result<HelloResult, LinkError> {
+        let client = self.client().await?;
+        match client.hello().await {
+            Ok(hello) => Ok(hello),
+            Err(ClientError::NotRunning { .. }) => {
+                self.start_daemon().await?;
+                client.hello().await.map_err(link_error)
+            }
+            Err(err) => Err(link_error(err)),
+        }
+    }
+
+    /// The resolved user's provider connections.
+    pub async fn connections(&self) -> Result<ConnectionsListResult, LinkError> {
+        self.call(method::CONNECTIONS_LIST, json!({})).await
+    }
+
+    /// Calls a read-only method. If the daemon went away it is started again
+    /// and the call is retried once; a lost in-flight read is also retried.
+    pub async fn call<R: DeserializeOwned>(&self, name: &str, params: Value) -> Result<R, LinkError> {
+        let client = self.client().await?;
+        match client.call(name, params.clone()).await {
+            Ok(result) => Ok(result),
+            Err(ClientError::NotRunning { .. }) => {
+                self.start_daemon().await?;
+                client.call(name, params).await.map_err(link_error)
+            }
+            Err(ClientError::ConnectionLost) => match client.call(name, params.clone()).await {
+                Err(ClientError::NotRunning { .. }) => {
+                    self.start_daemon().await?;
+                    client.call(name, params).await.map_err(link_error)
+                }
+                other => other.map_err(link_error),
+            },
+            Err(err) => Err(link_error(err)),
+        }
+    }
+
+    /// The client, connecting (and starting the daemon) the first time.
+    async fn client(&self) -> Result<Client, LinkError> {
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let hello = self.hello_params();
+        let client = match Client::connect(&self.config.paths.socket, hello.clone()).await {
+            Ok((client, _)) => client,
+            Err(ClientError::NotRunning { .. }) => {
+                self.start_daemon().await?;
+                Client::connect(&self.config.paths.socket, hello).await.map_err(link_error)?.0
+            }
+            Err(err) => return Err(link_error(err)),
+        };
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    fn hello_params(&self) -> HelloParams {
+        HelloParams {
+            protocol_versions: PROTOCOL_VERSIONS.to_vec(),
+            client: ClientInfo { name: "pierre-mcp".into(), version: env!("CARGO_PKG_VERSION").into() },
+            token: self.config.token.as_ref().and_then(|t| t.expose_str().ok().map(str::to_owned)),
+            user: self.config.user.clone(),
+        }
+    }
+
+    /// Runs `pierre-authd start` and waits for it.
+    async fn start_daemon(&self) -> Result<(), LinkError> {
+        let log = self.config.paths.authd_log().display().to_string();
+        let unavailable = |reason: String| LinkError::Unavailable { reason, log: log.clone() };
+        let bin = find_authd(self.config.authd_bin.as_deref())
+            .ok_or_else(|| unavailable("no pierre-authd binary: set PIERRE_AUTHD_BIN, or install it beside pierre-mcp or on PATH".into()))?;
+        tracing::info!(bin = %bin.display(), "starting pierre-authd");
+        let mut command = tokio::process::Command::new(&bin);
+        if let Some(home) = &self.config.paths.home {
+            command.arg("--home").arg(home);
+        }
+        command.arg("start").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let child = command.spawn().map_err(|e| unavailable(format!("cannot run {}: {e}", bin.display())))?;
+        let output = tokio::time::timeout(START_LIMIT, child.wait_with_output())
+            .await
+            .map_err(|_| unavailable(format!("`{} start` did not finish within {} s", bin.display(), START_LIMIT.as_secs())))?
+            .map_err(|e| unavailable(format!("cannot run {}: {e}", bin.display())))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("it exited with an error").trim();
+        Err(unavailable(reason.trim_start_matches("pierre-authd: ").to_string()))
+    }
+}
+
+fn link_error(err: ClientError) -> LinkError {
+    match err {
+        ClientError::Rpc(rpc) => LinkError::Rpc(rpc),
+        other => LinkError::Client(other),
+    }
+}
+
+/// `PIERRE_AUTHD_BIN`, else `pierre-authd` beside this executable, else PATH.
+fn find_authd(configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = configured {
+        return Some(path.to_path_buf());
+    }
+    let beside = std::env::current_exe().ok()?.parent()?.join("pierre-authd");
+    if beside.is_file() {
+        return Some(beside);
+    }
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path).map(|dir| dir.join("pierre-authd")).find(|candidate| candidate.is_file())
+    })
+}

@@ -1,0 +1,42 @@
+//! Where fitness data comes from.
+//!
+//! Today: [`synthetic`], the embedded demo provider that needs no account.
+//! Real provider clients (Strava, Fitbit, Garmin, WHOOP, Oura) come later and
+//! parse their APIs into the same [`crate::model`] types.
+//!
+//! A synthetic data set is produced by a [`Generator`]. The interface is
+//! deliberately small, so a richer generator (periodised seasons, sleep and
+//! recovery that answer to load) can replace the basic one without touching
+//! the queries in [`synthetic::Synthetic`] or any tool.
+
+pub mod synthetic;
+
+use crate::model::{Activity, ActivitySummary, Athlete, Recovery, SleepSession, Timestamp};
+
+/// Everything a generator produced, up to its clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub athlete: Athlete,
+    /// Newest first; every one ended at or before `now`.
+    pub activities: Vec<ActivitySummary>,
+    /// One per night, newest first.
+    pub sleep: Vec<SleepSession>,
+    /// One per morning, newest first.
+    pub recovery: Vec<Recovery>,
+    /// The generator's clock.
+    pub now: Timestamp,
+}
+
+/// Produces a deterministic synthetic history.
+///
+/// Contract: the same generator (same seed, same clock) always produces the
+/// same history, and [`Generator::detail`] of a listed summary returns an
+/// activity whose summary is equal to it, so every tool tells one story.
+pub trait Generator: Send + Sync {
+    /// The athlete and their whole history up to the clock.
+    fn history(&self) -> History;
+
+    /// The full record (laps, splits, best efforts, stream summaries) of an
+    /// activity from [`Generator::history`]; `None` if it is not one of ours.
+    fn detail(&self, summary: &ActivitySummary) -> Option<Activity>;
+}
