@@ -75,8 +75,49 @@ pub fn read_pid(path: &Path) -> Option<i32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// Whether a process with this pid exists.
+/// Whether a process with this pid exists and has not exited. A zombie
+/// (exited, not yet reaped by its parent) counts as gone: waiting for its
+/// parent to reap it would make `stop` hang for no reason.
 pub fn process_alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
-    unsafe { libc::kill(pid, 0) == 0 }
+    if unsafe { libc::kill(pid, 0) } != 0 {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state letter follows the parenthesised command name.
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next()) != Some('Z'),
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zombie_is_not_alive() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        // Give it time to exit without reaping it.
+        for _ in 0..200 {
+            if !process_alive(pid) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!process_alive(pid), "an exited, unreaped child must count as gone");
+        child.wait().unwrap();
+        assert!(process_alive(std::process::id() as i32));
+    }
+
+    #[test]
+    fn second_lock_names_the_first_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("authd.pid");
+        let _first = PidLock::acquire(&pid_file, Path::new("/s")).unwrap();
+        // flock locks are per open file description, so a second open in
+        // the same process conflicts too.
+        let err = PidLock::acquire(&pid_file, Path::new("/s")).unwrap_err();
+        assert!(err.to_string().contains(&std::process::id().to_string()), "{err}");
+    }
 }
