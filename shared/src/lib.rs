@@ -7,8 +7,10 @@
 //! - [`paths`]: where config, data, logs and the socket live.
 //! - [`secret`]: the [`secret::Secret`] type every token and key travels in.
 //! - [`model`]: the provider-neutral fitness data every tool answers in.
+//! - [`catalogue`]: the provider registry (endpoints, scopes, PKCE, client auth, limits).
 //! - [`providers`]: where data comes from; today the [`providers::synthetic`] demo provider.
 
+pub mod catalogue;
 pub mod error;
 pub mod model;
 pub mod paths;

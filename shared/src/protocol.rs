@@ -36,7 +36,13 @@ pub mod method {
     pub const CONNECTIONS_WAIT: &str = "connections.wait";
     pub const CONNECTIONS_DISCONNECT: &str = "connections.disconnect";
     pub const TOKENS_GET: &str = "tokens.get";
+    pub const APPS_SET: &str = "apps.set";
+    pub const EVENTS_SUBSCRIBE: &str = "events.subscribe";
     pub const PURGE: &str = "daemon.purge";
+    pub const LOGIN_APPROVE: &str = "login.approve";
+    pub const AUTH_RESOLVE: &str = "auth.resolve";
+    pub const AUTH_TOKEN: &str = "auth.token";
+    pub const KEYS_ROTATE: &str = "keys.rotate";
 }
 
 /// A request id: JSON-RPC allows numbers and strings.
@@ -147,8 +153,9 @@ pub struct HelloParams {
     /// Versions the client speaks; the daemon picks the highest it shares.
     pub protocol_versions: Vec<u32>,
     pub client: ClientInfo,
-    /// A socket JWT pinning this connection to one Pierre user. Reserved for
-    /// the authorization server; the daemon refuses it until then.
+    /// A socket JWT (`aud` = `urn:pierre:authd`, from `pierre-authd token`)
+    /// pinning this connection to the Pierre user it names: such a
+    /// connection is not an administrator and may not name another user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// For owner connections: the Pierre user (name or id) this connection
@@ -259,6 +266,192 @@ pub struct TokensGetParams {
     pub force_refresh: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_token_sha256: Option<String>,
+}
+
+/// One catalogue provider as `providers.list` shows it. Never a client
+/// secret: only its SHA-256 fingerprint (first 8 hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderInfo {
+    pub name: String,
+    pub display_name: String,
+    /// Whether connecting needs OAuth app credentials (`synthetic` does not).
+    pub needs_app: bool,
+    /// Whether a connect can start now.
+    pub configured: bool,
+    pub client_id: Option<String>,
+    /// Where the client id came from (`env STRAVA_CLIENT_ID`, `config.toml`, ...).
+    pub client_id_source: Option<String>,
+    pub client_secret_fingerprint: Option<String>,
+    pub client_secret_source: Option<String>,
+    /// The redirect URI to register with the provider.
+    pub redirect_uri: Option<String>,
+    pub api_base: String,
+    /// Variables still to set, when not configured.
+    pub missing: Vec<String>,
+    /// One sentence: exactly what to set or run, when not configured.
+    pub how_to_configure: Option<String>,
+    /// Where to register an app, and what to choose there.
+    pub register_at: Option<String>,
+    pub register_hint: Option<String>,
+}
+
+/// `providers.list` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvidersListResult {
+    pub providers: Vec<ProviderInfo>,
+}
+
+/// `connections.begin` params.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsBeginParams {
+    pub provider: String,
+}
+
+/// `connections.begin` result: the URL to open, or (for providers without
+/// OAuth, such as `synthetic`) the connection made at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionsBeginResult {
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    /// When the sign-in link stops working, seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_expires_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionInfo>,
+    /// True when the provider was already connected and nothing changed.
+    #[serde(default)]
+    pub already_connected: bool,
+}
+
+/// `connections.wait` params.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsWaitParams {
+    pub provider: String,
+    /// How long to wait for the callback; the daemon caps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+}
+
+/// `apps.set` params (owner only). The secret travels over the peer-checked
+/// socket once and is stored sealed; `Debug` does not show it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppsSetParams {
+    pub provider: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for AppsSetParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppsSetParams")
+            .field("provider", &self.provider)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `apps.set` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppsSetResult {
+    pub provider: String,
+    pub client_id: String,
+    pub client_secret_fingerprint: String,
+    /// The redirect URI to register with the provider.
+    pub redirect_uri: String,
+}
+
+/// `login.approve` params (owner connections only): the short code the
+/// authorization server's consent page shows. The connection's user (its
+/// hello `user`, or a `user` param) is who the tokens will name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginApproveParams {
+    pub code: String,
+    /// Refuse the request instead.
+    #[serde(default)]
+    pub deny: bool,
+}
+
+/// `login.approve` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginApproveResult {
+    pub approved: bool,
+    pub client_name: String,
+    /// The MCP server (RFC 8707 resource) the tokens are for.
+    pub resource: String,
+    pub user_id: String,
+    pub user_name: String,
+}
+
+/// `auth.resolve` params: a bearer token and the resource it is presented to.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthResolveParams {
+    pub token: String,
+    pub resource: String,
+}
+
+impl std::fmt::Debug for AuthResolveParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthResolveParams").field("resource", &self.resource).finish_non_exhaustive()
+    }
+}
+
+/// `auth.resolve` result: who the token names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthResolveResult {
+    pub user_id: String,
+    pub user_name: String,
+    /// Seconds since the Unix epoch.
+    pub expires_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// `auth.token` params (owner connections only): a socket JWT for the
+/// connection's user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthTokenParams {
+    /// Life in seconds; default one hour, at most 90 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<i64>,
+}
+
+/// `auth.token` result. `Debug` does not show the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthTokenResult {
+    pub token: String,
+    pub expires_at: i64,
+    pub user_id: String,
+    pub user_name: String,
+}
+
+impl std::fmt::Debug for AuthTokenResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthTokenResult")
+            .field("expires_at", &self.expires_at)
+            .field("user_id", &self.user_id)
+            .field("user_name", &self.user_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `keys.rotate` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysRotateResult {
+    /// The new signing key's id.
+    pub kid: String,
+    /// Old keys kept because tokens they signed may still be valid.
+    pub kept: u64,
+    /// Old keys removed because nothing they signed can still be valid.
+    pub dropped: u64,
 }
 
 #[cfg(test)]

@@ -47,14 +47,24 @@ impl Thresholds {
     /// Heart-rate zone edges at 60, 70, 80 and 90 % of max HR (five zones).
     pub fn heartrate_zone_bounds(&self) -> Vec<f64> {
         self.max_heartrate_bpm
-            .map(|max| [0.6, 0.7, 0.8, 0.9].iter().map(|f| (max * f).round()).collect())
+            .map(|max| {
+                [0.6, 0.7, 0.8, 0.9]
+                    .iter()
+                    .map(|f| (max * f).round())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Power zone edges at 55, 75, 90, 105 and 120 % of FTP (Coggan's first six zones).
     pub fn power_zone_bounds(&self) -> Vec<f64> {
         self.ftp_w
-            .map(|ftp| [0.55, 0.75, 0.9, 1.05, 1.2].iter().map(|f| (ftp * f).round()).collect())
+            .map(|ftp| {
+                [0.55, 0.75, 0.9, 1.05, 1.2]
+                    .iter()
+                    .map(|f| (ftp * f).round())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -74,13 +84,19 @@ mod tests {
             weight_kg: Some(70.5),
             height_m: None,
             location: None,
-            thresholds: Thresholds { ftp_w: Some(250.0), ..Thresholds::default() },
+            thresholds: Thresholds {
+                ftp_w: Some(250.0),
+                ..Thresholds::default()
+            },
         };
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["thresholds"], json!({"ftp_w": 250.0}));
         assert!(v.get("sex").is_none());
         assert_eq!(serde_json::from_value::<Athlete>(v).unwrap(), a);
-        assert_eq!(a.thresholds.power_zone_bounds(), vec![138.0, 188.0, 225.0, 263.0, 300.0]);
+        assert_eq!(
+            a.thresholds.power_zone_bounds(),
+            vec![138.0, 188.0, 225.0, 263.0, 300.0]
+        );
         assert!(a.thresholds.heartrate_zone_bounds().is_empty());
     }
 }

@@ -108,7 +108,11 @@ pub struct PeriodTotals {
 impl PeriodTotals {
     /// Totals of the activities that started on a day from `start` to `end`
     /// (inclusive), by the activity's own local date.
-    pub fn collect<'a>(start: LocalDate, end: LocalDate, activities: impl IntoIterator<Item = &'a ActivitySummary>) -> Self {
+    pub fn collect<'a>(
+        start: LocalDate,
+        end: LocalDate,
+        activities: impl IntoIterator<Item = &'a ActivitySummary>,
+    ) -> Self {
         let mut totals = Totals::default();
         let mut by_sport: BTreeMap<SportType, Totals> = BTreeMap::new();
         for a in activities {
@@ -121,10 +125,18 @@ impl PeriodTotals {
         }
         let mut by_sport: Vec<SportTotals> = by_sport
             .into_iter()
-            .map(|(sport, totals)| SportTotals { sport, totals: totals.rounded() })
+            .map(|(sport, totals)| SportTotals {
+                sport,
+                totals: totals.rounded(),
+            })
             .collect();
-        by_sport.sort_by(|a, b| b.totals.moving_time_s.cmp(&a.totals.moving_time_s));
-        PeriodTotals { start, end, totals: totals.rounded(), by_sport }
+        by_sport.sort_by_key(|s| std::cmp::Reverse(s.totals.moving_time_s));
+        PeriodTotals {
+            start,
+            end,
+            totals: totals.rounded(),
+            by_sport,
+        }
     }
 }
 
@@ -141,13 +153,28 @@ mod tests {
     #[test]
     fn period_bounds_follow_the_calendar() {
         // 2025-11-23 is a Sunday.
-        assert_eq!(Period::Week.bounds(day("2025-11-23")), (day("2025-11-17"), day("2025-11-23")));
-        assert_eq!(Period::Week.bounds(day("2025-11-24")), (day("2025-11-24"), day("2025-11-30")));
-        assert_eq!(Period::Month.bounds(day("2024-02-10")), (day("2024-02-01"), day("2024-02-29")));
-        assert_eq!(Period::Year.bounds(day("2024-07-01")), (day("2024-01-01"), day("2024-12-31")));
+        assert_eq!(
+            Period::Week.bounds(day("2025-11-23")),
+            (day("2025-11-17"), day("2025-11-23"))
+        );
+        assert_eq!(
+            Period::Week.bounds(day("2025-11-24")),
+            (day("2025-11-24"), day("2025-11-30"))
+        );
+        assert_eq!(
+            Period::Month.bounds(day("2024-02-10")),
+            (day("2024-02-01"), day("2024-02-29"))
+        );
+        assert_eq!(
+            Period::Year.bounds(day("2024-07-01")),
+            (day("2024-01-01"), day("2024-12-31"))
+        );
         let recent = Period::Month.recent(day("2025-01-15"), 3);
         assert_eq!(recent.first().unwrap().0, day("2024-11-01"));
-        assert_eq!(recent.last().unwrap(), &(day("2025-01-01"), day("2025-01-31")));
+        assert_eq!(
+            recent.last().unwrap(),
+            &(day("2025-01-01"), day("2025-01-31"))
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ use time::{Date, Duration, Month, OffsetDateTime, Time, Weekday};
 use super::series::{self, Physiology, Segment, Workout, gauss};
 use crate::model::activity::round_to;
 use crate::model::{
-    Activity, ActivitySummary, Athlete, LocalDate, Recovery, SleepSession, SleepStages, SportKind, Thresholds, Timestamp,
+    Activity, ActivitySummary, Athlete, LocalDate, Recovery, SleepSession, SleepStages, SportKind,
+    Thresholds, Timestamp,
 };
 use crate::providers::{Generator, History};
 
@@ -46,7 +47,9 @@ pub struct BasicGenerator {
 
 /// SplitMix64: turns (seed, salt, n) into a well-mixed 64-bit value.
 fn mix(seed: u64, salt: u64, n: i64) -> u64 {
-    let mut z = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut z = seed
+        ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (n as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -64,7 +67,13 @@ const NAMES: &[(&str, &str)] = &[
     ("Mia Kowalski", "female"),
     ("Jonas Lindqvist", "male"),
 ];
-const PLACES: &[&str] = &["Annecy, France", "Girona, Spain", "Boulder, USA", "Innsbruck, Austria", "Wellington, New Zealand"];
+const PLACES: &[&str] = &[
+    "Annecy, France",
+    "Girona, Spain",
+    "Innsbruck, Austria",
+    "Lucerne, Switzerland",
+    "Ghent, Belgium",
+];
 
 impl BasicGenerator {
     /// A generator whose history ends at `now`, in `now`'s UTC offset.
@@ -72,7 +81,14 @@ impl BasicGenerator {
         let mut rng = rng_for(seed, SALT_ATHLETE, 0);
         let (name, sex) = NAMES[rng.random_range(0..NAMES.len())];
         let female = sex == "female";
-        let weight = round_to(if female { rng.random_range(54.0..66.0) } else { rng.random_range(64.0..78.0) }, 1);
+        let weight = round_to(
+            if female {
+                rng.random_range(54.0..66.0)
+            } else {
+                rng.random_range(64.0..78.0)
+            },
+            1,
+        );
         let max_hr = rng.random_range(178.0..196.0f64).round();
         let rest_hr = rng.random_range(44.0..56.0f64).round();
         let ftp = (weight * rng.random_range(3.3..4.2f64)).round();
@@ -92,7 +108,14 @@ impl BasicGenerator {
             sex: Some(sex.to_owned()),
             birth_year: Some(now.year() - rng.random_range(26..52)),
             weight_kg: Some(weight),
-            height_m: Some(round_to(if female { rng.random_range(1.58..1.76) } else { rng.random_range(1.70..1.90) }, 2)),
+            height_m: Some(round_to(
+                if female {
+                    rng.random_range(1.58..1.76)
+                } else {
+                    rng.random_range(1.70..1.90)
+                },
+                2,
+            )),
             location: Some(PLACES[rng.random_range(0..PLACES.len())].to_owned()),
             thresholds: thresholds.clone(),
         };
@@ -105,7 +128,13 @@ impl BasicGenerator {
             weight_kg: weight,
             thresholds,
         };
-        Self { seed, now, body, athlete, hrv_base_ms: rng.random_range(48.0..88.0) }
+        Self {
+            seed,
+            now,
+            body,
+            athlete,
+            hrv_base_ms: rng.random_range(48.0..88.0),
+        }
     }
 
     fn today(&self) -> Date {
@@ -114,7 +143,9 @@ impl BasicGenerator {
 
     /// `minutes` after midnight starting `date` (may run into the next day).
     fn at(&self, date: Date, minutes: u32) -> OffsetDateTime {
-        date.with_time(Time::MIDNIGHT).assume_offset(self.now.offset()) + Duration::minutes(i64::from(minutes))
+        date.with_time(Time::MIDNIGHT)
+            .assume_offset(self.now.offset())
+            + Duration::minutes(i64::from(minutes))
     }
 
     /// The workouts planned for `date`, in start order.
@@ -126,30 +157,62 @@ impl BasicGenerator {
         let week_off = rng_for(self.seed, SALT_WEEK, week).random_bool(0.04);
         let recovery_week = week % 4 == 3;
         let season = 1.0 + 0.18 * (TAU * (f64::from(date.ordinal()) - 100.0) / 365.0).sin();
-        let volume = season * if recovery_week { 0.7 } else { 0.95 + 0.05 * (week % 4) as f64 };
-        let winter = matches!(date.month(), Month::November | Month::December | Month::January | Month::February);
+        let volume = season
+            * if recovery_week {
+                0.7
+            } else {
+                0.95 + 0.05 * (week % 4) as f64
+            };
+        let winter = matches!(
+            date.month(),
+            Month::November | Month::December | Month::January | Month::February
+        );
         let mut plan = Vec::new();
         let mut add = |sport, minute: u32, build: Build| plan.push((sport, minute, build));
         if week_off {
             if rng.random_bool(0.4) {
-                add(SportKind::Walk, rng.random_range(1020..1140), Build::Steady(rng.random_range(1800..3600), 0.5));
+                add(
+                    SportKind::Walk,
+                    rng.random_range(1020..1140),
+                    Build::Steady(rng.random_range(1800..3600), 0.5),
+                );
             }
         } else {
             match date.weekday() {
                 Weekday::Monday if rng.random_bool(0.55) => {
-                    add(SportKind::Strength, rng.random_range(1080..1170), Build::Strength(rng.random_range(12..19)));
+                    add(
+                        SportKind::Strength,
+                        rng.random_range(1080..1170),
+                        Build::Strength(rng.random_range(12..19)),
+                    );
                 }
                 Weekday::Tuesday if rng.random_bool(0.9) => {
-                    add(SportKind::Run, rng.random_range(375..450), Build::intervals(&mut rng, recovery_week));
+                    add(
+                        SportKind::Run,
+                        rng.random_range(375..450),
+                        Build::intervals(&mut rng, recovery_week),
+                    );
                 }
                 Weekday::Wednesday if rng.random_bool(0.8) => {
                     if week % 2 == 0 {
-                        add(SportKind::Swim, rng.random_range(1110..1170), Build::Swim(rng.random_range(8..13)));
+                        add(
+                            SportKind::Swim,
+                            rng.random_range(1110..1170),
+                            Build::Swim(rng.random_range(8..13)),
+                        );
                     } else if winter {
-                        add(SportKind::VirtualRide, rng.random_range(1080..1140), Build::SweetSpot(3));
+                        add(
+                            SportKind::VirtualRide,
+                            rng.random_range(1080..1140),
+                            Build::SweetSpot(3),
+                        );
                     } else {
                         let secs = (f64::from(rng.random_range(3600..5400)) * volume) as u32;
-                        add(SportKind::Ride, rng.random_range(1050..1110), Build::Steady(secs, 0.68));
+                        add(
+                            SportKind::Ride,
+                            rng.random_range(1050..1110),
+                            Build::Steady(secs, 0.68),
+                        );
                     }
                 }
                 Weekday::Thursday => {
@@ -157,20 +220,35 @@ impl BasicGenerator {
                         let build = if week % 2 == 0 {
                             Build::Tempo((f64::from(rng.random_range(1200..1800)) * volume) as u32)
                         } else {
-                            Build::Steady((f64::from(rng.random_range(2400..3600)) * volume) as u32, 0.7)
+                            Build::Steady(
+                                (f64::from(rng.random_range(2400..3600)) * volume) as u32,
+                                0.7,
+                            )
                         };
                         add(SportKind::Run, rng.random_range(380..440), build);
                     }
                     if rng.random_bool(0.45) {
-                        add(SportKind::Swim, rng.random_range(730..760), Build::Swim(rng.random_range(6..11)));
+                        add(
+                            SportKind::Swim,
+                            rng.random_range(730..760),
+                            Build::Swim(rng.random_range(6..11)),
+                        );
                     }
                 }
                 Weekday::Friday if rng.random_bool(0.3) => {
-                    add(SportKind::Yoga, rng.random_range(1110..1140), Build::Steady(rng.random_range(1800..3600), 0.35));
+                    add(
+                        SportKind::Yoga,
+                        rng.random_range(1110..1140),
+                        Build::Steady(rng.random_range(1800..3600), 0.35),
+                    );
                 }
                 Weekday::Saturday if rng.random_bool(0.85) => {
                     if winter && rng.random_bool(0.6) {
-                        add(SportKind::VirtualRide, rng.random_range(480..600), Build::SweetSpot(rng.random_range(3..5)));
+                        add(
+                            SportKind::VirtualRide,
+                            rng.random_range(480..600),
+                            Build::SweetSpot(rng.random_range(3..5)),
+                        );
                     } else {
                         let sport = match rng.random_range(0..20) {
                             0..=1 => SportKind::MountainBikeRide,
@@ -183,12 +261,20 @@ impl BasicGenerator {
                 }
                 Weekday::Sunday => {
                     if rng.random_bool(0.9) {
-                        let sport = if rng.random_bool(0.25) { SportKind::TrailRun } else { SportKind::Run };
+                        let sport = if rng.random_bool(0.25) {
+                            SportKind::TrailRun
+                        } else {
+                            SportKind::Run
+                        };
                         let secs = (f64::from(rng.random_range(4200..6600)) * volume) as u32;
                         add(sport, rng.random_range(480..570), Build::Steady(secs, 0.72));
                     }
                     if !winter && rng.random_bool(0.12) {
-                        add(SportKind::Hike, rng.random_range(840..900), Build::Steady(rng.random_range(7200..12_600), 0.55));
+                        add(
+                            SportKind::Hike,
+                            rng.random_range(840..900),
+                            Build::Steady(rng.random_range(7200..12_600), 0.55),
+                        );
                     }
                 }
                 _ => {}
@@ -202,14 +288,19 @@ impl BasicGenerator {
                 Workout {
                     id: self.activity_id(day, index),
                     sport,
-                    name: label.unwrap_or_else(|| format!("{} {}", time_of_day(minute), sport_label(sport))),
+                    name: label.unwrap_or_else(|| {
+                        format!("{} {}", time_of_day(minute), sport_label(sport))
+                    }),
                     description,
                     start,
                     segments,
                     lap_per_segment,
                     outdoor: !matches!(
                         sport,
-                        SportKind::VirtualRide | SportKind::Swim | SportKind::Strength | SportKind::Yoga
+                        SportKind::VirtualRide
+                            | SportKind::Swim
+                            | SportKind::Strength
+                            | SportKind::Yoga
                     ),
                     seed: mix(self.seed, SALT_DAY ^ 0xFF, day * 16 + index as i64),
                 }
@@ -224,14 +315,28 @@ impl BasicGenerator {
     }
 
     /// One night's sleep ending on `date`, and the morning's recovery.
-    fn night(&self, date: Date, load_yesterday: f64, acute: f64, chronic: f64, first_start: Option<OffsetDateTime>) -> (SleepSession, Recovery) {
+    fn night(
+        &self,
+        date: Date,
+        load_yesterday: f64,
+        acute: f64,
+        chronic: f64,
+        first_start: Option<OffsetDateTime>,
+    ) -> (SleepSession, Recovery) {
         let day = i64::from(date.to_julian_day());
         let mut rng = rng_for(self.seed, SALT_NIGHT, day);
         let eve = date.previous_day().unwrap_or(date);
         let late = matches!(eve.weekday(), Weekday::Friday | Weekday::Saturday);
-        let bed = self.at(eve, rng.random_range(1335..1430) + if late { 40 } else { 0 });
+        let bed = self.at(
+            eve,
+            rng.random_range(1335..1430) + if late { 40 } else { 0 },
+        );
         let weekend = matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday);
-        let natural = if weekend { rng.random_range(450..525) } else { rng.random_range(375..440) };
+        let natural = if weekend {
+            rng.random_range(450..525)
+        } else {
+            rng.random_range(375..440)
+        };
         let mut wake = self.at(date, natural);
         if let Some(start) = first_start {
             wake = wake.min(start - Duration::minutes(rng.random_range(35..60)));
@@ -255,7 +360,11 @@ impl BasicGenerator {
                 + 0.25 * (restorative / 0.45).min(1.0));
         let score = score.clamp(20.0, 99.0).round() as u8;
         let strain = (acute - chronic).max(0.0);
-        let lowest_hr = (self.body.rest_hr + 0.08 * strain + 0.01 * load_yesterday + rng.random_range(-2.0..2.0)).round();
+        let lowest_hr = (self.body.rest_hr
+            + 0.08 * strain
+            + 0.01 * load_yesterday
+            + rng.random_range(-2.0..2.0))
+        .round();
         let hrv = self.hrv_base_ms
             * (1.0 - 0.0012 * load_yesterday)
             * (1.0 - 0.004 * strain)
@@ -275,7 +384,8 @@ impl BasicGenerator {
             average_hrv_ms: Some(hrv),
             respiratory_rate_per_min: Some(round_to(rng.random_range(13.0..16.5), 1)),
         };
-        let recovery_score = 62.0 + 150.0 * (hrv / self.hrv_base_ms - 1.0) - 2.5 * (lowest_hr - self.body.rest_hr)
+        let recovery_score = 62.0 + 150.0 * (hrv / self.hrv_base_ms - 1.0)
+            - 2.5 * (lowest_hr - self.body.rest_hr)
             + 0.3 * (f64::from(score) - 75.0)
             - 0.4 * strain;
         let recovery = Recovery {
@@ -295,7 +405,12 @@ impl BasicGenerator {
 enum Build {
     Steady(u32, f64),
     Tempo(u32),
-    Intervals { reps: u32, work_s: u32, rest_s: u32, intensity: f64 },
+    Intervals {
+        reps: u32,
+        work_s: u32,
+        rest_s: u32,
+        intensity: f64,
+    },
     SweetSpot(u32),
     Swim(u32),
     Strength(u32),
@@ -303,34 +418,64 @@ enum Build {
 
 impl Build {
     fn intervals(rng: &mut ChaCha8Rng, easy_week: bool) -> Build {
-        let (reps, work_s, rest_s, intensity) = [(6, 180, 120, 1.08), (5, 240, 120, 1.05), (10, 60, 60, 1.2), (4, 480, 120, 1.0)]
-            [rng.random_range(0..4)];
-        Build::Intervals { reps: if easy_week { reps - reps / 3 } else { reps }, work_s, rest_s, intensity }
+        let (reps, work_s, rest_s, intensity) = [
+            (6, 180, 120, 1.08),
+            (5, 240, 120, 1.05),
+            (10, 60, 60, 1.2),
+            (4, 480, 120, 1.0),
+        ][rng.random_range(0..4)];
+        Build::Intervals {
+            reps: if easy_week { reps - reps / 3 } else { reps },
+            work_s,
+            rest_s,
+            intensity,
+        }
     }
 
     /// Segments, lap per segment, a name if the session has its own, a description.
     fn segments(&self, body: &Physiology) -> (Vec<Segment>, bool, Option<String>, Option<String>) {
         match *self {
-            Build::Steady(secs, intensity) => (vec![Segment::work(secs, intensity)], false, None, None),
+            Build::Steady(secs, intensity) => {
+                (vec![Segment::work(secs, intensity)], false, None, None)
+            }
             Build::Tempo(secs) => (
-                vec![Segment::work(600, 0.7), Segment::work(secs, 0.92), Segment::work(600, 0.65)],
+                vec![
+                    Segment::work(600, 0.7),
+                    Segment::work(secs, 0.92),
+                    Segment::work(600, 0.65),
+                ],
                 true,
                 Some("Tempo Run".to_owned()),
-                Some(format!("Warm-up 10 min, {} min at tempo, cool-down 10 min.", secs / 60)),
+                Some(format!(
+                    "Warm-up 10 min, {} min at tempo, cool-down 10 min.",
+                    secs / 60
+                )),
             ),
-            Build::Intervals { reps, work_s, rest_s, intensity } => {
+            Build::Intervals {
+                reps,
+                work_s,
+                rest_s,
+                intensity,
+            } => {
                 let mut segments = vec![Segment::work(900, 0.7)];
                 for _ in 0..reps {
                     segments.push(Segment::work(work_s, intensity));
                     segments.push(Segment::work(rest_s, 0.55));
                 }
                 segments.push(Segment::work(600, 0.65));
-                let rep = if work_s % 60 == 0 { format!("{} min", work_s / 60) } else { format!("{work_s} s") };
+                let rep = if work_s % 60 == 0 {
+                    format!("{} min", work_s / 60)
+                } else {
+                    format!("{work_s} s")
+                };
                 (
                     segments,
                     true,
                     Some(format!("Intervals {reps}×{rep}")),
-                    Some(format!("Warm-up 15 min, {reps}×{rep} hard with {} s jog, cool-down 10 min.", rest_s)),
+                    Some(format!(
+                        "Warm-up 15 min, {reps}×{rep} hard with {} s jog, cool-down 10 min.",
+                        rest_s
+                    )),
                 )
             }
             Build::SweetSpot(reps) => {
@@ -340,7 +485,12 @@ impl Build {
                     segments.push(Segment::work(300, 0.55));
                 }
                 segments.push(Segment::work(600, 0.55));
-                (segments, true, Some(format!("Indoor Sweet Spot {reps}×10 min")), None)
+                (
+                    segments,
+                    true,
+                    Some(format!("Indoor Sweet Spot {reps}×10 min")),
+                    None,
+                )
             }
             Build::Swim(reps) => {
                 let rep_s = (100.0 / (body.swim_speed_mps * (0.55 + 0.45 * 1.0))).round() as u32;
@@ -363,7 +513,12 @@ impl Build {
                     segments.push(Segment::work(45, 0.65));
                     segments.push(Segment::work(90, 0.35));
                 }
-                (segments, false, Some("Strength Training".to_owned()), Some(format!("{sets} sets, full body.")))
+                (
+                    segments,
+                    false,
+                    Some("Strength Training".to_owned()),
+                    Some(format!("{sets} sets, full body.")),
+                )
             }
         }
     }
@@ -418,13 +573,22 @@ impl Generator for BasicGenerator {
         let mut day = first;
         while day <= today {
             let plan = self.plan_day(day);
-            let (night, morning) = self.night(day, load_yesterday, acute, chronic, plan.first().map(|w| w.start));
+            let (night, morning) = self.night(
+                day,
+                load_yesterday,
+                acute,
+                chronic,
+                plan.first().map(|w| w.start),
+            );
             if night.end_time.get() <= now {
                 sleep.push(night);
                 recovery.push(morning);
             }
             let mut load = 0.0;
-            for w in plan.iter().filter(|w| w.start + Duration::seconds(i64::from(w.elapsed_s())) <= now) {
+            for w in plan
+                .iter()
+                .filter(|w| w.start + Duration::seconds(i64::from(w.elapsed_s())) <= now)
+            {
                 let summary = series::summarise(w, &series::simulate(w, &self.body));
                 load += summary.training_load.unwrap_or(0.0);
                 activities.push(summary);
@@ -440,13 +604,26 @@ impl Generator for BasicGenerator {
         activities.reverse();
         sleep.reverse();
         recovery.reverse();
-        History { athlete: self.athlete.clone(), activities, sleep, recovery, now: Timestamp::new(now) }
+        History {
+            athlete: self.athlete.clone(),
+            activities,
+            sleep,
+            recovery,
+            now: Timestamp::new(now),
+        }
     }
 
     fn detail(&self, summary: &ActivitySummary) -> Option<Activity> {
         let date = summary.start_time.get().to_offset(self.now.offset()).date();
-        let workout = self.plan_day(date).into_iter().find(|w| w.id == summary.id)?;
-        Some(series::detail(&workout, &series::simulate(&workout, &self.body), &self.body))
+        let workout = self
+            .plan_day(date)
+            .into_iter()
+            .find(|w| w.id == summary.id)?;
+        Some(series::detail(
+            &workout,
+            &series::simulate(&workout, &self.body),
+            &self.body,
+        ))
     }
 }
 
@@ -460,7 +637,11 @@ mod tests {
         let a = BasicGenerator::new(7, datetime!(2025-11-23 20:00 +01:00)).history();
         let b = BasicGenerator::new(7, datetime!(2025-12-10 20:00 +01:00)).history();
         let day = |h: &History| -> Vec<ActivitySummary> {
-            h.activities.iter().filter(|a| a.start_time.local_date().to_string() == "2025-11-16").cloned().collect()
+            h.activities
+                .iter()
+                .filter(|a| a.start_time.local_date().to_string() == "2025-11-16")
+                .cloned()
+                .collect()
         };
         assert!(!day(&a).is_empty());
         assert_eq!(day(&a), day(&b));
@@ -471,7 +652,11 @@ mod tests {
         let now = datetime!(2025-11-23 08:30 +01:00);
         let h = BasicGenerator::new(42, now).history();
         for a in &h.activities {
-            assert!(a.start_time.get() + Duration::seconds(i64::from(a.elapsed_time_s)) <= now, "{}", a.id);
+            assert!(
+                a.start_time.get() + Duration::seconds(i64::from(a.elapsed_time_s)) <= now,
+                "{}",
+                a.id
+            );
         }
         assert!(h.sleep.iter().all(|s| s.end_time.get() <= now));
         assert_eq!(h.sleep.len(), h.recovery.len());

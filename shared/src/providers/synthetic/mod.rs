@@ -14,8 +14,8 @@ use std::collections::HashMap;
 pub use basic::{BasicGenerator, HISTORY_DAYS};
 
 use crate::model::{
-    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery, SleepSession, SportKind,
-    Timestamp,
+    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery,
+    SleepSession, SportKind, Timestamp,
 };
 use crate::providers::{Generator, History};
 
@@ -71,11 +71,17 @@ fn order_key(a: &ActivitySummary) -> (i64, &str) {
 }
 
 fn encode_cursor(a: &ActivitySummary) -> String {
-    format!("c{}", hex::encode(format!("{}:{}", a.start_time.unix(), a.id)))
+    format!(
+        "c{}",
+        hex::encode(format!("{}:{}", a.start_time.unix(), a.id))
+    )
 }
 
 fn decode_cursor(cursor: &str) -> Result<(i64, String), QueryError> {
-    let bytes = cursor.strip_prefix('c').and_then(|h| hex::decode(h).ok()).ok_or(QueryError::BadCursor)?;
+    let bytes = cursor
+        .strip_prefix('c')
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or(QueryError::BadCursor)?;
     let text = String::from_utf8(bytes).map_err(|_| QueryError::BadCursor)?;
     let (unix, id) = text.split_once(':').ok_or(QueryError::BadCursor)?;
     let unix = unix.parse().map_err(|_| QueryError::BadCursor)?;
@@ -86,9 +92,20 @@ impl Synthetic {
     /// Generates the history now (a year takes milliseconds in release builds).
     pub fn new(generator: Box<dyn Generator>) -> Self {
         let mut history = generator.history();
-        history.activities.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
-        let by_id = history.activities.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
-        Self { generator, history, by_id }
+        history
+            .activities
+            .sort_by(|a, b| order_key(b).cmp(&order_key(a)));
+        let by_id = history
+            .activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i))
+            .collect();
+        Self {
+            generator,
+            history,
+            by_id,
+        }
     }
 
     /// The basic generator for `seed`, with its history ending at `now`.
@@ -126,14 +143,23 @@ impl Synthetic {
             query.from.is_none_or(|from| day >= from)
                 && query.to.is_none_or(|to| day <= to)
                 && query.sport.is_none_or(|s| a.sport.kind() == Some(s))
-                && after.as_ref().is_none_or(|(unix, id)| order_key(a) < (*unix, id.as_str()))
+                && after
+                    .as_ref()
+                    .is_none_or(|(unix, id)| order_key(a) < (*unix, id.as_str()))
         });
-        let activities: Vec<ActivitySummary> = matching.by_ref().take(query.limit.max(1)).cloned().collect();
+        let activities: Vec<ActivitySummary> = matching
+            .by_ref()
+            .take(query.limit.max(1))
+            .cloned()
+            .collect();
         let next_cursor = match (matching.next(), activities.last()) {
             (Some(_), Some(last)) => Some(encode_cursor(last)),
             _ => None,
         };
-        Ok(ActivityPage { activities, next_cursor })
+        Ok(ActivityPage {
+            activities,
+            next_cursor,
+        })
     }
 
     /// Everything about one listed activity.
@@ -142,7 +168,11 @@ impl Synthetic {
     /// [`QueryError::UnknownActivity`] when no listed activity has this id.
     pub fn activity(&self, id: &str) -> Result<Activity, QueryError> {
         let unknown = || QueryError::UnknownActivity { id: id.to_owned() };
-        let summary = self.by_id.get(id).map(|i| &self.history.activities[*i]).ok_or_else(unknown)?;
+        let summary = self
+            .by_id
+            .get(id)
+            .map(|i| &self.history.activities[*i])
+            .ok_or_else(unknown)?;
         self.generator.detail(summary).ok_or_else(unknown)
     }
 
@@ -163,12 +193,22 @@ impl Synthetic {
 
     /// Nights that ended on a day from `from` to `to` (inclusive), newest first.
     pub fn sleep(&self, from: LocalDate, to: LocalDate) -> Vec<SleepSession> {
-        self.history.sleep.iter().filter(|s| s.date >= from && s.date <= to).cloned().collect()
+        self.history
+            .sleep
+            .iter()
+            .filter(|s| s.date >= from && s.date <= to)
+            .cloned()
+            .collect()
     }
 
     /// Mornings from `from` to `to` (inclusive), newest first.
     pub fn recovery(&self, from: LocalDate, to: LocalDate) -> Vec<Recovery> {
-        self.history.recovery.iter().filter(|r| r.date >= from && r.date <= to).cloned().collect()
+        self.history
+            .recovery
+            .iter()
+            .filter(|r| r.date >= from && r.date <= to)
+            .cloned()
+            .collect()
     }
 }
 
@@ -195,8 +235,18 @@ mod tests {
         let s = synthetic();
         let n = s.all_activities().len();
         assert!((180..=340).contains(&n), "{n} activities");
-        for kind in [SportKind::Run, SportKind::Ride, SportKind::Swim, SportKind::Strength] {
-            assert!(s.all_activities().iter().any(|a| a.sport.kind() == Some(kind)), "no {kind}");
+        for kind in [
+            SportKind::Run,
+            SportKind::Ride,
+            SportKind::Swim,
+            SportKind::Strength,
+        ] {
+            assert!(
+                s.all_activities()
+                    .iter()
+                    .any(|a| a.sport.kind() == Some(kind)),
+                "no {kind}"
+            );
         }
         let ids: std::collections::HashSet<_> = s.all_activities().iter().map(|a| &a.id).collect();
         assert_eq!(ids.len(), n, "ids are unique");
@@ -208,14 +258,25 @@ mod tests {
     #[test]
     fn pages_walk_the_whole_list_without_gaps_or_repeats() {
         let s = synthetic();
-        let query = ActivityQuery { sport: Some(SportKind::Run), limit: 7, ..ActivityQuery::default() };
+        let query = ActivityQuery {
+            sport: Some(SportKind::Run),
+            limit: 7,
+            ..ActivityQuery::default()
+        };
         let mut seen = Vec::new();
         let mut page = s.activities(&query).unwrap();
         loop {
             assert!(page.activities.len() <= 7);
             seen.extend(page.activities.iter().map(|a| a.id.clone()));
-            let Some(cursor) = page.next_cursor.clone() else { break };
-            page = s.activities(&ActivityQuery { cursor: Some(cursor), ..query.clone() }).unwrap();
+            let Some(cursor) = page.next_cursor.clone() else {
+                break;
+            };
+            page = s
+                .activities(&ActivityQuery {
+                    cursor: Some(cursor),
+                    ..query.clone()
+                })
+                .unwrap();
         }
         let all: Vec<_> = s
             .all_activities()
@@ -224,7 +285,10 @@ mod tests {
             .map(|a| a.id.clone())
             .collect();
         assert_eq!(seen, all);
-        let bad = s.activities(&ActivityQuery { cursor: Some("nope".into()), ..query });
+        let bad = s.activities(&ActivityQuery {
+            cursor: Some("nope".into()),
+            ..query
+        });
         assert!(matches!(bad, Err(QueryError::BadCursor)));
     }
 
@@ -238,7 +302,10 @@ mod tests {
             assert_eq!(lap_time, summary.elapsed_time_s, "laps cover the activity");
             if let Some(distance) = summary.distance_m {
                 let lap_distance: f64 = detail.laps.iter().filter_map(|l| l.distance_m).sum();
-                assert!((lap_distance - distance).abs() < 1.0, "{lap_distance} vs {distance}");
+                assert!(
+                    (lap_distance - distance).abs() < 1.0,
+                    "{lap_distance} vs {distance}"
+                );
             }
             if summary.sport.kind() == Some(SportKind::Run) {
                 let split_distance: f64 = detail.splits.iter().map(|s| s.distance_m).sum();
@@ -247,7 +314,10 @@ mod tests {
             }
             assert!(detail.streams.iter().all(|st| st.samples > 0));
         }
-        assert!(matches!(s.activity("0"), Err(QueryError::UnknownActivity { .. })));
+        assert!(matches!(
+            s.activity("0"),
+            Err(QueryError::UnknownActivity { .. })
+        ));
     }
 
     #[test]
@@ -257,10 +327,19 @@ mod tests {
         assert_eq!(weeks.len(), 8);
         for week in &weeks {
             let page = s
-                .activities(&ActivityQuery { from: Some(week.start), to: Some(week.end), limit: 1000, ..Default::default() })
+                .activities(&ActivityQuery {
+                    from: Some(week.start),
+                    to: Some(week.end),
+                    limit: 1000,
+                    ..Default::default()
+                })
                 .unwrap();
             let distance: f64 = page.activities.iter().filter_map(|a| a.distance_m).sum();
-            let moving: u64 = page.activities.iter().map(|a| u64::from(a.moving_time_s)).sum();
+            let moving: u64 = page
+                .activities
+                .iter()
+                .map(|a| u64::from(a.moving_time_s))
+                .sum();
             assert_eq!(week.totals.activities as usize, page.activities.len());
             assert!((week.totals.distance_m - distance).abs() < 0.1);
             assert_eq!(week.totals.moving_time_s, moving);

@@ -1,0 +1,73 @@
+//! Command-line types (clap derive) and nothing else: `config.rs` turns
+//! them into a checked [`crate::config::Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Pierre's MCP server: your fitness data for AI assistants, over stdio.
+///
+/// Without a command it serves MCP on stdin/stdout; an assistant (Claude
+/// Code, Cursor, Claude Desktop) starts it that way.
+#[derive(Debug, Parser)]
+#[command(name = "pierre-mcp", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Keep config, data, logs and the socket under DIR (same as PIERRE_HOME)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Act for this Pierre user (same as PIERRE_USER)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one tool and print its result
+    Call(CallArgs),
+    /// List the tools this server offers
+    Tools(ToolsArgs),
+}
+
+/// `pierre-mcp call TOOL [KEY=VALUE ...]`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example: pierre-mcp call get_activities limit=5 sport=run")]
+pub struct CallArgs {
+    /// The tool, e.g. get_activities (see `pierre-mcp tools`)
+    pub tool: String,
+    /// Tool arguments, e.g. limit=5 from=2025-01-01
+    #[arg(value_name = "KEY=VALUE")]
+    pub args: Vec<String>,
+    /// Print the structured result as JSON instead of a readable summary
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Print the tool's own text block in this format
+    #[arg(long, value_enum)]
+    pub format: Option<TextFormat>,
+    /// Write the output to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `pierre-mcp tools`.
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    /// Print the full tools/list result (schemas included) as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The text formats a tool can answer in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    Json,
+    Toon,
+}

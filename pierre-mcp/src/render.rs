@@ -1,0 +1,483 @@
+//! Readable renderings of tool results for `pierre-mcp call`.
+//!
+//! Structured output stays SI; here distances become km, durations h:mm:ss
+//! and speeds paces, the way a training log shows them. Units follow the
+//! metric system until `config.toml` preferences exist. A result this file
+//! does not know is printed as pretty JSON.
+
+use std::fmt::Write as _;
+
+use pierre_shared::model::{Activity, ActivitySummary, SportKind, SportType, Timestamp};
+use rmcp::model::Tool;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::tools::activities::{ActivitiesOutput, ActivityOutput};
+use crate::tools::athlete::AthleteOutput;
+use crate::tools::connections::StatusOutput;
+use crate::tools::recovery::RecoveryOutput;
+use crate::tools::sleep::SleepOutput;
+use crate::tools::stats::StatsOutput;
+
+/// The readable form of one tool's structured result.
+pub fn result(tool: &str, structured: &Value) -> String {
+    let rendered = match tool {
+        "get_connection_status" => typed(structured, connection_status),
+        "get_athlete" => typed(structured, athlete),
+        "get_activities" => typed(structured, activities),
+        "get_activity" => typed(structured, activity),
+        "get_stats" => typed(structured, stats),
+        "get_sleep" => typed(structured, sleep),
+        "get_recovery" => typed(structured, recovery),
+        _ => None,
+    };
+    rendered.unwrap_or_else(|| {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(structured).unwrap_or_default()
+        )
+    })
+}
+
+fn typed<T: DeserializeOwned>(value: &Value, render: fn(&T) -> String) -> Option<String> {
+    T::deserialize(value).ok().map(|v| render(&v))
+}
+
+/// `pierre-mcp tools`: one line per tool.
+pub fn tool_list(tools: &[Tool]) -> String {
+    let mut table = Table::new(&["TOOL", "DESCRIPTION"]);
+    for t in tools {
+        table.row(vec![
+            t.name.to_string(),
+            t.description.as_deref().unwrap_or("").to_owned(),
+        ]);
+    }
+    table.render()
+}
+
+/// Columns padded to their widest cell (by characters).
+struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(headers: &[&str]) -> Self {
+        Self {
+            rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()],
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                if c + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    let _ = write!(line, "{cell:<width$}  ", width = widths[c]);
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn or_dash<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
+    value.map(show).unwrap_or_else(|| "-".to_owned())
+}
+
+/// `1:02:03` or `42:07`.
+fn duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+fn km(metres: f64) -> String {
+    format!("{:.2} km", metres / 1000.0)
+}
+
+/// `mm:ss` for `secs` seconds, rounded.
+fn clock(secs: f64) -> String {
+    let secs = secs.round() as u64;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// Pace for sports on foot and in water, speed for everything else.
+fn speed(sport: &SportType, mps: f64) -> String {
+    if mps <= 0.0 {
+        return "-".to_owned();
+    }
+    match sport.kind() {
+        Some(SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike) => {
+            format!("{}/km", clock(1000.0 / mps))
+        }
+        Some(SportKind::Swim) => format!("{}/100m", clock(100.0 / mps)),
+        _ => format!("{:.1} km/h", mps * 3.6),
+    }
+}
+
+fn when(t: Timestamp) -> String {
+    let t = t.get();
+    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+fn bpm(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+fn connection_status(out: &StatusOutput) -> String {
+    let mut text = format!("Pierre user: {}\n", out.user);
+    if out.connections.is_empty() {
+        text.push_str("No providers connected. Run `pierre-authd login` to connect the synthetic demo provider.\n");
+        return text;
+    }
+    let mut table = Table::new(&["PROVIDER", "STATE", "ACCOUNT", "CONNECTED"]);
+    for c in &out.connections {
+        let state = serde_json::to_value(c.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        table.row(vec![
+            c.provider.clone(),
+            state,
+            c.account_id.clone().unwrap_or_else(|| "-".into()),
+            when(c.connected_at),
+        ]);
+    }
+    text + &table.render()
+}
+
+fn athlete(out: &AthleteOutput) -> String {
+    let a = &out.athlete;
+    let t = &a.thresholds;
+    let mut text = format!("{} ({}, id {})\n", a.name, out.provider, a.id);
+    let mut line = |label: &str, value: String| {
+        if value != "-" {
+            let _ = writeln!(text, "  {label:<22}{value}");
+        }
+    };
+    line("sex", or_dash(a.sex.clone(), |s| s));
+    line("born", or_dash(a.birth_year, |y| y.to_string()));
+    line("weight", or_dash(a.weight_kg, |w| format!("{w:.1} kg")));
+    line("height", or_dash(a.height_m, |h| format!("{h:.2} m")));
+    line("location", or_dash(a.location.clone(), |l| l));
+    line(
+        "max heart rate",
+        or_dash(t.max_heartrate_bpm, |v| format!("{} bpm", bpm(v))),
+    );
+    line(
+        "resting heart rate",
+        or_dash(t.resting_heartrate_bpm, |v| format!("{} bpm", bpm(v))),
+    );
+    line(
+        "threshold heart rate",
+        or_dash(t.threshold_heartrate_bpm, |v| format!("{} bpm", bpm(v))),
+    );
+    line("FTP", or_dash(t.ftp_w, |v| format!("{v:.0} W")));
+    line(
+        "threshold pace",
+        or_dash(t.threshold_speed_mps, |v| {
+            format!("{}/km", clock(1000.0 / v))
+        }),
+    );
+    line(
+        "swim threshold pace",
+        or_dash(t.swim_threshold_speed_mps, |v| {
+            format!("{}/100m", clock(100.0 / v))
+        }),
+    );
+    text
+}
+
+fn activity_row(a: &ActivitySummary) -> Vec<String> {
+    vec![
+        when(a.start_time),
+        a.sport.to_string(),
+        or_dash(a.distance_m, km),
+        duration(u64::from(a.moving_time_s)),
+        or_dash(a.average_speed_mps, |v| speed(&a.sport, v)),
+        or_dash(a.average_heartrate_bpm, bpm),
+        or_dash(a.average_power_w, |w| format!("{w:.0} W")),
+        a.id.clone(),
+        a.name.clone(),
+    ]
+}
+
+fn activities(out: &ActivitiesOutput) -> String {
+    if out.activities.is_empty() {
+        return "No activities match.\n".to_owned();
+    }
+    let mut table = Table::new(&[
+        "START",
+        "SPORT",
+        "DISTANCE",
+        "MOVING",
+        "PACE/SPEED",
+        "HR",
+        "POWER",
+        "ID",
+        "NAME",
+    ]);
+    for a in &out.activities {
+        table.row(activity_row(a));
+    }
+    let mut text = table.render();
+    if let Some(cursor) = &out.next_cursor {
+        let _ = writeln!(text, "More: add cursor={cursor}");
+    }
+    text
+}
+
+fn activity(out: &ActivityOutput) -> String {
+    let Activity {
+        summary: a,
+        description,
+        laps,
+        splits,
+        best_efforts,
+        streams,
+    } = &out.activity;
+    let mut text = format!("{} — {} ({}, id {})\n", a.name, a.sport, out.provider, a.id);
+    let _ = writeln!(text, "  start      {}", when(a.start_time));
+    if let Some(d) = a.distance_m {
+        let _ = writeln!(text, "  distance   {}", km(d));
+    }
+    let _ = writeln!(
+        text,
+        "  time       {} moving, {} elapsed",
+        duration(u64::from(a.moving_time_s)),
+        duration(u64::from(a.elapsed_time_s))
+    );
+    if let Some(v) = a.average_speed_mps {
+        let _ = writeln!(text, "  average    {}", speed(&a.sport, v));
+    }
+    if let Some(gain) = a.elevation_gain_m {
+        let _ = writeln!(text, "  elevation  +{gain:.0} m");
+    }
+    if let (Some(avg), Some(max)) = (a.average_heartrate_bpm, a.max_heartrate_bpm) {
+        let _ = writeln!(text, "  heart rate {} avg, {} max", bpm(avg), bpm(max));
+    }
+    if let (Some(avg), Some(max)) = (a.average_power_w, a.max_power_w) {
+        let _ = writeln!(text, "  power      {avg:.0} W avg, {max:.0} W max");
+    }
+    if let Some(load) = a.training_load {
+        let _ = writeln!(text, "  load       {load:.0}");
+    }
+    if let Some(d) = description {
+        let _ = writeln!(text, "  {d}");
+    }
+    if laps.len() > 1 {
+        let mut table = Table::new(&["LAP", "DISTANCE", "TIME", "PACE/SPEED", "HR", "POWER"]);
+        for l in laps {
+            table.row(vec![
+                l.index.to_string(),
+                or_dash(l.distance_m, km),
+                duration(u64::from(l.elapsed_time_s)),
+                or_dash(l.average_speed_mps, |v| speed(&a.sport, v)),
+                or_dash(l.average_heartrate_bpm, bpm),
+                or_dash(l.average_power_w, |w| format!("{w:.0} W")),
+            ]);
+        }
+        text.push('\n');
+        text.push_str(&table.render());
+    }
+    if !splits.is_empty() {
+        let mut table = Table::new(&["KM", "DISTANCE", "TIME", "PACE", "ELEV", "HR"]);
+        for s in splits {
+            table.row(vec![
+                s.index.to_string(),
+                km(s.distance_m),
+                duration(u64::from(s.moving_time_s)),
+                speed(&a.sport, s.average_speed_mps),
+                or_dash(s.elevation_change_m, |e| format!("{e:+.0} m")),
+                or_dash(s.average_heartrate_bpm, bpm),
+            ]);
+        }
+        text.push('\n');
+        text.push_str(&table.render());
+    }
+    if !best_efforts.is_empty() {
+        text.push_str("\nBest efforts: ");
+        let efforts: Vec<String> = best_efforts
+            .iter()
+            .map(|b| format!("{} {}", b.name, duration(u64::from(b.elapsed_time_s))))
+            .collect();
+        text.push_str(&efforts.join(", "));
+        text.push('\n');
+    }
+    if !streams.is_empty() {
+        let mut table = Table::new(&["STREAM", "MIN", "MEAN", "MAX", "TIME IN ZONES"]);
+        for s in streams {
+            let zones: Vec<String> = s
+                .zones
+                .iter()
+                .map(|z| duration(u64::from(z.time_s)))
+                .collect();
+            let kind = serde_json::to_value(s.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            table.row(vec![
+                kind,
+                format!("{:.1}", s.min),
+                format!("{:.1}", s.mean),
+                format!("{:.1}", s.max),
+                zones.join(" "),
+            ]);
+        }
+        text.push('\n');
+        text.push_str(&table.render());
+    }
+    text
+}
+
+fn stats(out: &StatsOutput) -> String {
+    let mut table = Table::new(&[
+        "PERIOD",
+        "ACTIVITIES",
+        "DISTANCE",
+        "MOVING",
+        "ELEVATION",
+        "LOAD",
+        "BY SPORT",
+    ]);
+    for p in &out.periods {
+        let by_sport: Vec<String> = p
+            .by_sport
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}×/{}",
+                    s.sport,
+                    s.totals.activities,
+                    km(s.totals.distance_m)
+                )
+            })
+            .collect();
+        table.row(vec![
+            format!("{} – {}", p.start, p.end),
+            p.totals.activities.to_string(),
+            km(p.totals.distance_m),
+            duration(p.totals.moving_time_s),
+            format!("{:.0} m", p.totals.elevation_gain_m),
+            format!("{:.0}", p.totals.training_load),
+            by_sport.join(", "),
+        ]);
+    }
+    table.render()
+}
+
+fn sleep(out: &SleepOutput) -> String {
+    if out.nights.is_empty() {
+        return "No sleep recorded in that range.\n".to_owned();
+    }
+    let mut table = Table::new(&[
+        "NIGHT OF",
+        "BED",
+        "ASLEEP",
+        "DEEP",
+        "REM",
+        "EFFICIENCY",
+        "SCORE",
+        "LOWEST HR",
+        "HRV",
+    ]);
+    for n in &out.nights {
+        let t = n.start_time.get();
+        let stage = |f: fn(&pierre_shared::model::SleepStages) -> u32| {
+            or_dash(n.stages.as_ref().map(f), |s| duration(u64::from(s)))
+        };
+        table.row(vec![
+            n.date.to_string(),
+            format!("{:02}:{:02}", t.hour(), t.minute()),
+            duration(u64::from(n.asleep_s)),
+            stage(|s| s.deep_s),
+            stage(|s| s.rem_s),
+            or_dash(n.efficiency, |e| format!("{:.0}%", e * 100.0)),
+            or_dash(n.score, |s| s.to_string()),
+            or_dash(n.lowest_heartrate_bpm, bpm),
+            or_dash(n.average_hrv_ms, |v| format!("{v:.0} ms")),
+        ]);
+    }
+    table.render()
+}
+
+fn recovery(out: &RecoveryOutput) -> String {
+    if out.days.is_empty() {
+        return "No recovery data in that range.\n".to_owned();
+    }
+    let mut table = Table::new(&[
+        "DATE",
+        "SCORE",
+        "HRV",
+        "RESTING HR",
+        "SLEEP",
+        "LOAD 7D",
+        "LOAD 42D",
+    ]);
+    for d in &out.days {
+        table.row(vec![
+            d.date.to_string(),
+            or_dash(d.score, |s| s.to_string()),
+            or_dash(d.hrv_ms, |v| format!("{v:.0} ms")),
+            or_dash(d.resting_heartrate_bpm, bpm),
+            or_dash(d.sleep_score, |s| s.to_string()),
+            or_dash(d.acute_load, |v| format!("{v:.0}")),
+            or_dash(d.chronic_load, |v| format!("{v:.0}")),
+        ]);
+    }
+    table.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_paces_read_like_a_training_log() {
+        assert_eq!(duration(3723), "1:02:03");
+        assert_eq!(duration(427), "7:07");
+        assert_eq!(speed(&SportKind::Run.into(), 1000.0 / 300.0), "5:00/km");
+        assert_eq!(speed(&SportKind::Swim.into(), 1.0), "1:40/100m");
+        assert_eq!(speed(&SportKind::Ride.into(), 10.0), "36.0 km/h");
+        assert_eq!(
+            speed(&SportType::Other("Kitesurf".into()), 10.0),
+            "36.0 km/h"
+        );
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let mut t = Table::new(&["A", "BB"]);
+        t.row(vec!["long".into(), "x".into()]);
+        assert_eq!(t.render(), "A     BB\nlong  x\n");
+    }
+
+    #[test]
+    fn unknown_results_fall_back_to_json() {
+        let text = result("get_something_new", &serde_json::json!({"a": 1}));
+        assert_eq!(text, "{\n  \"a\": 1\n}\n");
+    }
+}

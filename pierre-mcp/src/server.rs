@@ -1,0 +1,141 @@
+//! The MCP server: identity, capabilities, and the tool routers of
+//! `tools/*.rs` combined into one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ServerHandler, tool_handler};
+
+use crate::config::Config;
+use crate::daemon::DaemonLink;
+use crate::sources::{Source, Sources};
+use crate::tools::{Progress, ProviderName, ToolError};
+
+/// Told to every client at initialisation: how to read what the tools return.
+const INSTRUCTIONS: &str = "Personal fitness data from the user's connected providers. \
+Units are SI (m, s, m/s, bpm, W, kg, J); times are ISO 8601 with the athlete's UTC offset; \
+dates are days in the athlete's calendar. Every tool takes an optional `provider` (default: \
+the connected one) and `format`: json (default) or toon (the same data in fewer tokens).";
+
+/// The MCP server. Cheap to clone: state is shared.
+#[derive(Clone)]
+pub struct PierreServer {
+    state: Arc<State>,
+    tool_router: ToolRouter<PierreServer>,
+}
+
+struct State {
+    sources: Sources,
+    test_delay: Option<Duration>,
+}
+
+impl PierreServer {
+    pub fn new(config: &Config) -> Self {
+        let link = DaemonLink::new(config.link.clone());
+        let state = State {
+            sources: Sources::new(link, config.synthetic),
+            test_delay: config.test_delay,
+        };
+        Self {
+            state: Arc::new(state),
+            tool_router: Self::router(),
+        }
+    }
+
+    /// Every tool, from every `tools/*.rs`.
+    pub fn router() -> ToolRouter<PierreServer> {
+        Self::connection_tools()
+            + Self::athlete_tools()
+            + Self::activity_tools()
+            + Self::stats_tools()
+            + Self::sleep_tools()
+            + Self::recovery_tools()
+    }
+
+    pub(crate) fn sources(&self) -> &Sources {
+        &self.state.sources
+    }
+
+    pub(crate) fn test_delay(&self) -> Option<Duration> {
+        self.state.test_delay
+    }
+
+    /// Opens the provider a data tool reads from, and reports the step.
+    pub(crate) async fn open_source(
+        &self,
+        requested: Option<ProviderName>,
+        progress: &Progress,
+    ) -> Result<Source, ToolError> {
+        let source = self.state.sources.open(requested).await?;
+        progress
+            .step(&format!("{} data ready", source.provider))
+            .await;
+        Ok(source)
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for PierreServer {
+    fn get_info(&self) -> ServerConfig {
+        // Tools only: no resources, prompts, logging or completions are
+        // served, so none is advertised.
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("pierre-mcp", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_is_typed_annotated_and_read_only() {
+        let tools = PierreServer::router().list_all();
+        let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+        assert_eq!(
+            names,
+            [
+                "get_activities",
+                "get_activity",
+                "get_athlete",
+                "get_connection_status",
+                "get_recovery",
+                "get_sleep",
+                "get_stats"
+            ]
+        );
+        for tool in &tools {
+            let output = tool
+                .output_schema
+                .as_ref()
+                .expect("every tool has an output schema");
+            assert_eq!(
+                output.get("type"),
+                Some(&serde_json::json!("object")),
+                "{}",
+                tool.name
+            );
+            assert_eq!(
+                tool.input_schema.get("type"),
+                Some(&serde_json::json!("object")),
+                "{}",
+                tool.name
+            );
+            let hints = tool.annotations.as_ref().expect("annotations");
+            assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name);
+            assert_eq!(hints.destructive_hint, Some(false), "{}", tool.name);
+            assert!(
+                tool.description.as_ref().is_some_and(|d| d.len() <= 160),
+                "{}",
+                tool.name
+            );
+        }
+        let size = serde_json::to_string(&tools)
+            .map(|s| s.len())
+            .unwrap_or(usize::MAX);
+        assert!(size < 16_000, "tools/list grew to {size} bytes");
+    }
+}

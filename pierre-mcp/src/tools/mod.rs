@@ -1,0 +1,490 @@
+//! The MCP tools: what every tool shares, and one file per tool group.
+//!
+//! Each tool takes its arguments as a raw JSON object and parses them here,
+//! so a bad argument becomes an `isError` result with one sentence the
+//! model can act on (not a JSON-RPC error, which clients hide). Each result
+//! is built by [`respond`]: `structuredContent` plus exactly one text block
+//! holding the same data as compact JSON or TOON.
+
+pub mod activities;
+pub mod athlete;
+pub mod connections;
+pub mod recovery;
+mod schema;
+pub mod sleep;
+pub mod stats;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use pierre_shared::model::LocalDate;
+use rmcp::RoleServer;
+use rmcp::model::{
+    CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, ProgressToken,
+};
+use rmcp::service::{Peer, RequestContext};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use self::schema::{input_schema, output_schema};
+use crate::daemon::LinkError;
+use crate::server::PierreServer;
+
+/// The text block's format. Undocumented in the schema on purpose: the
+/// server's instructions explain it once instead of in every tool.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(description = "")]
+pub enum Format {
+    #[default]
+    Json,
+    Toon,
+}
+
+/// A fitness provider (explained once, in the server's instructions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(description = "")]
+pub enum ProviderName {
+    Strava,
+    Fitbit,
+    Garmin,
+    Whoop,
+    Oura,
+    Synthetic,
+}
+
+impl ProviderName {
+    const ALL: [ProviderName; 6] = [
+        ProviderName::Strava,
+        ProviderName::Fitbit,
+        ProviderName::Garmin,
+        ProviderName::Whoop,
+        ProviderName::Oura,
+        ProviderName::Synthetic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderName::Strava => "strava",
+            ProviderName::Fitbit => "fitbit",
+            ProviderName::Garmin => "garmin",
+            ProviderName::Whoop => "whoop",
+            ProviderName::Oura => "oura",
+            ProviderName::Synthetic => "synthetic",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ProviderName> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Whether this build can read the provider's data.
+    pub fn has_client(self) -> bool {
+        self == ProviderName::Synthetic
+    }
+}
+
+impl std::fmt::Display for ProviderName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a tool call failed, worded for the model (and the person) to act on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToolError {
+    #[error("Invalid arguments for {tool}")]
+    Arguments {
+        tool: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("`{name}` must be from {min} to {max}; it was {value}.")]
+    OutOfRange {
+        name: &'static str,
+        min: u32,
+        max: u32,
+        value: u32,
+    },
+    #[error("`from` ({from}) is after `to` ({to}); swap them.")]
+    ReversedRange { from: LocalDate, to: LocalDate },
+    #[error("{from} to {to} spans {days} days; ask for at most {max} days per call.")]
+    RangeTooLong {
+        from: LocalDate,
+        to: LocalDate,
+        days: i64,
+        max: i64,
+    },
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(
+        "No provider is connected for this Pierre user; run `pierre-authd login` to connect the synthetic demo provider (or `pierre-authd login --provider strava` for real data)."
+    )]
+    NothingConnected,
+    #[error(
+        "There is no {provider} connection; run `pierre-authd connect {provider}` to connect it."
+    )]
+    NotConnected { provider: ProviderName },
+    #[error(
+        "The {provider} connection needs renewing; run `pierre-authd connect {provider}`, then try again."
+    )]
+    NeedsReconnect { provider: ProviderName },
+    #[error(
+        "Reading {provider} data is not built into this pierre-mcp yet; pass provider=synthetic for the demo data."
+    )]
+    NoClient { provider: String },
+    #[error("No {provider} activity has id `{id}`; call get_activities to find the id.")]
+    UnknownActivity { provider: ProviderName, id: String },
+    #[error(
+        "That cursor did not come from get_activities; call it again without a cursor to start from the newest."
+    )]
+    BadCursor,
+    #[error("The call was cancelled.")]
+    Cancelled,
+    #[error(
+        "pierre-mcp failed while preparing the data; see its log file (mcp.log) and report the problem."
+    )]
+    Internal,
+}
+
+impl ToolError {
+    /// The sentence, with the cause where one helps (serde's "unknown
+    /// variant `hiking`, expected one of ...").
+    pub fn sentence(&self) -> String {
+        let text = match self {
+            ToolError::Arguments { .. } => crate::logging::chain(self),
+            // The daemon link's message is already the whole sentence.
+            other => other.to_string(),
+        };
+        if text.ends_with('.') {
+            text
+        } else {
+            format!("{text}.")
+        }
+    }
+}
+
+/// Parses a tool's arguments into its typed parameters.
+pub fn parse_args<T: DeserializeOwned>(
+    tool: &'static str,
+    args: JsonObject,
+) -> Result<T, ToolError> {
+    serde_json::from_value(serde_json::Value::Object(args))
+        .map_err(|source| ToolError::Arguments { tool, source })
+}
+
+/// Every tool's arguments carry the text format the caller wants.
+pub trait ToolArgs: DeserializeOwned {
+    fn format(&self) -> Option<Format>;
+}
+
+/// Implements [`ToolArgs`] for argument structs with a `format` field.
+macro_rules! tool_args {
+    ($($t:ty),+) => {$(
+        impl $crate::tools::ToolArgs for $t {
+            fn format(&self) -> Option<$crate::tools::Format> {
+                self.format
+            }
+        }
+    )+};
+}
+pub(crate) use tool_args;
+
+/// A successful result: `structuredContent` plus one text block with the
+/// same data in `format`.
+pub fn respond<T: Serialize>(output: &T, format: Format) -> CallToolResult {
+    let value = match serde_json::to_value(output) {
+        Ok(value) => value,
+        Err(error) => {
+            tracing::error!(%error, "a tool result did not serialise");
+            return failure(&ToolError::Internal);
+        }
+    };
+    let text = match format {
+        Format::Json => value.to_string(),
+        Format::Toon => match toon_format::encode_default(&value) {
+            Ok(text) => text,
+            Err(error) => {
+                tracing::error!(%error, "TOON encoding failed");
+                return failure(&ToolError::Internal);
+            }
+        },
+    };
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(value);
+    result
+}
+
+/// A tool error result: `isError` with the one sentence.
+pub fn failure(error: &ToolError) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(error.sentence())])
+}
+
+/// Progress notifications, sent only when the client asked for them by
+/// giving the request a progress token. Clones share one count, so the
+/// runner can close the total after the tool's own steps.
+#[derive(Clone)]
+pub struct Progress {
+    peer: Peer<RoleServer>,
+    token: Option<ProgressToken>,
+    done: Arc<AtomicU32>,
+    total: u32,
+}
+
+impl Progress {
+    fn new(ctx: &RequestContext<RoleServer>, total: u32) -> Self {
+        Self {
+            peer: ctx.peer.clone(),
+            token: ctx.meta.get_progress_token(),
+            done: Arc::new(AtomicU32::new(0)),
+            total,
+        }
+    }
+
+    /// Marks one more step done.
+    pub async fn step(&self, message: &str) {
+        let done = self
+            .done
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1)
+            .min(self.total);
+        self.notify(done, message).await;
+    }
+
+    /// Marks every step done (the last notification equals the total).
+    async fn finish(&self) {
+        if self.done.swap(self.total, Ordering::Relaxed) < self.total {
+            self.notify(self.total, "done").await;
+        }
+    }
+
+    async fn notify(&self, done: u32, message: &str) {
+        let Some(token) = self.token.clone() else {
+            return;
+        };
+        let param = ProgressNotificationParam::new(token, f64::from(done))
+            .with_total(f64::from(self.total))
+            .with_message(message.to_owned());
+        if let Err(error) = self.peer.notify_progress(param).await {
+            tracing::debug!(%error, "progress notification not sent");
+        }
+    }
+}
+
+/// Steps every tool reports: data ready, result built.
+const DATA_STEPS: u32 = 2;
+
+/// The test-only delay is waited in steps this long.
+const DELAY_STEP: Duration = Duration::from_millis(100);
+
+impl PierreServer {
+    /// Runs one tool: parse the arguments, do the work while watching the
+    /// request's cancellation token, and build the result.
+    ///
+    /// A cancelled call stops where it is; rmcp sends no response for it.
+    pub(crate) async fn run_tool<A, O, F, Fut>(
+        &self,
+        tool: &'static str,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+        work: F,
+    ) -> CallToolResult
+    where
+        A: ToolArgs,
+        O: Serialize,
+        F: FnOnce(A, Progress) -> Fut,
+        Fut: Future<Output = Result<O, ToolError>>,
+    {
+        let parsed: A = match parse_args(tool, args) {
+            Ok(parsed) => parsed,
+            Err(error) => return failure(&error),
+        };
+        let format = parsed.format().unwrap_or_default();
+        let delay = self.test_delay();
+        let delay_steps =
+            delay.map_or(0, |d| d.as_millis().div_ceil(DELAY_STEP.as_millis()) as u32);
+        let progress = Progress::new(&ctx, DATA_STEPS + delay_steps);
+        let cancelled = ctx.ct.clone();
+        let job = async move {
+            for _ in 0..delay_steps {
+                tokio::time::sleep(DELAY_STEP).await;
+                progress.step("waiting (PIERRE_TEST_SLOW_MS)").await;
+            }
+            let output = work(parsed, progress.clone()).await?;
+            progress.finish().await;
+            Ok(output)
+        };
+        let outcome = tokio::select! {
+            _ = cancelled.cancelled() => Err(ToolError::Cancelled),
+            outcome = job => outcome,
+        };
+        match outcome {
+            Ok(output) => respond(&output, format),
+            Err(ToolError::Cancelled) => {
+                tracing::info!(tool, request = %ctx.id, "tool call cancelled by the client; work stopped");
+                failure(&ToolError::Cancelled)
+            }
+            Err(error) => {
+                tracing::info!(tool, "tool error: {}", error.sentence());
+                failure(&error)
+            }
+        }
+    }
+}
+
+/// Reads an id that should be a string but may arrive as a JSON integer:
+/// providers' ids look numeric, and some clients (the MCP Inspector's
+/// `--tool-arg id=123`) and models send them as numbers.
+pub fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Signed(i64),
+        Unsigned(u64),
+    }
+    Ok(
+        match Id::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("`id` must be a string such as \"123\""))?
+        {
+            Id::Text(s) => s,
+            Id::Signed(n) => n.to_string(),
+            Id::Unsigned(n) => n.to_string(),
+        },
+    )
+}
+
+/// A validated day range (inclusive): defaults to the `default_days` up to
+/// `today`, at most `max_days` long.
+pub fn day_range(
+    from: Option<LocalDate>,
+    to: Option<LocalDate>,
+    today: LocalDate,
+    default_days: i64,
+    max_days: i64,
+) -> Result<(LocalDate, LocalDate), ToolError> {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| to.add_days(1 - default_days));
+    if from > to {
+        return Err(ToolError::ReversedRange { from, to });
+    }
+    let days = from.days_until(to) + 1;
+    if days > max_days {
+        return Err(ToolError::RangeTooLong {
+            from,
+            to,
+            days,
+            max: max_days,
+        });
+    }
+    Ok((from, to))
+}
+
+/// Checks a count argument against its published range.
+pub fn in_range(
+    name: &'static str,
+    value: Option<u32>,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ToolError> {
+    let value = value.unwrap_or(default);
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ToolError::OutOfRange {
+            name,
+            min,
+            max,
+            value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_provider_enum_is_the_catalogue() {
+        let ours: Vec<&str> = ProviderName::ALL.iter().map(|p| p.as_str()).collect();
+        let catalogue: Vec<&str> = pierre_shared::catalogue::ALL.iter().map(|p| p.name).collect();
+        assert_eq!(ours, catalogue);
+    }
+
+    #[test]
+    fn argument_errors_are_one_sentence_with_the_cause() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct A {
+            format: Option<Format>,
+        }
+        let args = json!({"format": "yaml"}).as_object().unwrap().clone();
+        let err = parse_args::<A>("get_x", args).unwrap_err();
+        let text = err.sentence();
+        assert!(
+            text.starts_with("Invalid arguments for get_x: unknown variant `yaml`"),
+            "{text}"
+        );
+        assert!(text.ends_with('.'));
+    }
+
+    #[test]
+    fn toon_and_json_text_carry_the_same_data() {
+        let data = json!({"provider": "synthetic", "activities": [{"id": "1", "distance_m": 5000.0}, {"id": "2", "distance_m": 10.5}]});
+        for format in [Format::Json, Format::Toon] {
+            let r = respond(&data, format);
+            assert_eq!(r.structured_content.as_ref(), Some(&data));
+            assert_eq!(r.content.len(), 1);
+            let text = &r.content[0].as_text().unwrap().text;
+            let decoded: serde_json::Value = match format {
+                Format::Json => serde_json::from_str(text).unwrap(),
+                Format::Toon => toon_format::decode_default(text).unwrap(),
+            };
+            assert!(
+                same_data(&decoded, &data),
+                "{format:?}: {decoded} vs {data}"
+            );
+        }
+    }
+
+    /// JSON equality where numbers compare by value (TOON writes 5000.0 as 5000).
+    fn same_data(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
+            }
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn day_ranges_default_and_refuse_nonsense() {
+        let today = LocalDate::parse("2025-11-23").unwrap();
+        let (from, to) = day_range(None, None, today, 7, 92).unwrap();
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2025-11-17".into(), "2025-11-23".into())
+        );
+        let err = day_range(Some(today), Some(today.add_days(-1)), today, 7, 92).unwrap_err();
+        assert!(err.sentence().contains("swap them"));
+        assert!(matches!(
+            day_range(Some(today.add_days(-100)), None, today, 7, 92),
+            Err(ToolError::RangeTooLong { .. })
+        ));
+    }
+}

@@ -1,0 +1,57 @@
+//! get_sleep: nightly sleep records.
+
+use pierre_shared::model::{LocalDate, SleepSession};
+use rmcp::model::{CallToolResult, JsonObject};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Format, ProviderName, day_range, input_schema, output_schema};
+use crate::server::PierreServer;
+
+/// Longest range one call may ask for.
+pub const MAX_DAYS: i64 = 92;
+
+/// Arguments of get_sleep and get_recovery.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DaysArgs {
+    /// First day (YYYY-MM-DD); default 6 days before `to`.
+    pub from: Option<LocalDate>,
+    /// Last day (YYYY-MM-DD); default today. At most 92 days in all.
+    pub to: Option<LocalDate>,
+    pub provider: Option<ProviderName>,
+    pub format: Option<Format>,
+}
+
+/// Result of get_sleep: newest night first.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SleepOutput {
+    pub provider: ProviderName,
+    pub nights: Vec<SleepSession>,
+}
+
+super::tool_args!(DaysArgs);
+
+#[tool_router(router = sleep_tools, vis = "pub(crate)")]
+impl PierreServer {
+    #[tool(
+        description = "Nightly sleep, dated by the morning it ended: duration, stages, efficiency, score, heart rate, HRV. Default: last 7 nights.",
+        input_schema = input_schema::<DaysArgs>(),
+        output_schema = output_schema::<SleepOutput>(),
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_sleep(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_sleep", args, ctx, |a: DaysArgs, progress| async move {
+            let source = self.open_source(a.provider, &progress).await?;
+            let (from, to) = day_range(a.from, a.to, source.data.today(), 7, MAX_DAYS)?;
+            let nights = source.data.sleep(from, to);
+            Ok(SleepOutput {
+                provider: source.provider,
+                nights,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,29 @@
+//! Fitbit Web API (dev.fitbit.com).
+//!
+//! "Server" apps authenticate at the token endpoint with HTTP Basic;
+//! PKCE is supported and recommended; the redirect URI must match exactly;
+//! every refresh returns a new refresh token and the old one stops working.
+//! 150 requests per hour per user.
+
+use super::*;
+
+pub const DEF: ProviderDef = ProviderDef {
+    name: "fitbit",
+    display_name: "Fitbit",
+    oauth: Some(OAuthDef {
+        auth_url: "https://www.fitbit.com/oauth2/authorize",
+        token_url: "https://api.fitbit.com/oauth2/token",
+        revoke_url: Some("https://api.fitbit.com/oauth2/revoke"),
+        revoke_style: RevokeStyle::Rfc7009,
+        scopes: &["activity", "heartrate", "profile", "sleep"],
+        scope_separator: " ",
+        pkce: PkceSupport::Supported,
+        client_auth: ClientAuth::Basic,
+        rotates_refresh_tokens: true,
+        account_id: AccountIdSource::TokenResponse("/user_id"),
+        register_at: "https://dev.fitbit.com/apps/new",
+        register_hint: "choose application type Server, or Personal for your own intraday data",
+    }),
+    api_base: "https://api.fitbit.com",
+    rate_limits: &[RateLimitWindow { scope: LimitScope::User, requests: 150, window_secs: 3_600, aligned: true }],
+};
