@@ -36,6 +36,90 @@ pub enum Command {
     Connections(ConnectionsArgs),
     /// Delete every user, vault, key and keyring entry of this install.
     Purge(PurgeArgs),
+    /// Connect a provider (default: the synthetic athlete), starting the daemon if needed.
+    Login(LoginArgs),
+    /// Connect provider P (same as `login --provider P`).
+    Connect(ConnectArgs),
+    /// List providers: which are configured, and what to set for the others.
+    Providers(JsonFlag),
+    /// Manage provider app credentials.
+    #[command(subcommand)]
+    Apps(AppsCommand),
+    /// Print a JWT that makes a connection act as one Pierre user (for PIERRE_TOKEN and scripts).
+    Token(TokenArgs),
+    /// Allow (or refuse) an app's sign-in shown on Pierre's consent page.
+    Approve(ApproveArgs),
+    /// Manage the authorization server's signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The Pierre user the token names (name or id); default the owner. Same as PIERRE_USER.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// How long the token lives: e.g. 30m, 1h, 7d (default 1h, at most 90d).
+    #[arg(long, value_name = "D")]
+    pub ttl: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The code the consent page shows (e.g. ABCD-1234).
+    pub code: String,
+    /// Give the app access as this Pierre user (name or id); default the owner. Same as PIERRE_USER.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Refuse the sign-in instead.
+    #[arg(long)]
+    pub deny: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Start signing with a new key; old keys keep verifying until their tokens expire.
+    Rotate,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The provider to connect (strava, fitbit, garmin, whoop, oura, synthetic).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Act for this Pierre user (created if missing). Same as PIERRE_USER.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Print the sign-in URL (alone, on stdout's first line) instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The provider to connect.
+    pub provider: String,
+    /// Act for this Pierre user (created if missing). Same as PIERRE_USER.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Print the sign-in URL instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Store a provider app's client id and secret (encrypted; the secret is read from stdin).
+    Set {
+        /// The provider.
+        provider: String,
+        /// The app's client id.
+        #[arg(long)]
+        client_id: String,
+        /// Read the client secret from stdin (required: secrets never go on the command line).
+        #[arg(long, required = true)]
+        client_secret_stdin: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use pierre_shared::paths::{Paths, PathsError};
 
+use crate::oauth::client::settings::{OAuthConfig, OAuthConfigError};
+use crate::oauth::server::{AuthServerConfig, ConfigError as AuthServerConfigError};
 use crate::vault::KeyConfig;
 
 /// How long a new connection may take to say `daemon.hello`.
@@ -27,6 +29,13 @@ pub struct Config {
     pub os_user: String,
     pub hello_timeout: Duration,
     pub max_connections: usize,
+    /// Provider overrides, the callback port and the state life.
+    pub oauth: OAuthConfig,
+    /// Whether a graphical session is there to open a browser in
+    /// (`DISPLAY` or `WAYLAND_DISPLAY`).
+    pub has_display: bool,
+    /// The authorization server's port and per-IP rate limits.
+    pub auth_server: AuthServerConfig,
 }
 
 /// Why the configuration is unusable.
@@ -37,6 +46,16 @@ pub enum ConfigError {
     Paths(#[from] PathsError),
     #[error("{name} must be a whole number of milliseconds; unset it or fix its value")]
     BadNumber { name: &'static str },
+    #[error(transparent)]
+    AuthServer(#[from] AuthServerConfigError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthConfigError),
+    #[error("cannot read {path}")]
+    ReadFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Config {
@@ -49,7 +68,17 @@ impl Config {
                 .map(|v| v.parse::<u64>().map(Duration::from_millis).map_err(|_| ConfigError::BadNumber { name }))
                 .transpose()
         };
+        let config_text = match std::fs::read_to_string(&paths.config_file) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ConfigError::ReadFile { path: paths.config_file.display().to_string(), source }),
+        };
+        let oauth = OAuthConfig::load(&|name| text(name), config_text.as_deref(), &paths.config_file.display().to_string())?;
+        let auth_server = AuthServerConfig::load(&|name| text(name), config_text.as_deref())?;
         Ok(Config {
+            auth_server,
+            oauth,
+            has_display: text("DISPLAY").is_some() || text("WAYLAND_DISPLAY").is_some(),
             keys: KeyConfig::from_env(&env),
             user: text("PIERRE_USER"),
             os_user: os_user_name().or_else(|| text("USER")).unwrap_or_else(|| "owner".into()),

@@ -35,6 +35,18 @@ pub enum Command {
     Call(CallArgs),
     /// List the tools this server offers
     Tools(ToolsArgs),
+    /// Serve MCP over Streamable HTTP at /mcp, for clients that sign in
+    /// with pierre-authd's authorization server (loopback only)
+    ServeHttp(ServeHttpArgs),
+}
+
+/// `pierre-mcp serve-http --bind 127.0.0.1:PORT`.
+#[derive(Debug, Args)]
+#[command(after_help = "Clients connect to http://127.0.0.1:PORT/mcp and sign in through pierre-authd (approve with `pierre-authd approve CODE`).")]
+pub struct ServeHttpArgs {
+    /// Loopback address and port to listen on (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8090")]
+    pub bind: String,
 }
 
 /// `pierre-mcp call TOOL [KEY=VALUE ...]`.

@@ -5,6 +5,7 @@ mod call;
 mod cli;
 mod config;
 mod daemon;
+mod http;
 mod logging;
 mod render;
 mod serve;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
     };
     // The server logs its own lifecycle (not rmcp's per-message chatter);
     // one-shot commands only what went wrong. RUST_LOG overrides both.
-    let default_filter = if cli.command.is_none() {
+    let default_filter = if matches!(cli.command, None | Some(Command::ServeHttp(_))) {
         "warn,pierre_mcp=info"
     } else {
         "warn"
@@ -54,6 +55,13 @@ fn main() -> ExitCode {
             },
             Some(Command::Call(args)) => report(call::call(args, &config).await),
             Some(Command::Tools(args)) => report(call::tools(args, &config).await),
+            Some(Command::ServeHttp(args)) => match http::run(&config, &args.bind).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    tracing::error!("{}", logging::chain(&error));
+                    ExitCode::FAILURE
+                }
+            },
         }
     })
 }

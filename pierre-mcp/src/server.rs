@@ -47,6 +47,7 @@ impl PierreServer {
     /// Every tool, from every `tools/*.rs`.
     pub fn router() -> ToolRouter<PierreServer> {
         Self::connection_tools()
+            + Self::connect_tools()
             + Self::athlete_tools()
             + Self::activity_tools()
             + Self::stats_tools()
@@ -98,6 +99,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "connect_provider",
                 "get_activities",
                 "get_activity",
                 "get_athlete",
@@ -125,7 +127,9 @@ mod tests {
                 tool.name
             );
             let hints = tool.annotations.as_ref().expect("annotations");
-            assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name);
+            // connect_provider starts a sign-in; every other tool only reads.
+            let reads_only = tool.name != "connect_provider";
+            assert_eq!(hints.read_only_hint, Some(reads_only), "{}", tool.name);
             assert_eq!(hints.destructive_hint, Some(false), "{}", tool.name);
             assert!(
                 tool.description.as_ref().is_some_and(|d| d.len() <= 160),

@@ -70,6 +70,11 @@ impl Sources {
         self.link.connections().await
     }
 
+    /// Any other daemon method (connect_provider's `connections.begin|wait`).
+    pub async fn call<R: serde::de::DeserializeOwned>(&self, method: &str, params: serde_json::Value) -> Result<R, LinkError> {
+        self.link.call(method, params).await
+    }
+
     /// The provider to read from and its data.
     ///
     /// # Errors
@@ -108,10 +113,10 @@ impl Sources {
             local_offset,
         } = self.synthetic;
         let now = now.unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(local_offset));
-        // A year of samples is a few milliseconds of CPU in release builds,
-        // but it is CPU: keep it off the async workers.
+        // A year of samples is some 30 ms of CPU in release builds (most of
+        // a second in debug builds): keep it off the async workers.
         let started = Instant::now();
-        let data = tokio::task::spawn_blocking(move || Synthetic::basic(seed, now))
+        let data = tokio::task::spawn_blocking(move || Synthetic::generate(seed, now))
             .await
             .map_err(|error| {
                 tracing::error!(%error, "synthetic generation failed");

@@ -12,16 +12,7 @@ import subprocess
 import jsonschema
 import pytest
 
-NOW = "2025-11-23T18:00:00+01:00"
-TOOLS = {
-    "get_connection_status",
-    "get_athlete",
-    "get_activities",
-    "get_activity",
-    "get_stats",
-    "get_sleep",
-    "get_recovery",
-}
+from mcp_expect import NOW, TOOLS
 
 
 @pytest.fixture

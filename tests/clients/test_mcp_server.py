@@ -25,17 +25,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-NOW = "2025-11-23T18:00:00+01:00"
-SEED = "42"
-TOOLS = {
-    "get_connection_status",
-    "get_athlete",
-    "get_activities",
-    "get_activity",
-    "get_stats",
-    "get_sleep",
-    "get_recovery",
-}
+from mcp_expect import NOW, SEED, TOOLS
 # Every protocol version rmcp 3.11 knows. The handshake-era ones are negotiated by `initialize`;
 # 2026-07-28 is reached only through `server/discover` and per-request `_meta`.
 HANDSHAKE_VERSIONS = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]
@@ -215,8 +205,10 @@ def test_tools_list_is_small_typed_and_valid(server_cmd, mcp_env):
             assert schema["type"] == "object", (name, key)
         assert tool["inputSchema"].get("additionalProperties") is False, name
         ann = tool["annotations"]
-        assert ann["readOnlyHint"] is True and ann["destructiveHint"] is False, name
-        assert ann["idempotentHint"] is True, name
+        # connect_provider starts a sign-in (not read-only, not idempotent); the rest only read.
+        reads_only = name != "connect_provider"
+        assert ann["readOnlyHint"] is reads_only and ann["destructiveHint"] is False, name
+        assert ann["idempotentHint"] is reads_only, name
         # Data tools reach providers' APIs; the connection list is local.
         assert ann["openWorldHint"] is (name != "get_connection_status"), name
     by_name = {t["name"]: t for t in raw}
@@ -238,6 +230,7 @@ def first_activity_id(structured: dict) -> str:
 
 
 CALLS = [
+    ("connect_provider", {"provider": "synthetic"}),
     ("get_connection_status", {}),
     ("get_athlete", {}),
     ("get_activities", {"limit": 5}),

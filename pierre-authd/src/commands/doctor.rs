@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pierre_shared::paths::{check_private_dir, current_uid};
-use pierre_shared::protocol::{method, StatusResult};
+use pierre_shared::protocol::{method, ProvidersListResult, StatusResult};
 use serde::Serialize;
 use serde_json::json;
 
@@ -64,9 +64,10 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
         secret_file_check("key file", &paths.key_file()),
         secret_file_check("config file", &paths.config_file),
     ];
-    let daemon = match connect(config, None).await {
-        Ok(client) => client.call::<StatusResult>(method::STATUS, json!({})).await.ok(),
-        Err(_) => None,
+    let client = connect(config, None).await.ok();
+    let daemon = match &client {
+        Some(client) => client.call::<StatusResult>(method::STATUS, json!({})).await.ok(),
+        None => None,
     };
     checks.push(match &daemon {
         Some(s) => check("daemon", true, format!("running (pid {}) on {}", s.pid, s.socket), None),
@@ -90,6 +91,9 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
             None,
         ),
     });
+    if let Some(client) = client.as_ref() {
+        checks.extend(provider_checks(client).await);
+    }
     let healthy = checks.iter().all(|c| c.ok);
     if as_json {
         println!("{}", json!({ "ok": healthy, "home": paths.home, "socket": paths.socket, "config": paths.config_file, "data": paths.data_dir, "logs": paths.log_dir, "checks": checks }));
@@ -103,4 +107,46 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
         println!("{}", if healthy { "All checks passed." } else { "Some checks failed; apply the fixes above." });
     }
     Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// One informational line per provider: configured or not, how to register
+/// an app, and which redirect URI to give it. Never a secret, only its
+/// fingerprint. A provider left unconfigured is not a failure.
+async fn provider_checks(client: &pierre_shared::client::Client) -> Vec<Check> {
+    let Ok(list) = client.call::<ProvidersListResult>(method::PROVIDERS_LIST, json!({})).await else {
+        return Vec::new();
+    };
+    list.providers
+        .into_iter()
+        .filter(|p| p.needs_app)
+        .filter_map(|p| {
+            let name = pierre_shared::catalogue::find(&p.name)?.name;
+            let uri = p.redirect_uri.clone().unwrap_or_default();
+            let register = format!(
+                "register an app at {} ({}) with redirect URI {uri}",
+                p.register_at.as_deref().unwrap_or("-"),
+                p.register_hint.as_deref().unwrap_or("-")
+            );
+            let detail = if p.configured {
+                let mut d = format!(
+                    "configured: client id {} ({}), secret sha256:{} ({}); redirect URI {uri}",
+                    p.client_id.as_deref().unwrap_or("-"),
+                    p.client_id_source.as_deref().unwrap_or("-"),
+                    p.client_secret_fingerprint.as_deref().unwrap_or("-"),
+                    p.client_secret_source.as_deref().unwrap_or("-"),
+                );
+                if p.client_secret_source.as_deref() == Some("config.toml") {
+                    d.push_str(&format!(
+                        "; the secret sits in config.toml in plain text: prefer PIERRE_{}_CLIENT_SECRET or `pierre-authd apps set {} --client-id ID --client-secret-stdin`",
+                        p.name.to_ascii_uppercase(),
+                        p.name
+                    ));
+                }
+                d
+            } else {
+                format!("not configured: {register}; then {}", p.how_to_configure.as_deref().unwrap_or(""))
+            };
+            Some(check(name, true, detail, None))
+        })
+        .collect()
 }

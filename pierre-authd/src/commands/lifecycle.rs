@@ -35,13 +35,19 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
     let open_paths = paths.clone();
     let keys = config.keys.clone();
     let os_user = config.os_user.clone();
-    let store = tokio::task::spawn_blocking(move || -> Result<SqliteStore, CliError> {
+    let (store, apps) = tokio::task::spawn_blocking(move || -> Result<_, CliError> {
         let store = SqliteStore::open(&open_paths, &keys)?;
         server::ensure_owner(&store, &os_user)?;
-        Ok(store)
+        let apps = crate::oauth::client::load_apps(&store)?;
+        Ok((store, apps))
     })
     .await
     .map_err(|e| CliError::StartFailed { reason: e.to_string() })??;
+    let oauth = crate::oauth::client::OAuthClient::new(config.oauth.clone(), apps)
+        .map_err(|e| CliError::StartFailed { reason: format!("cannot set up the HTTPS client: {e}") })?;
+    let (as_listener, auth) = crate::oauth::server::start(&config.auth_server, &paths.state_db(), &store)
+        .await
+        .map_err(|e| CliError::StartFailed { reason: e.to_string() })?;
     let listener = socket::bind(&paths.socket)?;
     let token = CancellationToken::new();
     shutdown::on_signals(token.clone()).map_err(|source| CliError::Io { what: "cannot install signal handlers".into(), source })?;
@@ -54,9 +60,19 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         config,
         started: Instant::now(),
         open_connections: AtomicU64::new(0),
-        shutdown: token,
+        shutdown: token.clone(),
         uid: current_uid(),
+        oauth,
+        events: server::events::EventBus::new(),
+        auth: Arc::new(auth),
     });
+    let as_task = as_listener.map(|l| tokio::spawn(crate::oauth::server::serve(l, daemon.clone(), token.child_token())));
+    // The callback listener: a busy port is a warning, not a failed start
+    // (tokens keep working); `connections.begin` retries and explains.
+    daemon.oauth.attach(&daemon);
+    if let Err(err) = daemon.oauth.ensure_listener().await {
+        tracing::warn!("{}", err.message);
+    }
     tracing::info!(
         socket = %paths.socket.display(),
         pid = std::process::id(),
@@ -64,6 +80,9 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         "pierre-authd listening"
     );
     server::run(listener, daemon).await;
+    if let Some(task) = as_task {
+        let _ = task.await;
+    }
     let _ = std::fs::remove_file(&paths.socket);
     tracing::info!("pierre-authd stopped");
     Ok(())

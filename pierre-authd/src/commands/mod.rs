@@ -4,6 +4,8 @@
 mod admin;
 mod doctor;
 mod lifecycle;
+mod login;
+mod token;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::protocol::{ClientInfo, HelloParams, PROTOCOL_VERSIONS};
 
-use crate::cli::{Command, UsersCommand};
+use crate::cli::{AppsCommand, Command, KeysCommand, UsersCommand};
 use crate::config::{Config, ConfigError};
 use crate::process::PidLockError;
 use crate::socket::BindError;
@@ -42,6 +44,10 @@ pub enum CliError {
     StopTimeout { pid: u32, secs: u64 },
     #[error("refusing to purge without confirmation; rerun with `pierre-authd purge --yes` to delete every user, vault and key")]
     PurgeNotConfirmed,
+    #[error("{0}")]
+    Login(String),
+    #[error("--ttl `{given}` is not a duration: use a number with s, m, h or d (30m, 1h, 7d), at most 90d")]
+    BadTtl { given: String },
     #[error("{what}")]
     Io {
         what: String,
@@ -74,6 +80,19 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
         Command::Users(UsersCommand::Rename { user, new_name }) => admin::users_rename(&config, &user, &new_name).await,
         Command::Connections(args) => admin::connections(&config, args.user.or(config.user.clone()), args.json).await,
         Command::Purge(args) => admin::purge(&config, args.yes).await,
+        Command::Login(args) => {
+            let user = args.user.or(config.user.clone());
+            login::login(&config, args.provider.as_deref(), user, args.no_browser).await
+        }
+        Command::Connect(args) => {
+            let user = args.user.or(config.user.clone());
+            login::login(&config, Some(&args.provider), user, args.no_browser).await
+        }
+        Command::Providers(flags) => login::providers(&config, flags.json).await,
+        Command::Apps(AppsCommand::Set { provider, client_id, .. }) => login::apps_set(&config, &provider, &client_id).await,
+        Command::Token(args) => token::token(&config, args.user.or(config.user.clone()), args.ttl.as_deref()).await,
+        Command::Approve(args) => token::approve(&config, args.user.or(config.user.clone()), &args.code, args.deny).await,
+        Command::Keys(KeysCommand::Rotate) => token::keys_rotate(&config).await,
     }
 }
 

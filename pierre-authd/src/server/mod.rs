@@ -3,6 +3,7 @@
 //! `run` takes its listener and its cancellation token from the caller, so
 //! tests can bind a socket in a temp dir and stop the daemon when done.
 
+pub mod events;
 pub mod shutdown;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +37,14 @@ pub struct Daemon {
     pub shutdown: CancellationToken,
     /// The only uid allowed on the socket.
     pub uid: u32,
+    /// The provider OAuth client: resolved provider settings and the callback listener's address.
+    pub oauth: crate::oauth::client::OAuthClient,
+    /// Connect outcomes and other per-user events.
+    pub events: events::EventBus,
+    /// The authorization server: signing keys, clients, codes, refresh
+    /// families, pending consents (its HTTP listener and the socket's JWT
+    /// users both use it).
+    pub auth: Arc<crate::oauth::server::AuthServer>,
 }
 
 impl Daemon {

@@ -34,10 +34,19 @@ struct Incoming {
 pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32>, tracker: TaskTracker) {
     let (read_half, write_half) = stream.into_split();
     let (answers, mut queue) = mpsc::channel::<Response>(256);
+    // Server-to-client notifications (`events.subscribe`), already encoded.
+    let (notes, mut note_queue) = mpsc::channel::<String>(64);
     let writer = tokio::spawn(async move {
         let mut sink = FramedWrite::new(write_half, LinesCodec::new());
-        while let Some(response) = queue.recv().await {
-            let Ok(line) = serde_json::to_string(&response) else { continue };
+        loop {
+            let line = tokio::select! {
+                response = queue.recv() => match response {
+                    Some(response) => serde_json::to_string(&response).ok(),
+                    None => break,
+                },
+                Some(note) = note_queue.recv() => Some(note),
+            };
+            let Some(line) = line else { continue };
             if sink.send(line).await.is_err() {
                 break;
             }
@@ -112,6 +121,13 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
             }
             continue;
         };
+        if incoming.method == method::EVENTS_SUBSCRIBE {
+            let answer = crate::server::events::subscribe_connection(&daemon, &current, incoming.params, notes.clone()).await;
+            if let Some(id) = incoming.id {
+                let _ = answers.send(to_response(id, answer)).await;
+            }
+            continue;
+        }
         let daemon = daemon.clone();
         let answers = answers.clone();
         tracker.spawn(async move {

@@ -1,14 +1,18 @@
-//! get_connection_status: which providers this Pierre user has connected.
+//! get_connection_status: which providers this Pierre user has connected;
+//! connect_provider: start (and optionally wait for) a provider sign-in.
 
+use pierre_shared::ErrorCode;
 use pierre_shared::model::Timestamp;
-use pierre_shared::protocol::{ConnectionInfo, ConnectionState};
+use pierre_shared::protocol::{ConnectionInfo, ConnectionState, ConnectionsBeginResult, method};
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{Format, input_schema, output_schema};
+use super::{Format, ProviderName, ToolError, input_schema, output_schema};
+use crate::daemon::LinkError;
 use crate::server::PierreServer;
 
 /// Arguments of get_connection_status.
@@ -79,6 +83,147 @@ impl PierreServer {
                 Ok(output)
             },
         )
+        .await
+    }
+}
+
+/// Longest wait connect_provider accepts, in seconds.
+const MAX_WAIT_SECS: u32 = 600;
+/// One `connections.wait` stays under the socket client's request timeout.
+const WAIT_SLICE_SECS: u64 = 45;
+
+/// Arguments of connect_provider.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectArgs {
+    pub provider: ProviderName,
+    /// Wait until the user has signed in.
+    pub wait: Option<bool>,
+    /// Seconds to wait (default 120).
+    #[schemars(range(min = 1, max = 600))]
+    pub timeout_secs: Option<u32>,
+    pub format: Option<Format>,
+}
+
+/// Where a connect stands: `pending` until the user signs in at `authorization_url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(description = "")]
+pub enum ConnectStatus {
+    Pending,
+    Connected,
+    AlreadyConnected,
+}
+
+/// Result of connect_provider.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectOutput {
+    pub provider: String,
+    pub status: ConnectStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// What to tell the user.
+    pub next_step: String,
+}
+
+super::tool_args!(ConnectArgs);
+
+impl ConnectOutput {
+    fn connected(provider: &str, status: ConnectStatus, account_id: Option<String>) -> Self {
+        ConnectOutput {
+            provider: provider.into(),
+            status,
+            authorization_url: None,
+            expires_at: None,
+            account_id,
+            next_step: format!("{provider} is connected; its data tools work now."),
+        }
+    }
+
+    fn pending(provider: &str, url: String, expires_at: Option<i64>, next_step: String) -> Self {
+        ConnectOutput {
+            provider: provider.into(),
+            status: ConnectStatus::Pending,
+            authorization_url: Some(url),
+            expires_at: expires_at.map(timestamp),
+            account_id: None,
+            next_step,
+        }
+    }
+}
+
+fn timestamp(secs: i64) -> Timestamp {
+    Timestamp::new(
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    )
+}
+
+#[tool_router(router = connect_tools, vis = "pub(crate)")]
+impl PierreServer {
+    #[tool(
+        description = "Connect a fitness provider: returns a sign-in link for the user; wait=true waits until they sign in.",
+        input_schema = input_schema::<ConnectArgs>(),
+        output_schema = output_schema::<ConnectOutput>(),
+        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
+    )]
+    async fn connect_provider(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool("connect_provider", args, ctx, |args: ConnectArgs, progress| async move {
+            let provider = args.provider.as_str();
+            let timeout = args.timeout_secs.unwrap_or(120);
+            if !(1..=MAX_WAIT_SECS).contains(&timeout) {
+                return Err(ToolError::OutOfRange { name: "timeout_secs", min: 1, max: MAX_WAIT_SECS, value: timeout });
+            }
+            let begun: ConnectionsBeginResult =
+                self.sources().call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
+            let Some(url) = begun.authorization_url else {
+                let status = if begun.already_connected { ConnectStatus::AlreadyConnected } else { ConnectStatus::Connected };
+                return Ok(ConnectOutput::connected(provider, status, begun.connection.and_then(|c| c.account_id)));
+            };
+            let expires_at = begun.state_expires_at;
+            if args.wait != Some(true) {
+                return Ok(ConnectOutput::pending(
+                    provider,
+                    url,
+                    expires_at,
+                    "Ask the user to open authorization_url in a browser on this computer and approve access; then call get_connection_status (or connect_provider with wait=true) to confirm.".into(),
+                ));
+            }
+            // The link travels in the progress message: with wait=true the
+            // result comes only after the sign-in it is needed for.
+            progress.step(&format!("waiting for the user to sign in at {url}")).await;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(u64::from(timeout));
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now()).as_secs().clamp(1, WAIT_SLICE_SECS);
+                let waited: Result<ConnectionInfo, LinkError> = self
+                    .sources()
+                    .call(method::CONNECTIONS_WAIT, json!({ "provider": provider, "timeout_secs": left }))
+                    .await;
+                match waited {
+                    Ok(connection) => {
+                        return Ok(ConnectOutput::connected(provider, ConnectStatus::Connected, connection.account_id));
+                    }
+                    // Progress values must only grow, so the wait reports once, above.
+                    Err(LinkError::Rpc(e)) if e.data.code == ErrorCode::Timeout && std::time::Instant::now() < deadline => {}
+                    Err(LinkError::Rpc(e)) if e.data.code == ErrorCode::Timeout => {
+                        return Ok(ConnectOutput::pending(
+                            provider,
+                            url,
+                            expires_at,
+                            format!("The user has not signed in within {timeout} s; the link still works until expires_at. Ask them to open it, then call get_connection_status."),
+                        ));
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        })
         .await
     }
 }

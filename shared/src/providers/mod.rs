@@ -5,9 +5,10 @@
 //! parse their APIs into the same [`crate::model`] types.
 //!
 //! A synthetic data set is produced by a [`Generator`]. The interface is
-//! deliberately small, so a richer generator (periodised seasons, sleep and
-//! recovery that answer to load) can replace the basic one without touching
-//! the queries in [`synthetic::Synthetic`] or any tool.
+//! deliberately small, so generators can be swapped without touching the
+//! queries in [`synthetic::Synthetic`] or any tool: the default is
+//! [`synthetic::PeriodisedGenerator`] (periodised seasons, sleep and recovery
+//! that answer to load), which replaced [`synthetic::BasicGenerator`].
 
 pub mod synthetic;
 

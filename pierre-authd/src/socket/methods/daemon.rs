@@ -1,7 +1,5 @@
 //! `daemon.hello`, `daemon.status`, `daemon.shutdown`, `daemon.purge`.
 
-use std::collections::BTreeMap;
-
 use pierre_shared::protocol::{HelloParams, HelloResult, RpcError, StatusResult, PROTOCOL_VERSIONS};
 use pierre_shared::ErrorCode;
 use serde_json::{json, Value};
@@ -23,11 +21,15 @@ pub async fn hello(daemon: &Daemon, params: Value, peer_pid: Option<i32>) -> Res
             ),
         ));
     };
-    if params.token.is_some() {
-        return Err(RpcError::new(
-            ErrorCode::NotSupported,
-            "socket tokens are not supported by this pierre-authd yet; connect without PIERRE_TOKEN as the OS account that owns the daemon",
-        ));
+    if let Some(token) = params.token.as_deref() {
+        let user = super::auth::hello_user(daemon, token, params.user.as_deref()).await?;
+        let result = HelloResult {
+            protocol_version: version,
+            daemon_version: env!("CARGO_PKG_VERSION").to_string(),
+            user_id: user.user_id.clone(),
+            user_name: user.name.clone(),
+        };
+        return Ok((result, Session { user, is_admin: false, client: params.client, peer_pid }));
     }
     let user = match params.user.as_deref() {
         Some(name) => resolve_user(daemon, name).await?,
@@ -64,7 +66,14 @@ pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> 
         connections,
         open_socket_connections: daemon.connection_count(),
         uptime_secs: daemon.started.elapsed().as_secs(),
-        ports: BTreeMap::new(),
+        ports: ctx
+            .daemon
+            .oauth
+            .callback_addr()
+            .map(|addr| ("oauth_callback".to_string(), addr.port()))
+            .into_iter()
+            .chain(ctx.daemon.auth.port.map(|port| ("authorization_server".to_string(), port)))
+            .collect(),
     })
 }
 

@@ -1,7 +1,9 @@
 //! Method dispatch: parse params, call the handler for the resolved user.
 
+pub mod auth;
 pub mod connections;
 pub mod daemon;
+pub mod providers;
 pub mod users;
 
 use pierre_shared::protocol::{method, RpcError};
@@ -23,6 +25,14 @@ pub async fn dispatch(ctx: &RequestContext<'_>, name: &str, params: Value) -> Re
         method::USERS_REMOVE => reply(users::remove(ctx, parse(params)?).await),
         method::USERS_RENAME => reply(users::rename(ctx, parse(params)?).await),
         method::CONNECTIONS_LIST => reply(connections::list(ctx).await),
+        method::CONNECTIONS_BEGIN => reply(connections::begin(ctx, parse(params)?).await),
+        method::CONNECTIONS_WAIT => reply(connections::wait(ctx, parse(params)?).await),
+        method::PROVIDERS_LIST => reply(providers::list(ctx).await),
+        method::APPS_SET => reply(providers::apps_set(ctx, parse(params)?).await),
+        method::LOGIN_APPROVE => reply(auth::approve(ctx, parse(params)?).await),
+        method::AUTH_RESOLVE => reply(auth::resolve(ctx, parse(params)?).await),
+        method::AUTH_TOKEN => reply(auth::token(ctx, parse(params)?).await),
+        method::KEYS_ROTATE => reply(auth::rotate(ctx).await),
         _ => Err(RpcError::new(
             ErrorCode::MethodNotFound,
             format!("there is no method `{name}`; the README lists the socket API's methods"),

@@ -11,10 +11,11 @@
 
 use std::f64::consts::TAU;
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Duration, Month, OffsetDateTime, Time, Weekday};
 
+use super::random::{mix, rng_for};
 use super::series::{self, Physiology, Segment, Workout, gauss};
 use crate::model::activity::round_to;
 use crate::model::{
@@ -43,20 +44,6 @@ pub struct BasicGenerator {
     body: Physiology,
     athlete: Athlete,
     hrv_base_ms: f64,
-}
-
-/// SplitMix64: turns (seed, salt, n) into a well-mixed 64-bit value.
-fn mix(seed: u64, salt: u64, n: i64) -> u64 {
-    let mut z = seed
-        ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ (n as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn rng_for(seed: u64, salt: u64, n: i64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(mix(seed, salt, n))
 }
 
 const NAMES: &[(&str, &str)] = &[
@@ -303,6 +290,7 @@ impl BasicGenerator {
                             | SportKind::Yoga
                     ),
                     seed: mix(self.seed, SALT_DAY ^ 0xFF, day * 16 + index as i64),
+                    purpose: None,
                 }
             })
             .collect()
@@ -524,7 +512,7 @@ impl Build {
     }
 }
 
-fn time_of_day(minute: u32) -> &'static str {
+pub(super) fn time_of_day(minute: u32) -> &'static str {
     match minute / 60 {
         0..=10 => "Morning",
         11..=13 => "Lunch",
@@ -534,7 +522,7 @@ fn time_of_day(minute: u32) -> &'static str {
     }
 }
 
-fn sport_label(sport: SportKind) -> &'static str {
+pub(super) fn sport_label(sport: SportKind) -> &'static str {
     match sport {
         SportKind::Run => "Run",
         SportKind::TrailRun => "Trail Run",

@@ -3,15 +3,34 @@
 //!
 //! [`Synthetic`] holds one generated [`History`] and answers the queries the
 //! tools ask (a page of activities, one activity, period totals, nights,
-//! mornings). It does not care which [`Generator`] produced the history;
-//! [`BasicGenerator`] is the first one.
+//! mornings). It does not care which [`Generator`] produced the history.
+//!
+//! Layout:
+//! - [`PeriodisedGenerator`] (`periodised.rs`), the default: an athlete
+//!   (`profile.rs`), a season of phases, races, illness and travel
+//!   (`season.rs`), a weekly schedule (`schedule.rs`) of purposeful
+//!   sessions (`sessions.rs`), and sleep and recovery that answer to load
+//!   (`wellness.rs`).
+//! - [`BasicGenerator`] (`basic.rs`), the first generator: a fixed weekly
+//!   pattern; kept for comparison and its tests.
+//! - `series.rs` simulates one session into samples and reduces them to
+//!   the summary, laps, splits, best efforts and stream summaries.
+//! - `random.rs` names the seeded random streams.
 
 mod basic;
+mod periodised;
+mod profile;
+mod random;
+mod schedule;
+mod season;
 mod series;
+mod sessions;
+mod wellness;
 
 use std::collections::HashMap;
 
 pub use basic::{BasicGenerator, HISTORY_DAYS};
+pub use periodised::PeriodisedGenerator;
 
 use crate::model::{
     Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery,
@@ -106,6 +125,17 @@ impl Synthetic {
             history,
             by_id,
         }
+    }
+
+    /// The default generator ([`PeriodisedGenerator`]) for `seed`, with its
+    /// history ending at `now`. This is what pierre-mcp serves.
+    pub fn generate(seed: u64, now: time::OffsetDateTime) -> Self {
+        Self::periodised(seed, now)
+    }
+
+    /// The periodised generator for `seed`, with its history ending at `now`.
+    pub fn periodised(seed: u64, now: time::OffsetDateTime) -> Self {
+        Self::new(Box::new(PeriodisedGenerator::new(seed, now)))
     }
 
     /// The basic generator for `seed`, with its history ending at `now`.
@@ -346,14 +376,17 @@ mod tests {
         }
     }
 
+    /// Generation cost is measured by `scripts/bench.sh` (first-call row),
+    /// not asserted here: a timed test fails on a busy machine, not on slow code.
     #[test]
-    fn a_year_generates_quickly() {
-        let started = std::time::Instant::now();
+    fn a_year_is_generated() {
         let s = synthetic();
-        let took = started.elapsed();
         assert!(!s.all_activities().is_empty());
-        // Generous in debug builds; the release build is what users run.
-        let budget = if cfg!(debug_assertions) { 2_000 } else { 100 };
-        assert!(took.as_millis() < budget, "took {took:?}");
+    }
+
+    #[test]
+    fn the_default_year_is_periodised_and_full() {
+        let s = Synthetic::generate(DEFAULT_SEED, datetime!(2026-11-23 12:00 UTC));
+        assert!(s.all_activities().len() > 200);
     }
 }

@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::OffsetDateTime;
 
+use super::sessions::Purpose;
 use crate::model::activity::round_to;
 use crate::model::{
     Activity, ActivitySummary, BestEffort, Lap, Split, SportKind, StreamKind, StreamSummary,
@@ -67,6 +68,8 @@ pub(super) struct Workout {
     pub outdoor: bool,
     /// Seeds this activity's own noise.
     pub seed: u64,
+    /// What the session is for, when the plan says.
+    pub purpose: Option<Purpose>,
 }
 
 impl Workout {
@@ -198,19 +201,22 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
     let mut rng = ChaCha8Rng::seed_from_u64(w.seed);
     let terrain = Terrain::new(&mut rng, w.sport, w.outdoor);
     let total_ticks: u32 = w.segments.iter().map(|s| ticks(s.secs)).sum();
-    // Crossings and traffic lights: short stops on outdoor runs and rides.
-    let stops: Vec<(u32, u32)> = if w.outdoor && (is_ride(w.sport) || is_foot(w.sport)) {
-        (0..rng.random_range(0..=3))
-            .map(|_| {
-                (
-                    rng.random_range(0..total_ticks.max(1)),
-                    rng.random_range(2..7),
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Crossings and traffic lights: short stops on outdoor runs and rides
+    // (races run on closed roads).
+    let open_roads = w.purpose != Some(Purpose::Race);
+    let stops: Vec<(u32, u32)> =
+        if w.outdoor && open_roads && (is_ride(w.sport) || is_foot(w.sport)) {
+            (0..rng.random_range(0..=3))
+                .map(|_| {
+                    (
+                        rng.random_range(0..total_ticks.max(1)),
+                        rng.random_range(2..7),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
     let has_distance = w.sport.covers_distance();
     let has_power = is_ride(w.sport);
     let has_cadence = is_ride(w.sport) || is_foot(w.sport);

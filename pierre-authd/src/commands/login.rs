@@ -1,0 +1,183 @@
+//! `login`, `connect`, `providers`, `apps set`: connecting providers.
+//!
+//! `login --provider P` asks the daemon for an authorization URL
+//! (`connections.begin`), opens it (or prints it alone on stdout's first
+//! line with `--no-browser` or without a display), then waits for the
+//! callback with `connections.wait` and exits 0 once connected.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::{ExitCode, Stdio};
+use std::time::Instant;
+
+use pierre_shared::client::{Client, ClientError};
+use pierre_shared::protocol::{
+    method, AppsSetResult, ConnectionInfo, ConnectionsBeginResult, ProvidersListResult, UsersListResult,
+};
+use pierre_shared::ErrorCode;
+use serde_json::json;
+
+use super::{connect_or_start, CliError};
+use crate::config::Config;
+
+/// One `connections.wait` call stays under the client's request timeout;
+/// the CLI loops until the sign-in link expires.
+const WAIT_SLICE_SECS: u64 = 45;
+
+/// Makes sure the daemon runs and `user` exists, then connects as that user.
+async fn client_for(config: &Config, user: Option<String>) -> Result<Client, CliError> {
+    let owner = connect_or_start(config, None).await?;
+    let Some(name) = user else { return Ok(owner) };
+    let users: UsersListResult = owner.call(method::USERS_LIST, json!({})).await?;
+    if !users.users.iter().any(|u| u.name.eq_ignore_ascii_case(&name) || u.user_id == name) {
+        owner.call_value(method::USERS_ADD, json!({ "name": name })).await?;
+        eprintln!("added Pierre user {name}");
+    }
+    connect_or_start(config, Some(name)).await
+}
+
+pub async fn login(config: &Config, provider: Option<&str>, user: Option<String>, no_browser: bool) -> Result<ExitCode, CliError> {
+    let client = client_for(config, user).await?;
+    match provider {
+        None => login_default(&client).await,
+        Some(provider) => connect_provider(config, &client, provider, no_browser).await,
+    }
+}
+
+/// Without `--provider`: connect `synthetic`, then say what else can be connected.
+async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
+    let begun: ConnectionsBeginResult = client.call(method::CONNECTIONS_BEGIN, json!({ "provider": "synthetic" })).await?;
+    if begun.already_connected {
+        println!("synthetic is already connected; your assistant can use Pierre now.");
+    } else {
+        println!("connected synthetic (a demo athlete); your assistant can use Pierre now.");
+    }
+    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    let (ready, rest): (Vec<_>, Vec<_>) = list.providers.into_iter().filter(|p| p.needs_app).partition(|p| p.configured);
+    if !ready.is_empty() {
+        println!("\nConfigured, ready to connect:");
+        for p in &ready {
+            println!("  {:<8} pierre-authd connect {}", p.name, p.name);
+        }
+    }
+    if !rest.is_empty() {
+        println!("\nNot configured yet (register an app with the provider first):");
+        for p in &rest {
+            println!("  {:<8} {}", p.name, p.how_to_configure.as_deref().unwrap_or(""));
+            if let (Some(at), Some(uri)) = (&p.register_at, &p.redirect_uri) {
+                println!("           register at {at}; redirect URI {uri}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connect_provider(config: &Config, client: &Client, provider: &str, no_browser: bool) -> Result<ExitCode, CliError> {
+    let begun: ConnectionsBeginResult = client.call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
+    let Some(url) = begun.authorization_url else {
+        let what = if begun.already_connected { "is already connected" } else { "is connected" };
+        println!("{provider} {what}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let started = Instant::now();
+    if no_browser || !config.has_display || !open_browser(&url) {
+        // The URL alone on the first line: scripts and tests read it.
+        println!("{url}");
+        let _ = std::io::stdout().flush();
+        if std::io::stderr().is_terminal() {
+            eprintln!("Open the link above in a browser to connect {provider}; waiting for the answer...");
+        }
+    } else {
+        eprintln!("Opened your browser to connect {provider}; waiting for the answer...");
+    }
+    let deadline = begun.state_expires_at.unwrap_or(0);
+    loop {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let left = u64::try_from(deadline - now).unwrap_or(0).clamp(1, WAIT_SLICE_SECS);
+        let answer: Result<ConnectionInfo, ClientError> = client
+            .call(method::CONNECTIONS_WAIT, json!({ "provider": provider, "timeout_secs": left }))
+            .await;
+        match answer {
+            Ok(connection) => {
+                let account = connection.account_id.as_deref().unwrap_or("unknown account");
+                println!(
+                    "connected {provider} ({account}) in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(ClientError::Rpc(e)) if e.data.code == ErrorCode::Timeout && now + (left as i64) < deadline => continue,
+            Err(ClientError::Rpc(e)) => return Err(CliError::Login(format!("{provider} was not connected: {}", e.message))),
+            Err(other) => return Err(other.into()),
+        }
+    }
+}
+
+/// Opens `url` with xdg-open; false when that fails.
+fn open_browser(url: &str) -> bool {
+    std::process::Command::new("xdg-open")
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .is_ok()
+}
+
+/// `providers [--json]`.
+pub async fn providers(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, None).await?;
+    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    if as_json {
+        println!("{}", serde_json::to_string(&list).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in list.providers {
+        if !p.needs_app {
+            println!("{:<9} ready (no app needed)", p.name);
+            continue;
+        }
+        if p.configured {
+            println!(
+                "{:<9} configured: client id {} ({}), secret {} ({})",
+                p.name,
+                p.client_id.as_deref().unwrap_or("-"),
+                p.client_id_source.as_deref().unwrap_or("-"),
+                p.client_secret_fingerprint.as_deref().map(|f| format!("sha256:{f}")).unwrap_or_else(|| "-".into()),
+                p.client_secret_source.as_deref().unwrap_or("-"),
+            );
+        } else {
+            println!("{:<9} not configured: {}", p.name, p.how_to_configure.as_deref().unwrap_or(""));
+        }
+        if let (Some(at), Some(hint), Some(uri)) = (&p.register_at, &p.register_hint, &p.redirect_uri) {
+            println!("          register at {at} ({hint}); redirect URI {uri}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `apps set P --client-id ID --client-secret-stdin`.
+pub async fn apps_set(config: &Config, provider: &str, client_id: &str) -> Result<ExitCode, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Client secret for {provider} (input is not echoed by pipes; paste and press Ctrl-D): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut secret = zeroize::Zeroizing::new(String::new());
+    stdin
+        .lock()
+        .read_to_string(&mut secret)
+        .map_err(|source| CliError::Io { what: "cannot read the client secret from stdin".into(), source })?;
+    let client = connect_or_start(config, None).await?;
+    let result: AppsSetResult = client
+        .call(
+            method::APPS_SET,
+            json!({ "provider": provider, "client_id": client_id, "client_secret": secret.trim() }),
+        )
+        .await?;
+    println!(
+        "stored {} app {} (secret sha256:{}, encrypted); register the redirect URI {} with the provider",
+        result.provider, result.client_id, result.client_secret_fingerprint, result.redirect_uri
+    );
+    Ok(ExitCode::SUCCESS)
+}
+

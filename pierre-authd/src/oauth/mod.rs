@@ -1,0 +1,7 @@
+//! OAuth 2.0 in the daemon.
+//!
+//! - [`client`]: the fitness-provider client (connect flow, callback listener).
+//! - [`server`]: the authorization server that issues JWTs naming a Pierre user.
+
+pub mod client;
+pub mod server;

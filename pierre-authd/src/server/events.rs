@@ -1,0 +1,174 @@
+//! The daemon's event bus: connect outcomes and, later, token events.
+//!
+//! One broadcast channel carries every event; each event names its user and
+//! subscribers only ever see their own user's events ([`EventBus::subscribe`]
+//! filters on the user id). The last connect outcome per (user, provider) is
+//! also kept, so `connections.wait` called after the callback already
+//! happened still gets its answer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pierre_shared::protocol::RpcError;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc};
+
+use super::Daemon;
+use crate::socket::session::{take_user_param, user_for_request, Session};
+
+/// How many events a slow subscriber may fall behind before it loses some.
+const CAPACITY: usize = 256;
+
+/// One event, as sent in an `event` notification's params.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A provider was connected for the user.
+    OauthComplete { provider: String, connection_id: String, account_id: Option<String> },
+    /// A connect attempt failed; `message` says what to do.
+    OauthError { provider: String, code: String, message: String },
+}
+
+impl EventKind {
+    pub fn provider(&self) -> &str {
+        match self {
+            EventKind::OauthComplete { provider, .. } | EventKind::OauthError { provider, .. } => provider,
+        }
+    }
+}
+
+/// An event and the user it belongs to.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub user_id: String,
+    pub kind: EventKind,
+}
+
+/// Publishes events and remembers the last connect outcome per (user, provider).
+pub struct EventBus {
+    sender: broadcast::Sender<Event>,
+    outcomes: Mutex<HashMap<(String, String), EventKind>>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    pub fn new() -> EventBus {
+        EventBus { sender: broadcast::channel(CAPACITY).0, outcomes: Mutex::new(HashMap::new()) }
+    }
+
+    /// Publishes an event for `user_id` and records it as the latest outcome.
+    pub fn publish(&self, user_id: &str, kind: EventKind) {
+        let key = (user_id.to_string(), kind.provider().to_string());
+        self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).insert(key, kind.clone());
+        let _ = self.sender.send(Event { user_id: user_id.to_string(), kind });
+    }
+
+    /// Forgets the outcome of an earlier attempt (a new `connections.begin`).
+    pub fn clear_outcome(&self, user_id: &str, provider: &str) {
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(user_id.to_string(), provider.to_string()));
+    }
+
+    /// The latest outcome for (user, provider), if any.
+    pub fn outcome(&self, user_id: &str, provider: &str) -> Option<EventKind> {
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(user_id.to_string(), provider.to_string()))
+            .cloned()
+    }
+
+    /// A receiver of `user_id`'s events only.
+    pub fn subscribe(&self, user_id: &str) -> Subscription {
+        Subscription { user_id: user_id.to_string(), receiver: self.sender.subscribe() }
+    }
+}
+
+/// One user's view of the bus.
+pub struct Subscription {
+    user_id: String,
+    receiver: broadcast::Receiver<Event>,
+}
+
+impl Subscription {
+    /// The next event of this user; `None` once the bus is gone.
+    pub async fn next(&mut self) -> Option<EventKind> {
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) if event.user_id == self.user_id => return Some(event.kind),
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// `events.subscribe`: from now on, this connection also receives
+/// `{"jsonrpc":"2.0","method":"event","params":{...}}` notifications for
+/// the request's user (the session's, or the `user` an administrator names),
+/// until it closes.
+pub async fn subscribe_connection(
+    daemon: &Arc<Daemon>,
+    session: &Session,
+    mut params: Value,
+    notes: mpsc::Sender<String>,
+) -> Result<Value, RpcError> {
+    let named = take_user_param(&mut params)?;
+    let user = user_for_request(daemon, session, named).await?;
+    let mut subscription = daemon.events.subscribe(&user.user_id);
+    let user_id = user.user_id.clone();
+    tokio::spawn(async move {
+        loop {
+            let event = tokio::select! {
+                event = subscription.next() => event,
+                // The connection's writer is gone: the connection closed.
+                _ = notes.closed() => None,
+            };
+            let Some(kind) = event else { break };
+            let mut params = serde_json::to_value(&kind).unwrap_or_default();
+            params["user_id"] = json!(user_id);
+            let line = json!({ "jsonrpc": "2.0", "method": "event", "params": params }).to_string();
+            if notes.send(line).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(json!({ "subscribed": true, "user_id": user.user_id, "events": ["oauth_complete", "oauth_error"] }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(provider: &str) -> EventKind {
+        EventKind::OauthComplete { provider: provider.into(), connection_id: "c".into(), account_id: None }
+    }
+
+    #[tokio::test]
+    async fn subscribers_see_only_their_users_events() {
+        let bus = EventBus::new();
+        let mut alice = bus.subscribe("alice");
+        bus.publish("bob", done("strava"));
+        bus.publish("alice", done("fitbit"));
+        assert_eq!(alice.next().await, Some(done("fitbit")));
+        assert_eq!(bus.outcome("bob", "strava"), Some(done("strava")));
+        assert_eq!(bus.outcome("alice", "strava"), None);
+        bus.clear_outcome("bob", "strava");
+        assert_eq!(bus.outcome("bob", "strava"), None);
+    }
+
+    #[test]
+    fn events_serialise_with_their_kind() {
+        let v = serde_json::to_value(done("strava")).unwrap();
+        assert_eq!(v["kind"], "oauth_complete");
+        assert_eq!(v["provider"], "strava");
+    }
+}

@@ -1,0 +1,212 @@
+//! Provider-shaped API routes: `GET /api/<path>` serves
+//! `tests/fixtures/<provider>/<path with / as _>.json` (Strava's
+//! `/api/v3/athlete/activities` → `v3_athlete_activities.json`; a trailing
+//! `.json`, as in Fitbit's paths, is dropped first), with every
+//! datum tagged `"pierre_test_account": "<account>"` of the token's account,
+//! so a test can tell whose data a client got.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::state::{Fake, FaultKind, FaultTarget};
+
+/// The member every served object gets.
+pub const ACCOUNT_TAG: &str = "pierre_test_account";
+
+/// Tags the top object, every object in a top-level array, and every object
+/// in an array one level down (`records`, `activities`, `data`, ...).
+pub fn tag(value: &mut Value, account: &str) {
+    let tag_object = |v: &mut Value| {
+        if let Value::Object(map) = v {
+            map.insert(ACCOUNT_TAG.into(), json!(account));
+        }
+    };
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(tag_object),
+        Value::Object(map) => {
+            for member in map.values_mut() {
+                if let Value::Array(items) = member {
+                    items.iter_mut().for_each(tag_object);
+                }
+            }
+            map.insert(ACCOUNT_TAG.into(), json!(account));
+        }
+        _ => {}
+    }
+}
+
+/// The provider's rate-limit headers for a 429.
+fn rate_limit_headers(provider: &str) -> Vec<(&'static str, String)> {
+    match provider {
+        "strava" => vec![
+            ("x-ratelimit-limit", "200,2000".into()),
+            ("x-ratelimit-usage", "200,450".into()),
+            ("x-readratelimit-limit", "100,1000".into()),
+            ("x-readratelimit-usage", "100,300".into()),
+        ],
+        "fitbit" => vec![
+            ("fitbit-rate-limit-limit", "150".into()),
+            ("fitbit-rate-limit-remaining", "0".into()),
+            ("fitbit-rate-limit-reset", "60".into()),
+        ],
+        "whoop" => vec![
+            (
+                "x-ratelimit-limit",
+                "100, 100;window=60, 10000;window=86400".into(),
+            ),
+            ("x-ratelimit-remaining", "0".into()),
+            ("x-ratelimit-reset", "60".into()),
+        ],
+        _ => vec![("retry-after", "60".into())],
+    }
+}
+
+pub async fn serve(
+    State(fake): State<Arc<Fake>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    fake.lock().counters.api += 1;
+    let provider = fake.options.provider.name;
+    if let Some(kind) = fake.take_fault(FaultTarget::Api) {
+        return match kind {
+            FaultKind::RateLimited => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "message": "Rate Limit Exceeded" })),
+                )
+                    .into_response();
+                for (name, value) in rate_limit_headers(provider) {
+                    if let (Ok(n), Ok(v)) =
+                        (HeaderName::try_from(name), HeaderValue::try_from(value))
+                    {
+                        response.headers_mut().insert(n, v);
+                    }
+                }
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                response
+            }
+            FaultKind::ServerError => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+            FaultKind::Hang => {
+                tokio::time::sleep(Duration::from_secs(3_600)).await;
+                StatusCode::GATEWAY_TIMEOUT.into_response()
+            }
+            FaultKind::InvalidGrant | FaultKind::AccessDenied => unauthorized(),
+            FaultKind::Malformed => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "<html>",
+            )
+                .into_response(),
+            FaultKind::Truncated => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "[{\"id\": 1, \"na",
+            )
+                .into_response(),
+        };
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let account = bearer.and_then(|token| {
+        let inner = fake.lock();
+        inner
+            .access
+            .get(&token)
+            .filter(|g| !g.revoked && g.expires > Instant::now())
+            .map(|g| g.account.clone())
+    });
+    let Some(account) = account else {
+        fake.refuse("api_unauthorized");
+        return unauthorized();
+    };
+    if path.contains("..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let file = fake.options.fixtures.join(provider).join(format!(
+        "{}.json",
+        path.trim_matches('/')
+            .trim_end_matches(".json")
+            .replace('/', "_")
+    ));
+    let Ok(text) = std::fs::read_to_string(&file) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": "Record Not Found", "path": path })),
+        )
+            .into_response();
+    };
+    let Ok(mut value) = serde_json::from_str::<Value>(&text) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "fixture is not JSON").into_response();
+    };
+    if let Some(pointer) = identity_pointer(fake.options.provider, &path)
+        && let Some(slot) = value.pointer_mut(pointer)
+    {
+        *slot = account
+            .parse::<u64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(account.clone()));
+    }
+    tag(&mut value, &account);
+    Json(value).into_response()
+}
+
+/// Where a provider's profile route carries the account's own id, so the
+/// profile names the token's account (the registry's account-id source,
+/// plus Strava's and Fitbit's profile routes).
+fn identity_pointer(
+    def: &pierre_shared::catalogue::ProviderDef,
+    path: &str,
+) -> Option<&'static str> {
+    let path = path.trim_matches('/').trim_end_matches(".json");
+    match (def.name, path) {
+        ("strava", "v3/athlete") => return Some("/id"),
+        ("fitbit", "1/user/-/profile") => return Some("/user/encodedId"),
+        _ => {}
+    }
+    match def.oauth.as_ref()?.account_id {
+        pierre_shared::catalogue::AccountIdSource::Profile { path: p, pointer }
+            if p.trim_matches('/') == path =>
+        {
+            Some(pointer)
+        }
+        _ => None,
+    }
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({ "message": "Authorization Error", "errors": [{ "resource": "Athlete", "field": "access_token", "code": "invalid" }] })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_reach_top_level_and_listed_items() {
+        let mut v = json!({ "records": [{ "id": 1 }], "next_token": null });
+        tag(&mut v, "a1");
+        assert_eq!(v[ACCOUNT_TAG], "a1");
+        assert_eq!(v["records"][0][ACCOUNT_TAG], "a1");
+        let mut list = json!([{ "id": 1 }, { "id": 2 }]);
+        tag(&mut list, "a2");
+        assert_eq!(list[1][ACCOUNT_TAG], "a2");
+    }
+}

@@ -1,0 +1,107 @@
+//! `/__fake/`: counters, configuration and faults, for tests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::state::{Fake, FaultKind, FaultTarget};
+
+/// `GET /__fake/counters`.
+pub async fn counters(State(fake): State<Arc<Fake>>) -> Json<Value> {
+    let inner = fake.lock();
+    Json(json!({
+        "provider": fake.options.provider.name,
+        "counters": inner.counters,
+        "codes_outstanding": inner.codes.len(),
+    }))
+}
+
+/// `GET /__fake/tokens`: every access and refresh token issued, with its
+/// account, so a test can look for them in files and logs.
+pub async fn tokens(State(fake): State<Arc<Fake>>) -> Json<Value> {
+    let inner = fake.lock();
+    let access: Vec<Value> = inner
+        .access
+        .iter()
+        .map(|(t, g)| json!({ "token": t, "account": g.account }))
+        .collect();
+    let refresh: Vec<Value> = inner
+        .refresh
+        .iter()
+        .map(|(t, g)| json!({ "token": t, "account": g.account }))
+        .collect();
+    Json(
+        json!({ "access": access, "refresh": refresh, "client_secret": fake.options.client_secret }),
+    )
+}
+
+/// `POST /__fake/config` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Replaces the accounts that exist.
+    pub accounts: Option<Vec<String>>,
+    /// The account `/oauth/authorize` approves for next.
+    pub authorize_as: Option<String>,
+    /// The registered redirect URI (exact match).
+    pub redirect_uri: Option<String>,
+    /// How long a rotated refresh token still works (default 0).
+    pub reuse_grace_ms: Option<u64>,
+    pub access_ttl_secs: Option<u64>,
+}
+
+pub async fn configure(State(fake): State<Arc<Fake>>, Json(config): Json<Config>) -> Response {
+    let mut inner = fake.lock();
+    if let Some(accounts) = config.accounts {
+        inner.accounts = accounts;
+    }
+    if let Some(account) = &config.authorize_as
+        && !inner.accounts.contains(account)
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("unknown account {account}; add it with --account or `accounts` first"),
+        )
+            .into_response();
+    }
+    if config.authorize_as.is_some() {
+        inner.authorize_as = config.authorize_as;
+    }
+    if config.redirect_uri.is_some() {
+        inner.registered_redirect = config.redirect_uri;
+    }
+    if let Some(ms) = config.reuse_grace_ms {
+        inner.reuse_grace = Duration::from_millis(ms);
+    }
+    if let Some(ttl) = config.access_ttl_secs {
+        inner.access_ttl_secs = ttl;
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /__fake/fault` body: `count` faults of `kind` on `target`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub target: FaultTarget,
+    pub kind: FaultKind,
+    #[serde(default = "one")]
+    pub count: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+pub async fn fault(State(fake): State<Arc<Fake>>, Json(fault): Json<Fault>) -> StatusCode {
+    let mut inner = fake.lock();
+    let queue = inner.faults.entry(fault.target).or_default();
+    queue.extend(std::iter::repeat_n(fault.kind, fault.count));
+    StatusCode::NO_CONTENT
+}

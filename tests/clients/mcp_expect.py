@@ -1,0 +1,15 @@
+"""What the pierre-mcp suites expect, in one place: the fixed synthetic clock and
+seed the tests run with, and the tools `tools/list` must offer."""
+
+NOW = "2025-11-23T18:00:00+01:00"
+SEED = "42"
+TOOLS = {
+    "connect_provider",
+    "get_connection_status",
+    "get_athlete",
+    "get_activities",
+    "get_activity",
+    "get_stats",
+    "get_sleep",
+    "get_recovery",
+}

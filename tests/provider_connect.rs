@@ -1,0 +1,1177 @@
+//! Provider connections end to end: the real `pierre-authd` against the
+//! strict fake provider (`fake-provider`), driven as a user would (the
+//! printed sign-in URL followed with plain HTTP GETs, as a browser would).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TestHome, output_within};
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "pierre-test-client";
+const CLIENT_SECRET: &str = "pierre-test-secret-5f1c9a";
+const ALICE_ACCOUNT: &str = "134815";
+const BOB_ACCOUNT: &str = "220001";
+
+/// A running fake provider, killed on drop.
+struct FakeProvider {
+    child: Child,
+    base: String,
+}
+
+impl FakeProvider {
+    fn start(provider: &str, accounts: &[&str]) -> FakeProvider {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fake-provider"));
+        cmd.args([
+            "--bind",
+            "127.0.0.1:0",
+            "--provider",
+            provider,
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+        ]);
+        for account in accounts {
+            cmd.args(["--account", account]);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start fake-provider");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("fake-provider printed nothing");
+        let base = line.trim().to_string();
+        assert!(
+            base.starts_with("http://127.0.0.1:"),
+            "fake-provider's first line: {base:?}"
+        );
+        FakeProvider { child, base }
+    }
+
+    fn control(&self, what: &str, body: Value) {
+        let (status, _, text) = http(
+            "POST",
+            &format!("{}/__fake/{what}", self.base),
+            None,
+            Some(&body.to_string()),
+        );
+        assert!(status < 300, "/__fake/{what} answered {status}: {text}");
+    }
+
+    fn counters(&self) -> Value {
+        let (_, _, text) = http("GET", &format!("{}/__fake/counters", self.base), None, None);
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Every token the fake issued, and the client secret.
+    fn secrets(&self) -> Vec<String> {
+        let (_, _, text) = http("GET", &format!("{}/__fake/tokens", self.base), None, None);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let mut out: Vec<String> = ["access", "refresh"]
+            .iter()
+            .flat_map(|k| v[k].as_array().cloned().unwrap_or_default())
+            .map(|t| t["token"].as_str().unwrap().to_string())
+            .collect();
+        out.push(v["client_secret"].as_str().unwrap().to_string());
+        out
+    }
+}
+
+impl Drop for FakeProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The daemon's environment for `provider` played by `fake`.
+fn provider_env(cmd: &mut Command, provider: &str, fake: &FakeProvider) {
+    let p = provider.to_ascii_uppercase();
+    let api = if provider == "strava" {
+        format!("{}/api/v3", fake.base)
+    } else {
+        format!("{}/api", fake.base)
+    };
+    cmd.env(format!("PIERRE_{p}_CLIENT_ID"), CLIENT_ID)
+        .env(format!("PIERRE_{p}_CLIENT_SECRET"), CLIENT_SECRET)
+        .env(
+            format!("PIERRE_{p}_AUTH_URL"),
+            format!("{}/oauth/authorize", fake.base),
+        )
+        .env(
+            format!("PIERRE_{p}_TOKEN_URL"),
+            format!("{}/oauth/token", fake.base),
+        )
+        .env(
+            format!("PIERRE_{p}_REVOKE_URL"),
+            format!("{}/oauth/revoke", fake.base),
+        )
+        .env(format!("PIERRE_{p}_API_BASE"), api)
+        .env("PIERRE_CALLBACK_PORT", "0");
+}
+
+/// Starts the daemon for `provider` and registers its callback with the fake.
+fn start_daemon(
+    home: &TestHome,
+    provider: &str,
+    fake: &FakeProvider,
+    extra: &[(&str, &str)],
+) -> (common::DaemonGuard, u16) {
+    let mut cmd = home.command("pierre-authd");
+    cmd.arg("serve");
+    provider_env(&mut cmd, provider, fake);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let guard = home.spawn_daemon_with(cmd);
+    let status = home.connect_hello().call_ok("daemon.status", json!({}));
+    let port = status["ports"]["oauth_callback"]
+        .as_u64()
+        .expect("status reports the callback port") as u16;
+    assert_ne!(port, 0);
+    fake.control(
+        "config",
+        json!({ "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/{provider}") }),
+    );
+    (guard, port)
+}
+
+/// A minimal HTTP/1.1 client: method, URL, optional Host override and body.
+/// Returns status, headers (lower-case names) and body.
+fn http(
+    method: &str,
+    url: &str,
+    host: Option<&str>,
+    body: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
+    http_with(
+        method,
+        url,
+        host,
+        body,
+        &[("Content-Type", "application/json")],
+    )
+}
+
+/// Like [`http`] with the caller's headers.
+fn http_with(
+    method: &str,
+    url: &str,
+    host: Option<&str>,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, String) {
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http URL: {url}"));
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = TcpStream::connect(authority)
+        .unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let body = body.unwrap_or("");
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        host.unwrap_or(authority),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, mut payload) = text
+        .split_once("\r\n\r\n")
+        .map(|(h, b)| (h.to_string(), b.to_string()))
+        .unwrap_or((text.clone(), String::new()));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("no status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
+        payload = dechunk(&payload);
+    }
+    (status, headers, payload)
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = &tail[n + 2..];
+    }
+    out
+}
+
+fn location(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .find(|(k, _)| k == "location")
+        .map(|(_, v)| v.clone())
+        .expect("no Location header")
+}
+
+/// Follows a sign-in URL as a browser would: the fake's 302, then the
+/// callback. Returns the callback's status and page.
+fn follow(url: &str) -> (u16, String) {
+    let (status, headers, body) = http("GET", url, None, None);
+    assert_eq!(
+        status, 302,
+        "the fake's /authorize answered {status}: {body}"
+    );
+    let (status, _, page) = http("GET", &location(&headers), None, None);
+    (status, page)
+}
+
+/// `connections.begin` for the owner (or `user`); returns the URL.
+fn begin(home: &TestHome, provider: &str, user: Option<&str>) -> String {
+    let mut client = home.connect_hello();
+    let mut params = json!({ "provider": provider });
+    if let Some(user) = user {
+        params["user"] = json!(user);
+    }
+    let begun = client.call_ok("connections.begin", params);
+    begun["authorization_url"]
+        .as_str()
+        .expect("no authorization_url")
+        .to_string()
+}
+
+fn connections(home: &TestHome, user: Option<&str>) -> Value {
+    let mut cmd = home.command("pierre-authd");
+    cmd.args(["connections", "--json"]);
+    if let Some(user) = user {
+        cmd.args(["--user", user]);
+    }
+    let out = output_within(&mut cmd, Duration::from_secs(20));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn account_of(list: &Value, provider: &str) -> Option<String> {
+    list["connections"]
+        .as_array()?
+        .iter()
+        .find(|c| c["provider"] == provider)?["account_id"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Runs `login --provider P --no-browser`, follows the printed URL, and
+/// returns the exit status, stdout, stderr and the callback page.
+fn login(
+    home: &TestHome,
+    provider: &str,
+    user: Option<&str>,
+) -> (std::process::ExitStatus, String, String, u16, String) {
+    run_connect(
+        home,
+        &["login", "--provider", provider, "--no-browser"],
+        user,
+    )
+}
+
+/// Like [`login`] for any connecting command line (`connect P --no-browser`).
+fn run_connect(
+    home: &TestHome,
+    args: &[&str],
+    user: Option<&str>,
+) -> (std::process::ExitStatus, String, String, u16, String) {
+    let mut cmd = home.command("pierre-authd");
+    cmd.args(args);
+    if let Some(user) = user {
+        cmd.args(["--user", user]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let url = first.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "the first line must be the URL alone: {first:?}"
+    );
+    let (page_status, page) = follow(&url);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status, rest, err, page_status, page)
+}
+
+/// Every file under `dir` (recursively), as bytes.
+fn all_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            all_files(&path, out);
+        } else if meta.is_file() {
+            out.push((
+                path.display().to_string(),
+                std::fs::read(&path).unwrap_or_default(),
+            ));
+        }
+    }
+}
+
+fn assert_no_secret_in(home: &Path, secrets: &[String]) {
+    let mut files = Vec::new();
+    all_files(home, &mut files);
+    assert!(!files.is_empty());
+    for secret in secrets {
+        assert!(secret.len() >= 16, "{secret}");
+        for (name, bytes) in &files {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{name} holds a secret in plain text ({}…)",
+                &secret[..8]
+            );
+        }
+    }
+}
+
+#[test]
+fn login_no_browser_connects_strava_and_leaves_no_secret_on_disk() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    let started = Instant::now();
+    let (status, out, err, page_status, page) = login(&home, "strava", None);
+    let elapsed = started.elapsed();
+    eprintln!(
+        "login round trip against the fake: {} ms",
+        elapsed.as_millis()
+    );
+    assert!(status.success(), "login failed: {err}");
+    assert_eq!(page_status, 200, "{page}");
+    assert!(page.contains("Connected to Strava"), "{page}");
+    assert!(out.contains("connected strava (134815)"), "{out}");
+    let list = connections(&home, None);
+    assert_eq!(account_of(&list, "strava").as_deref(), Some(ALICE_ACCOUNT));
+    let c = fake.counters();
+    assert_eq!(c["counters"]["token"], 1, "{c}");
+    assert_eq!(c["counters"]["authorize"], 1, "{c}");
+    // Tokens and the client secret are in the daemon's vault, sealed: no
+    // file or log under the home holds them in plain text.
+    let secrets = fake.secrets();
+    assert_eq!(secrets.len(), 3);
+    assert_no_secret_in(home.path(), &secrets);
+}
+
+#[test]
+fn a_sign_in_link_works_once() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    let (status, headers, _) = http("GET", &begin(&home, "strava", None), None, None);
+    assert_eq!(status, 302);
+    let callback = location(&headers);
+    let (first, _, _) = http("GET", &callback, None, None);
+    assert_eq!(first, 200);
+    let (second, _, page) = http("GET", &callback, None, None);
+    assert_eq!(second, 400);
+    assert!(page.contains("already used"), "{page}");
+    assert!(page.contains("pierre-authd connect strava"), "{page}");
+    // A state the daemon never issued gets the same answer.
+    let port = callback
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (forged, _, page) = http(
+        "GET",
+        &format!("http://127.0.0.1:{port}/api/oauth/callback/strava?code=x&state=forged"),
+        None,
+        None,
+    );
+    assert_eq!(forged, 400);
+    assert!(
+        page.contains("already used, or it was not issued by this Pierre daemon"),
+        "{page}"
+    );
+    assert_eq!(
+        fake.counters()["counters"]["token"],
+        1,
+        "only the first callback reached the token endpoint"
+    );
+}
+
+#[test]
+fn an_expired_link_is_refused_and_wait_reports_it() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(
+        &home,
+        "strava",
+        &fake,
+        &[("PIERRE_OAUTH_STATE_TTL_SECS", "1")],
+    );
+    let url = begin(&home, "strava", None);
+    std::thread::sleep(Duration::from_millis(2_100));
+    let (status, page) = follow(&url);
+    assert_eq!(status, 400);
+    assert!(page.contains("expired"), "{page}");
+    let mut client = home.connect_hello();
+    let error = client.call_err(
+        "connections.wait",
+        json!({ "provider": "strava", "timeout_secs": 5 }),
+    );
+    assert_eq!(error["data"]["code"], "timeout", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("pierre-authd connect strava"),
+        "{error}"
+    );
+    assert_eq!(fake.counters()["counters"]["token"], 0);
+    assert!(account_of(&connections(&home, None), "strava").is_none());
+}
+
+#[test]
+fn events_subscribe_streams_connect_outcomes_of_its_user_only() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT, BOB_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    home.connect_hello()
+        .call_ok("users.add", json!({ "name": "bob" }));
+    let mut owner_events = home.connect_hello();
+    let answer = owner_events.call_ok("events.subscribe", json!({}));
+    assert_eq!(answer["subscribed"], true);
+    // Bob's connect is not the owner's business.
+    fake.control("config", json!({ "authorize_as": BOB_ACCOUNT }));
+    let (status, _) = follow(&begin(&home, "strava", Some("bob")));
+    assert_eq!(status, 200);
+    fake.control(
+        "fault",
+        json!({ "target": "authorize", "kind": "access_denied" }),
+    );
+    let (status, _) = follow(&begin(&home, "strava", None));
+    assert_eq!(status, 400);
+    fake.control("config", json!({ "authorize_as": ALICE_ACCOUNT }));
+    let (status, _) = follow(&begin(&home, "strava", None));
+    assert_eq!(status, 200);
+    let first = owner_events.read_json(Duration::from_secs(10));
+    assert_eq!(first["method"], "event", "{first}");
+    assert_eq!(first["params"]["kind"], "oauth_error", "{first}");
+    assert!(
+        first["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("access_denied"),
+        "{first}"
+    );
+    let second = owner_events.read_json(Duration::from_secs(10));
+    assert_eq!(second["params"]["kind"], "oauth_complete", "{second}");
+    assert_eq!(second["params"]["provider"], "strava");
+    assert_eq!(
+        second["params"]["account_id"], ALICE_ACCOUNT,
+        "never bob's event: {second}"
+    );
+}
+
+#[test]
+fn a_foreign_host_header_is_refused() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, port) = start_daemon(&home, "strava", &fake, &[]);
+    let (_, headers, _) = http("GET", &begin(&home, "strava", None), None, None);
+    let callback = location(&headers);
+    let (status, _, page) = http(
+        "GET",
+        &callback,
+        Some(&format!("evil.example:{port}")),
+        None,
+    );
+    assert_eq!(status, 421, "{page}");
+    assert!(page.contains("host name Pierre does not serve"), "{page}");
+    // The refused request did not burn the state: the real browser's request still works.
+    let (status, _, page) = http("GET", &callback, None, None);
+    assert_eq!(status, 200, "{page}");
+}
+
+#[test]
+fn a_redirect_uri_mismatch_is_refused_by_the_provider() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    fake.control(
+        "config",
+        json!({ "redirect_uri": "http://127.0.0.1:1/api/oauth/callback/strava" }),
+    );
+    let (status, headers, body) = http("GET", &begin(&home, "strava", None), None, None);
+    assert_eq!(
+        status, 400,
+        "a mismatched redirect URI must not be redirected to"
+    );
+    assert!(headers.iter().all(|(k, _)| k != "location"));
+    assert!(body.contains("redirect_uri does not match"), "{body}");
+    assert_eq!(
+        fake.counters()["counters"]["refused"]["redirect_uri_mismatch"],
+        1
+    );
+}
+
+#[test]
+fn access_denied_is_reported_on_the_page_and_by_login() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    fake.control(
+        "fault",
+        json!({ "target": "authorize", "kind": "access_denied" }),
+    );
+    let (status, _out, err, page_status, page) = login(&home, "strava", None);
+    assert!(!status.success());
+    assert_eq!(page_status, 400);
+    assert!(page.contains("Access not granted"), "{page}");
+    assert!(
+        err.contains("Strava did not grant access: access_denied"),
+        "{err}"
+    );
+    assert!(err.contains("pierre-authd connect strava"), "{err}");
+}
+
+#[test]
+fn the_wrong_client_authentication_style_is_refused_with_a_clear_message() {
+    // The daemon plays Strava (secret in the body); the fake plays Fitbit,
+    // which wants HTTP Basic.
+    let home = TestHome::new();
+    let fake = FakeProvider::start("fitbit", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    let (status, page) = follow(&begin(&home, "strava", None));
+    assert_eq!(status, 502, "{page}");
+    assert!(page.contains("invalid_client"), "{page}");
+    assert_eq!(fake.counters()["counters"]["refused"]["invalid_client"], 1);
+    let mut client = home.connect_hello();
+    let error = client.call_err(
+        "connections.wait",
+        json!({ "provider": "strava", "timeout_secs": 5 }),
+    );
+    assert_eq!(error["data"]["code"], "provider_error");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("client authentication style"),
+        "{error}"
+    );
+}
+
+#[test]
+fn fitbit_connects_with_basic_auth_and_its_user_id() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("fitbit", &["ABC123"]);
+    let (_daemon, _) = start_daemon(&home, "fitbit", &fake, &[]);
+    let (status, page) = follow(&begin(&home, "fitbit", None));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        account_of(&connections(&home, None), "fitbit").as_deref(),
+        Some("ABC123")
+    );
+}
+
+#[test]
+fn whoop_takes_its_account_id_from_the_profile_route() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("whoop", &["10129", "20250"]);
+    let (_daemon, _) = start_daemon(&home, "whoop", &fake, &[]);
+    fake.control("config", json!({ "authorize_as": "20250" }));
+    let url = begin(&home, "whoop", None);
+    assert!(
+        url.contains("offline"),
+        "WHOOP needs the offline scope for a refresh token: {url}"
+    );
+    let (status, page) = follow(&url);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        account_of(&connections(&home, None), "whoop").as_deref(),
+        Some("20250")
+    );
+}
+
+#[test]
+fn two_users_connect_one_provider_with_different_accounts() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let (_daemon, _) = start_daemon(&home, "strava", &fake, &[]);
+    let (status, _, err, _, _) = login(&home, "strava", None);
+    assert!(status.success(), "{err}");
+    // Bob's account exists only from now on; `connect P` is `login --provider P`.
+    fake.control(
+        "config",
+        json!({ "accounts": [ALICE_ACCOUNT, BOB_ACCOUNT], "authorize_as": BOB_ACCOUNT }),
+    );
+    let (status, _, err, _, _) =
+        run_connect(&home, &["connect", "strava", "--no-browser"], Some("bob"));
+    assert!(status.success(), "{err}");
+    assert!(err.contains("added Pierre user bob"), "{err}");
+    let owner = connections(&home, None);
+    let bob = connections(&home, Some("bob"));
+    assert_eq!(account_of(&owner, "strava").as_deref(), Some(ALICE_ACCOUNT));
+    assert_eq!(account_of(&bob, "strava").as_deref(), Some(BOB_ACCOUNT));
+    assert_ne!(owner["user_id"], bob["user_id"]);
+    let id = |v: &Value| {
+        v["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["provider"] == "strava")
+            .unwrap()["connection_id"]
+            .clone()
+    };
+    assert_ne!(id(&owner), id(&bob));
+    assert_no_secret_in(home.path(), &fake.secrets());
+}
+
+#[test]
+fn providers_list_says_what_to_set_and_apps_set_stores_the_secret_sealed() {
+    let home = TestHome::new();
+    let mut serve = home.command("pierre-authd");
+    serve.arg("serve").env("PIERRE_CALLBACK_PORT", "0");
+    let _daemon = home.spawn_daemon_with(serve);
+    let out = output_within(
+        home.command("pierre-authd").args(["providers", "--json"]),
+        Duration::from_secs(20),
+    );
+    assert!(out.status.success());
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strava = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "strava")
+        .unwrap()
+        .clone();
+    assert_eq!(strava["configured"], false);
+    assert_eq!(
+        strava["missing"],
+        json!(["PIERRE_STRAVA_CLIENT_ID", "PIERRE_STRAVA_CLIENT_SECRET"])
+    );
+    assert!(
+        strava["how_to_configure"]
+            .as_str()
+            .unwrap()
+            .contains("pierre-authd apps set strava --client-id ID --client-secret-stdin")
+    );
+    let mut client = home.connect_hello();
+    let error = client.call_err("connections.begin", json!({ "provider": "strava" }));
+    assert_eq!(error["data"]["code"], "provider_not_configured");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("PIERRE_STRAVA_CLIENT_ID"),
+        "{error}"
+    );
+
+    let mut set = home.command("pierre-authd");
+    set.args([
+        "apps",
+        "set",
+        "strava",
+        "--client-id",
+        "12345",
+        "--client-secret-stdin",
+    ]);
+    let mut child = set
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{CLIENT_SECRET}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sha256:"), "{text}");
+    assert!(!text.contains(CLIENT_SECRET));
+    let list = client.call_ok("providers.list", json!({}));
+    let strava = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "strava")
+        .unwrap()
+        .clone();
+    assert_eq!(strava["configured"], true, "{strava}");
+    assert_eq!(strava["client_id"], "12345");
+    assert_eq!(
+        strava["client_secret_fingerprint"].as_str().unwrap().len(),
+        8
+    );
+    assert!(!list.to_string().contains(CLIENT_SECRET));
+    let begun = client.call_ok("connections.begin", json!({ "provider": "strava" }));
+    assert!(
+        begun["authorization_url"]
+            .as_str()
+            .unwrap()
+            .contains("client_id=12345"),
+        "{begun}"
+    );
+    assert_no_secret_in(home.path(), &[CLIENT_SECRET.to_string()]);
+}
+
+#[test]
+fn login_without_a_provider_connects_synthetic_and_lists_the_rest() {
+    let home = TestHome::new();
+    let out = output_within(
+        home.command("pierre-authd").arg("login"),
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("synthetic is already connected"), "{text}");
+    assert!(text.contains("PIERRE_FITBIT_CLIENT_ID"), "{text}");
+    assert!(text.contains("pierre-authd apps set whoop"), "{text}");
+}
+
+// The strict fake itself: what later OAuth and API tests rely on.
+
+const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+/// Authorizes at the fake with a fixed verifier and returns the code.
+fn fake_code(fake: &FakeProvider, redirect: &str, verifier: Option<&str>) -> String {
+    let mut url = format!(
+        "{}/oauth/authorize?response_type=code&client_id={CLIENT_ID}&redirect_uri={redirect}&state=s1",
+        fake.base
+    );
+    if let Some(v) = verifier {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(v.as_bytes()));
+        url.push_str(&format!(
+            "&code_challenge={challenge}&code_challenge_method=S256"
+        ));
+    }
+    let (status, headers, body) = http("GET", &url, None, None);
+    assert_eq!(status, 302, "{body}");
+    let loc = location(&headers);
+    loc.split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("code="))
+        .unwrap_or_else(|| panic!("no code in {loc}"))
+        .to_string()
+}
+
+fn token_request(fake: &FakeProvider, form: &str) -> (u16, Value) {
+    let (status, _, body) = http_with(
+        "POST",
+        &format!("{}/oauth/token", fake.base),
+        None,
+        Some(form),
+        &[FORM],
+    );
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+const VERIFIER: &str = "a-verifier-that-is-long-enough-for-rfc-7636-rules-0123456789";
+
+#[test]
+fn fake_checks_pkce_and_rotates_refresh_tokens_with_a_grace_window() {
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let auth = format!("client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}");
+    // A wrong verifier burns the code.
+    let code = fake_code(&fake, REDIRECT, Some(VERIFIER));
+    let (status, body) = token_request(
+        &fake,
+        &format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={}x&{auth}",
+            VERIFIER
+        ),
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = token_request(
+        &fake,
+        &format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={VERIFIER}&{auth}"
+        ),
+    );
+    assert_eq!(
+        status, 400,
+        "a code is single use even after a failed exchange"
+    );
+    // The right one works; Strava's shape carries expires_at and the athlete.
+    let code = fake_code(&fake, REDIRECT, Some(VERIFIER));
+    let (status, tokens) = token_request(
+        &fake,
+        &format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={VERIFIER}&{auth}"
+        ),
+    );
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["athlete"]["id"], 134815);
+    assert!(tokens["expires_at"].as_u64().is_some());
+    let first = tokens["refresh_token"].as_str().unwrap().to_string();
+    // Rotation: the old refresh token dies at once (reuse_grace_ms 0)...
+    let (status, refreshed) = token_request(
+        &fake,
+        &format!("grant_type=refresh_token&refresh_token={first}&{auth}"),
+    );
+    assert_eq!(status, 200);
+    let second = refreshed["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    let (status, body) = token_request(
+        &fake,
+        &format!("grant_type=refresh_token&refresh_token={first}&{auth}"),
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    // ...or after the grace window, when one is set.
+    fake.control("config", json!({ "reuse_grace_ms": 60_000 }));
+    let (_, third) = token_request(
+        &fake,
+        &format!("grant_type=refresh_token&refresh_token={second}&{auth}"),
+    );
+    let (status, _) = token_request(
+        &fake,
+        &format!("grant_type=refresh_token&refresh_token={second}&{auth}"),
+    );
+    assert_eq!(
+        status, 200,
+        "a rotated token still works inside the grace window"
+    );
+    assert!(third["refresh_token"].is_string());
+    assert_eq!(fake.counters()["counters"]["refresh"], 4);
+}
+
+#[test]
+fn fake_requires_pkce_where_the_registry_does_and_checks_the_client_auth_style() {
+    let garmin = FakeProvider::start("garmin", &["g-1"]);
+    let url = format!(
+        "{}/oauth/authorize?response_type=code&client_id={CLIENT_ID}&redirect_uri={REDIRECT}&state=s",
+        garmin.base
+    );
+    let (status, headers, _) = http("GET", &url, None, None);
+    assert_eq!(status, 302);
+    assert!(location(&headers).contains("error=invalid_request"));
+    // Fitbit: HTTP Basic only; a secret in the body is refused.
+    let fitbit = FakeProvider::start("fitbit", &["F1"]);
+    let code = fake_code(&fitbit, REDIRECT, Some(VERIFIER));
+    let (status, body) = token_request(
+        &fitbit,
+        &format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={VERIFIER}&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
+        ),
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let code = fake_code(&fitbit, REDIRECT, Some(VERIFIER));
+    use base64::Engine as _;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    let (status, _, body) = http_with(
+        "POST",
+        &format!("{}/oauth/token", fitbit.base),
+        None,
+        Some(&format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={VERIFIER}"
+        )),
+        &[FORM, ("Authorization", &basic)],
+    );
+    assert_eq!(status, 200, "{body}");
+    let tokens: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(tokens["user_id"], "F1");
+    // Provider-shaped API with the account tag; revoke in Fitbit's style (RFC 7009 + Basic).
+    let at = tokens["access_token"].as_str().unwrap();
+    let bearer = format!("Bearer {at}");
+    let (status, _, body) = http_with(
+        "GET",
+        &format!("{}/api/1/user/-/profile.json", fitbit.base),
+        None,
+        None,
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(status, 200, "{body}");
+    let profile: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(profile["pierre_test_account"], "F1");
+    assert_eq!(
+        profile["user"]["encodedId"], "F1",
+        "the profile names the token's account"
+    );
+    let (status, _, _) = http_with(
+        "POST",
+        &format!("{}/oauth/revoke", fitbit.base),
+        None,
+        Some(&format!("token={at}")),
+        &[FORM, ("Authorization", &basic)],
+    );
+    assert_eq!(status, 200);
+    let (status, _, _) = http_with(
+        "GET",
+        &format!("{}/api/1/user/-/profile.json", fitbit.base),
+        None,
+        None,
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(status, 401, "a revoked token no longer reads the API");
+}
+
+#[test]
+fn fake_api_serves_tagged_fixtures_and_injects_faults() {
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let code = fake_code(&fake, REDIRECT, None);
+    let (_, tokens) = token_request(
+        &fake,
+        &format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
+        ),
+    );
+    let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+    let get = |path: &str| {
+        http_with(
+            "GET",
+            &format!("{}/api/v3/{path}", fake.base),
+            None,
+            None,
+            &[("Authorization", &bearer)],
+        )
+    };
+    let (status, _, body) = get("athlete/activities");
+    assert_eq!(status, 200);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["pierre_test_account"] == ALICE_ACCOUNT)
+    );
+    assert!(
+        body.contains("9007199254740993"),
+        "ids beyond 2^53 are served as written"
+    );
+    fake.control("fault", json!({ "target": "api", "kind": "rate_limited" }));
+    let (status, headers, _) = get("athlete");
+    assert_eq!(status, 429);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "x-readratelimit-usage" && v == "100,300")
+    );
+    assert!(headers.iter().any(|(k, _)| k == "retry-after"));
+    for (kind, expect) in [("server_error", 500), ("invalid_grant", 401)] {
+        fake.control("fault", json!({ "target": "api", "kind": kind }));
+        assert_eq!(get("athlete").0, expect, "{kind}");
+    }
+    fake.control("fault", json!({ "target": "api", "kind": "truncated" }));
+    let (status, _, body) = get("athlete");
+    assert_eq!(status, 200);
+    assert!(serde_json::from_str::<Value>(&body).is_err());
+    fake.control(
+        "fault",
+        json!({ "target": "refresh", "kind": "invalid_grant" }),
+    );
+    let (status, body) = token_request(
+        &fake,
+        &format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}",
+            tokens["refresh_token"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(get("athlete").0, 200, "faults are used up");
+    assert_eq!(fake.counters()["counters"]["api"], 6);
+}
+
+#[test]
+fn a_busy_callback_port_does_not_stop_the_daemon_and_begin_says_what_to_do() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port().to_string();
+    let mut cmd = home.command("pierre-authd");
+    cmd.arg("serve");
+    provider_env(&mut cmd, "strava", &fake);
+    cmd.env("PIERRE_CALLBACK_PORT", &port);
+    let _daemon = home.spawn_daemon_with(cmd);
+    let mut client = home.connect_hello();
+    let status = client.call_ok("daemon.status", json!({}));
+    assert!(status["ports"].get("oauth_callback").is_none(), "{status}");
+    let error = client.call_err("connections.begin", json!({ "provider": "strava" }));
+    assert_eq!(error["data"]["code"], "config_invalid", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}")) && message.contains("PIERRE_CALLBACK_PORT"),
+        "{message}"
+    );
+    // Once the port is free, the next begin binds it.
+    drop(squatter);
+    let begun = client.call_ok("connections.begin", json!({ "provider": "strava" }));
+    assert!(
+        begun["authorization_url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1%3A{port}")),
+        "{begun}"
+    );
+}
+
+#[test]
+fn a_configured_redirect_uri_and_callback_port_are_used_as_given() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redirect = format!("http://localhost:{port}/api/oauth/callback/strava");
+    let port_text = port.to_string();
+    let (_daemon, bound) = start_daemon(
+        &home,
+        "strava",
+        &fake,
+        &[
+            ("PIERRE_CALLBACK_PORT", &port_text),
+            ("PIERRE_STRAVA_REDIRECT_URI", &redirect),
+        ],
+    );
+    assert_eq!(bound, port);
+    fake.control("config", json!({ "redirect_uri": redirect }));
+    let (status, page) = follow(&begin(&home, "strava", None));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        account_of(&connections(&home, None), "strava").as_deref(),
+        Some(ALICE_ACCOUNT)
+    );
+}
+
+#[test]
+fn fake_revokes_in_each_providers_style() {
+    use base64::Engine as _;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    for provider in ["strava", "whoop", "oura"] {
+        let fake = FakeProvider::start(provider, &["10129"]);
+        let code = fake_code(&fake, REDIRECT, Some(VERIFIER));
+        let (status, tokens) = token_request(
+            &fake,
+            &format!(
+                "grant_type=authorization_code&code={code}&redirect_uri={REDIRECT}&code_verifier={VERIFIER}&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
+            ),
+        );
+        assert_eq!(status, 200, "{provider}: {tokens}");
+        let at = tokens["access_token"].as_str().unwrap().to_string();
+        let bearer = format!("Bearer {at}");
+        let revoke = format!("{}/oauth/revoke", fake.base);
+        // The wrong style is refused and revokes nothing...
+        let (status, _, _) = http_with(
+            "PUT",
+            &revoke,
+            None,
+            Some(""),
+            &[FORM, ("Authorization", &basic)],
+        );
+        assert_eq!(status, 400, "{provider}");
+        // ...the provider's own style works.
+        let (status, _, body) = match provider {
+            "strava" => http_with(
+                "POST",
+                &revoke,
+                None,
+                Some(&format!("access_token={at}")),
+                &[FORM],
+            ),
+            "whoop" => http_with("DELETE", &revoke, None, None, &[("Authorization", &bearer)]),
+            _ => http_with(
+                "POST",
+                &format!("{revoke}?access_token={at}"),
+                None,
+                Some(""),
+                &[FORM],
+            ),
+        };
+        assert!(
+            status == 200 || status == 204,
+            "{provider}: {status} {body}"
+        );
+        let profile = match provider {
+            "strava" => format!("{}/api/v3/athlete", fake.base),
+            "whoop" => format!("{}/api/v2/user/profile/basic", fake.base),
+            _ => format!("{}/api/v2/usercollection/personal_info", fake.base),
+        };
+        let (status, _, _) = http_with("GET", &profile, None, None, &[("Authorization", &bearer)]);
+        assert_eq!(
+            status, 401,
+            "{provider}: a revoked token no longer reads the API"
+        );
+        assert_eq!(fake.counters()["counters"]["revoke"], 2, "{provider}");
+    }
+}
