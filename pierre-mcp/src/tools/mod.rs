@@ -207,7 +207,7 @@ pub fn respond<T: Serialize>(output: &T, format: Format) -> CallToolResult {
     };
     let text = match format {
         Format::Json => value.to_string(),
-        Format::Toon => match toon_format::encode_default(&value) {
+        Format::Toon => match toon_format::encode_default(&uniform_rows(&value)) {
             Ok(text) => text,
             Err(error) => {
                 tracing::error!(%error, "TOON encoding failed");
@@ -218,6 +218,40 @@ pub fn respond<T: Serialize>(output: &T, format: Format) -> CallToolResult {
     let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
     result.structured_content = Some(value);
     result
+}
+
+/// The value with every list of flat objects given one set of keys (absent
+/// fields become `null`). TOON writes a list as a compact table only when
+/// all its rows share their keys; activity summaries leave out what a sport
+/// lacks, and without this the TOON text came out larger than the JSON.
+/// `structuredContent` keeps the original; absent and null mean the same.
+fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    match value {
+        Value::Array(items) => {
+            let flat = |v: &Value| v.as_object().is_some_and(|o| o.values().all(|x| !x.is_object() && !x.is_array()));
+            if items.len() > 1 && items.iter().all(flat) {
+                let mut keys: Vec<&String> = Vec::new();
+                for object in items.iter().filter_map(Value::as_object) {
+                    for key in object.keys() {
+                        if !keys.contains(&key) {
+                            keys.push(key);
+                        }
+                    }
+                }
+                let rows = items.iter().filter_map(Value::as_object).map(|object| {
+                    let row: Map<String, Value> =
+                        keys.iter().map(|k| ((*k).clone(), object.get(*k).cloned().unwrap_or(Value::Null))).collect();
+                    Value::Object(row)
+                });
+                Value::Array(rows.collect())
+            } else {
+                Value::Array(items.iter().map(uniform_rows).collect())
+            }
+        }
+        Value::Object(object) => Value::Object(object.iter().map(|(k, v)| (k.clone(), uniform_rows(v))).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A tool error result: `isError` with the one sentence.
@@ -452,6 +486,45 @@ mod tests {
                 same_data(&decoded, &data),
                 "{format:?}: {decoded} vs {data}"
             );
+        }
+    }
+
+    #[test]
+    fn toon_lists_of_uneven_rows_become_a_table_smaller_than_json() {
+        let rows: Vec<_> = (0..30)
+            .map(|i| {
+                if i % 2 == 0 {
+                    json!({"id": i.to_string(), "distance_m": 5000.5, "average_watts": 210})
+                } else {
+                    json!({"id": i.to_string(), "distance_m": 4000.5, "average_cadence": 170})
+                }
+            })
+            .collect();
+        let data = json!({"activities": rows, "next_cursor": null});
+        let r = respond(&data, Format::Toon);
+        assert_eq!(r.structured_content.as_ref(), Some(&data), "structuredContent keeps absent fields absent");
+        let text = &r.content[0].as_text().unwrap().text;
+        assert!(text.contains("activities[30]{"), "not a table:\n{text}");
+        assert!(text.len() < data.to_string().len(), "TOON {} B >= JSON {} B", text.len(), data.to_string().len());
+        let decoded: serde_json::Value = toon_format::decode_default(text).unwrap();
+        assert!(same_data_null_is_absent(&decoded, &data), "{decoded}");
+    }
+
+    /// Like [`same_data`], where an object member that is null on one side
+    /// may be absent on the other.
+    fn same_data_null_is_absent(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data_null_is_absent(x, y)),
+            (Value::Object(x), Value::Object(y)) => {
+                let keys: std::collections::BTreeSet<_> = x.keys().chain(y.keys()).collect();
+                keys.into_iter().all(|k| match (x.get(k), y.get(k)) {
+                    (Some(v), Some(w)) => same_data_null_is_absent(v, w),
+                    (Some(Value::Null), None) | (None, Some(Value::Null)) => true,
+                    _ => false,
+                })
+            }
+            _ => same_data(a, b),
         }
     }
 

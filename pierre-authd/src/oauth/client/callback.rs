@@ -46,26 +46,8 @@ pub async fn serve(listener: TcpListener, daemon: Arc<Daemon>, shutdown: Cancell
     }
 }
 
-/// Whether `host` names this listener: loopback names on its own port.
-pub fn host_allowed(host: &str, port: u16) -> bool {
-    ["127.0.0.1", "localhost", "[::1]"].iter().any(|name| host.eq_ignore_ascii_case(&format!("{name}:{port}")))
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::oauth::loopback::host_allowed;
+use crate::oauth::loopback::escape_html as escape;
 
 /// Escapes text, then shows each `` `command` `` as a `<code>` element.
 fn escape_with_code(text: &str) -> String {

@@ -55,10 +55,7 @@ pub async fn guard(State(daemon): State<Arc<Daemon>>, request: Request, next: Ne
     response
 }
 
-/// `127.0.0.1:<port>` or `localhost:<port>`; nothing else.
-pub fn host_allowed(host: &str, port: u16) -> bool {
-    ["127.0.0.1", "localhost"].iter().any(|name| host.eq_ignore_ascii_case(&format!("{name}:{port}")))
-}
+pub use crate::oauth::loopback::host_allowed;
 
 /// 404 for every unknown path.
 pub async fn not_found() -> Response {
@@ -160,21 +157,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     page(status, html)
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::oauth::loopback::escape_html as escape;
 
 /// Parses `application/x-www-form-urlencoded` (a query or a body), refusing
 /// a parameter given twice (RFC 6749 §3.1).
