@@ -53,8 +53,9 @@ pub enum RequestId {
     String(String),
 }
 
-/// A JSON-RPC request as sent by a client.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A JSON-RPC request as sent by a client. Its params may hold a token or
+/// a client secret, so `Debug` shows only the id and method.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Request {
     pub jsonrpc: String,
     pub id: RequestId,
@@ -117,9 +118,16 @@ impl std::fmt::Display for RpcError {
 
 impl std::error::Error for RpcError {}
 
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request").field("id", &self.id).field("method", &self.method).finish_non_exhaustive()
+    }
+}
+
 /// A JSON-RPC response line. `id` is null only when the request's id could
-/// not be read (parse errors, oversize lines).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// not be read (parse errors, oversize lines). A result may hold a token, so
+/// `Debug` shows only the id and the error.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Response {
     pub jsonrpc: String,
     pub id: Option<RequestId>,
@@ -127,6 +135,16 @@ pub struct Response {
     pub result: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RpcError>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("id", &self.id)
+            .field("has_result", &self.result.is_some())
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 impl Response {
@@ -146,8 +164,8 @@ pub struct ClientInfo {
     pub version: String,
 }
 
-/// `daemon.hello` params.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `daemon.hello` params. `Debug` never shows the token.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HelloParams {
     /// Versions the client speaks; the daemon picks the highest it shares.
@@ -162,6 +180,17 @@ pub struct HelloParams {
     /// acts for by default. Absent means the owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+}
+
+impl std::fmt::Debug for HelloParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HelloParams")
+            .field("protocol_versions", &self.protocol_versions)
+            .field("client", &self.client)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// `daemon.hello` result.
@@ -480,6 +509,33 @@ mod tests {
         assert_eq!(a.id, RequestId::String("x".into()));
         let b: Request = serde_json::from_str(r#"{"jsonrpc":"2.0","id":3,"method":"m","params":{}}"#).unwrap();
         assert_eq!(b.id, RequestId::Number(3));
+    }
+
+    #[test]
+    fn request_and_response_debug_hide_params_and_results() {
+        let request = Request {
+            jsonrpc: "2.0".into(),
+            id: RequestId::Number(1),
+            method: "apps.set".into(),
+            params: json!({"client_secret": "very-secret-value"}),
+        };
+        let response = Response::ok(RequestId::Number(1), json!({"token": "very-secret-value"}));
+        let shown = format!("{request:?} {response:?}");
+        assert!(!shown.contains("very-secret-value"), "{shown}");
+        assert!(shown.contains("apps.set"));
+    }
+
+    #[test]
+    fn hello_debug_never_shows_the_token() {
+        let hello = HelloParams {
+            protocol_versions: vec![1],
+            client: ClientInfo { name: "t".into(), version: "0".into() },
+            token: Some("eyJhbGciOiJFUzI1NiJ9.secret-part".into()),
+            user: None,
+        };
+        let shown = format!("{hello:?}");
+        assert!(!shown.contains("secret-part"), "{shown}");
+        assert!(shown.contains("REDACTED"));
     }
 
     #[test]

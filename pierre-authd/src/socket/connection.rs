@@ -21,8 +21,8 @@ use super::methods;
 use super::session::{take_user_param, user_for_request, RequestContext, Session};
 use crate::server::Daemon;
 
-/// A request as read off the wire, shape already checked.
-#[derive(Debug)]
+/// A request as read off the wire, shape already checked. No `Debug`: its
+/// params may hold a token or a client secret.
 struct Incoming {
     /// `None` for a notification, which gets no answer.
     id: Option<RequestId>,
@@ -202,8 +202,15 @@ fn parse(line: &str) -> Result<Incoming, Box<Response>> {
 mod tests {
     use super::*;
 
+    fn rejected(line: &str) -> Box<Response> {
+        match parse(line) {
+            Err(response) => response,
+            Ok(_) => panic!("{line} should have been refused"),
+        }
+    }
+
     fn error_code(line: &str) -> ErrorCode {
-        parse(line).unwrap_err().error.unwrap().data.code
+        rejected(line).error.unwrap().data.code
     }
 
     #[test]
@@ -228,7 +235,7 @@ mod tests {
 
     #[test]
     fn invalid_request_keeps_a_readable_id() {
-        let response = parse(r#"{"jsonrpc":"1.0","id":9,"method":"m"}"#).unwrap_err();
+        let response = rejected(r#"{"jsonrpc":"1.0","id":9,"method":"m"}"#);
         assert_eq!(response.id, Some(RequestId::Number(9)));
     }
 }
