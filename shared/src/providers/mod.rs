@@ -8,7 +8,7 @@
 //! deliberately small, so generators can be swapped without touching the
 //! queries in [`synthetic::Synthetic`] or any tool: the default is
 //! [`synthetic::PeriodisedGenerator`] (periodised seasons, sleep and recovery
-//! that answer to load), which replaced [`synthetic::BasicGenerator`].
+//! that answer to load), which replaced the first, fixed-week generator.
 
 pub mod synthetic;
 

@@ -11,14 +11,13 @@
 //!   (`season.rs`), a weekly schedule (`schedule.rs`) of purposeful
 //!   sessions (`sessions.rs`), and sleep and recovery that answer to load
 //!   (`wellness.rs`).
-//! - [`BasicGenerator`] (`basic.rs`), the first generator: a fixed weekly
-//!   pattern; kept for comparison and its tests.
+//! - `labels.rs` names things (history length, "Morning Run").
 //! - `series.rs` simulates one session into samples and reduces them to
 //!   the summary, laps, splits, best efforts and stream summaries.
 //! - `random.rs` names the seeded random streams.
 
-mod basic;
 mod periodised;
+mod labels;
 mod profile;
 mod random;
 mod schedule;
@@ -29,7 +28,7 @@ mod wellness;
 
 use std::collections::HashMap;
 
-pub use basic::{BasicGenerator, HISTORY_DAYS};
+pub use labels::HISTORY_DAYS;
 pub use periodised::PeriodisedGenerator;
 
 use crate::model::{
@@ -138,11 +137,6 @@ impl Synthetic {
         Self::new(Box::new(PeriodisedGenerator::new(seed, now)))
     }
 
-    /// The basic generator for `seed`, with its history ending at `now`.
-    pub fn basic(seed: u64, now: time::OffsetDateTime) -> Self {
-        Self::new(Box::new(BasicGenerator::new(seed, now)))
-    }
-
     pub fn athlete(&self) -> &Athlete {
         &self.history.athlete
     }
@@ -248,7 +242,7 @@ mod tests {
     use time::macros::datetime;
 
     fn synthetic() -> Synthetic {
-        Synthetic::basic(DEFAULT_SEED, datetime!(2025-11-23 21:00 +01:00))
+        Synthetic::generate(DEFAULT_SEED, datetime!(2025-11-23 21:00 +01:00))
     }
 
     #[test]
@@ -256,7 +250,7 @@ mod tests {
         let a = synthetic();
         let b = synthetic();
         assert_eq!(a.history, b.history);
-        let other = Synthetic::basic(7, datetime!(2025-11-23 21:00 +01:00));
+        let other = Synthetic::generate(7, datetime!(2025-11-23 21:00 +01:00));
         assert_ne!(a.history.activities, other.history.activities);
     }
 

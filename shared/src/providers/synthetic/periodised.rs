@@ -13,7 +13,7 @@
 
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use super::basic::{HISTORY_DAYS, sport_label, time_of_day};
+use super::labels::{HISTORY_DAYS, sport_label, time_of_day};
 use super::profile::{Profile, SALT_PROFILE};
 use super::random::{mix, rng_for};
 use super::schedule::{Schedule, Slot};
@@ -496,7 +496,7 @@ mod tests {
             loaded < rested,
             "HRV loaded {loaded:.1} vs rested {rested:.1}"
         );
-        if h.recovery.iter().any(|r| ill(r)) {
+        if h.recovery.iter().any(&ill) {
             let score = |pick: &dyn Fn(&crate::model::Recovery) -> bool| {
                 let v: Vec<f64> = h
                     .recovery

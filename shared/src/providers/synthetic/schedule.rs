@@ -13,7 +13,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Month, Weekday};
 
-use super::basic::sport_label;
+use super::labels::sport_label;
 use super::profile::Profile;
 use super::season::{Gap, Phase, RaceKind, Season, Week};
 use super::series::Physiology;

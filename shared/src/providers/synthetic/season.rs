@@ -166,15 +166,15 @@ impl Season {
         let mut rng = rng_for(seed, SALT_RACES, -1);
         let a = rng.random_range(0..RACE_CITIES.len());
         let b = (a + rng.random_range(1..RACE_CITIES.len())) % RACE_CITIES.len();
+        let years = around - 4..=around + 2;
         let mut season = Self {
             seed,
             cities: [RACE_CITIES[a], RACE_CITIES[b]],
             calendar: Vec::new(),
-            years: 0..=-1,
+            years: years.clone(),
         };
-        let years = around - 4..=around + 2;
-        season.calendar = years.clone().flat_map(|y| season.draw_races(y)).collect();
-        season.years = years;
+        // `draw_races` reads only the seed, so the calendar can be filled in after.
+        season.calendar = years.flat_map(|y| season.draw_races(y)).collect();
         season
     }
 
