@@ -13,7 +13,7 @@ echo "bench: building release binaries" >&2
 if ! cargo build --release --workspace --bins >&2; then
   echo "bench: the workspace build failed; building only what bench.sh runs" >&2
   cargo build --release -p pierre-authd -p pierre-mcp --bins >&2
-  cargo build --release -p pierre-local --bin bench-socket --bin bench-mcp >&2
+  cargo build --release -p pierre-local --bin bench-socket --bin bench-mcp --bin fake-provider >&2
 fi
 bin=target/release
 
@@ -142,6 +142,11 @@ echo "bench: pierre-mcp vs the bare rmcp floor" >&2
 mcp_rows=$("$bin/bench-mcp" "$bin/pierre-mcp" "$floor_bin" 20 50) || {
   echo "bench: bench-mcp failed; pierre-mcp's log:" >&2; tail -n 20 "$home/logs/mcp.log" >&2 || true; exit 1; }
 while IFS= read -r row; do rows+=("$row"); done <<< "$mcp_rows"
+
+# Single-flight refresh (issue 8): its own daemon and home, against the strict fake provider.
+echo "bench: refresh storm against the fake provider" >&2
+refresh_row=$(bash scripts/bench-refresh.sh "$bin") || refresh_row="| provider refreshes per 100 concurrent tokens.get (expiring token) | failed (see stderr) | 1 | — |"
+rows+=("$refresh_row")
 
 table=$(
   echo "| measure | pierre | floor | ratio |"

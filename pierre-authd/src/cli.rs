@@ -40,6 +40,8 @@ pub enum Command {
     Login(LoginArgs),
     /// Connect provider P (same as `login --provider P`).
     Connect(ConnectArgs),
+    /// Disconnect provider P (or every provider with --all): revoke at the provider, delete the tokens.
+    Disconnect(DisconnectArgs),
     /// List providers: which are configured, and what to set for the others.
     Providers(JsonFlag),
     /// Manage provider app credentials.
@@ -105,6 +107,19 @@ pub struct ConnectArgs {
     /// Print the sign-in URL instead of opening a browser.
     #[arg(long)]
     pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    /// The provider to disconnect.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub provider: Option<String>,
+    /// Disconnect every provider of the user.
+    #[arg(long)]
+    pub all: bool,
+    /// Act for this Pierre user (name or id) instead of the owner. Same as PIERRE_USER.
+    #[arg(long)]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

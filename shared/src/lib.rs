@@ -7,9 +7,11 @@
 //! - [`paths`]: where config, data, logs and the socket live.
 //! - [`secret`]: the [`secret::Secret`] type every token and key travels in.
 //! - [`model`]: the provider-neutral fitness data every tool answers in.
+//! - [`analysis`]: training load, fitness and form, records and trends over the model.
 //! - [`catalogue`]: the provider registry (endpoints, scopes, PKCE, client auth, limits).
 //! - [`providers`]: where data comes from; today the [`providers::synthetic`] demo provider.
 
+pub mod analysis;
 pub mod catalogue;
 pub mod error;
 pub mod model;

@@ -36,6 +36,7 @@ pub mod method {
     pub const CONNECTIONS_WAIT: &str = "connections.wait";
     pub const CONNECTIONS_DISCONNECT: &str = "connections.disconnect";
     pub const TOKENS_GET: &str = "tokens.get";
+    pub const USAGE_REPORT: &str = "usage.report";
     pub const APPS_SET: &str = "apps.set";
     pub const EVENTS_SUBSCRIBE: &str = "events.subscribe";
     pub const PURGE: &str = "daemon.purge";
@@ -217,6 +218,47 @@ pub struct StatusResult {
     /// Loopback ports the daemon listens on, by purpose (none yet before the
     /// OAuth issues: `oauth_callback`, `authorization_server`).
     pub ports: std::collections::BTreeMap<String, u16>,
+    /// Provider rate-limit windows in use: app-wide ones and, for an
+    /// administrator, every user's (otherwise only the caller's).
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitBudget>,
+}
+
+/// One provider rate-limit window as the daemon tracks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimitBudget {
+    pub provider: String,
+    /// `app` (shared by every user of the provider app) or `user`.
+    pub scope: String,
+    /// The user, for per-user windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub window_secs: u64,
+    pub limit: u32,
+    pub used: u32,
+    /// Seconds since the Unix epoch.
+    pub resets_at: i64,
+}
+
+/// `usage.report` params: one provider API answer, as pierre-mcp saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageReportParams {
+    pub provider: String,
+    /// The HTTP status of the provider's answer.
+    pub status: u16,
+    /// Its rate-limit headers (any case; others are ignored).
+    #[serde(default)]
+    pub headers: std::collections::HashMap<String, String>,
+}
+
+/// `usage.report` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageReportResult {
+    pub recorded: bool,
+    /// Set when a window is now spent: wait this long before the next call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// A Pierre user as shown to clients.
@@ -295,6 +337,66 @@ pub struct TokensGetParams {
     pub force_refresh: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_token_sha256: Option<String>,
+}
+
+/// `connections.disconnect` params.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsDisconnectParams {
+    pub provider: String,
+}
+
+/// How the revoke at the provider went (best effort: the local tokens are
+/// deleted whatever it says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeOutcome {
+    /// The provider confirmed.
+    Revoked,
+    /// The provider refused or could not be reached; `revoke_message` says more.
+    Failed,
+    /// The provider has no revoke endpoint (or is embedded): nothing to do.
+    NotApplicable,
+}
+
+/// `connections.disconnect` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionsDisconnectResult {
+    pub provider: String,
+    /// `false` when there was no such connection (nothing was done).
+    pub disconnected: bool,
+    /// The connection that was removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    pub revoke: RevokeOutcome,
+    /// Why a revoke failed, and what to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_message: Option<String>,
+}
+
+/// `tokens.get` result: what a caller needs for one provider API request.
+/// Never the refresh token: it stays in the daemon. `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensGetResult {
+    pub access_token: String,
+    /// Seconds since the Unix epoch, when the provider said.
+    pub expires_at: Option<i64>,
+    /// Where this provider's API lives (overrides applied).
+    pub api_base: String,
+    /// Changes on every (re)connect: key caches on it.
+    pub connection_id: String,
+    pub account_id: Option<String>,
+}
+
+impl std::fmt::Debug for TokensGetResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokensGetResult")
+            .field("expires_at", &self.expires_at)
+            .field("api_base", &self.api_base)
+            .field("connection_id", &self.connection_id)
+            .field("account_id", &self.account_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One catalogue provider as `providers.list` shows it. Never a client

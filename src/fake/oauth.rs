@@ -446,6 +446,7 @@ fn issue(fake: &Fake, account: &str, scope: &str, first: bool) -> Response {
             account: account.into(),
             scope: scope.into(),
             superseded: None,
+            successor: None,
             revoked: false,
         },
     );
@@ -472,8 +473,20 @@ fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
         );
     };
     if grant.revoked || grant.superseded.is_some_and(|at| at.elapsed() > grace) {
+        // Whether the presented token is the latest one's direct predecessor.
+        let predecessor = !grant.revoked
+            && grant
+                .successor
+                .as_ref()
+                .and_then(|next| inner.refresh.get(next))
+                .is_some_and(|next| next.successor.is_none());
         drop(inner);
         fake.refuse("refresh_reused");
+        fake.refuse(if predecessor {
+            "refresh_reused_predecessor"
+        } else {
+            "refresh_reused_older"
+        });
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
@@ -494,6 +507,7 @@ fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
         let new = random_token("fake-rt-");
         if let Some(old) = inner.refresh.get_mut(&presented) {
             old.superseded.get_or_insert(Instant::now());
+            old.successor.get_or_insert_with(|| new.clone());
         }
         inner.refresh.insert(
             new.clone(),
@@ -501,6 +515,7 @@ fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
                 account: grant.account.clone(),
                 scope: grant.scope.clone(),
                 superseded: None,
+                successor: None,
                 revoked: false,
             },
         );

@@ -85,6 +85,9 @@ pub struct RefreshGrant {
     pub scope: String,
     /// When a rotation replaced it; it is refused after `reuse_grace_ms`.
     pub superseded: Option<Instant>,
+    /// The refresh token that replaced it, so a refused reuse can be told
+    /// apart: the latest token's direct predecessor or an older one.
+    pub successor: Option<String>,
     pub revoked: bool,
 }
 

@@ -5,6 +5,7 @@ NOW = "2025-11-23T18:00:00+01:00"
 SEED = "42"
 TOOLS = {
     "connect_provider",
+    "disconnect_provider",
     "get_connection_status",
     "get_athlete",
     "get_activities",
@@ -12,4 +13,10 @@ TOOLS = {
     "get_stats",
     "get_sleep",
     "get_recovery",
+    # Analysis (issue 17).
+    "get_training_load",
+    "get_weekly_summary",
+    "compare_periods",
+    "get_personal_records",
+    "get_trends",
 }

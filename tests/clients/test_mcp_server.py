@@ -31,7 +31,10 @@ from mcp_expect import NOW, SEED, TOOLS
 HANDSHAKE_VERSIONS = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]
 MODERN_VERSION = "2026-07-28"
 # tools/list goes into every assistant session; keep it from growing unnoticed.
-TOOLS_LIST_BUDGET_BYTES = 16_000
+# 16,000 held the eight data and connection tools; the five analysis tools (issue 17:
+# training load, weekly summary, compare, records, trends) add ~10.7 KB of typed schemas
+# and disconnect_provider ~1.1 KB: 28 KB, plus 2 KB of headroom.
+TOOLS_LIST_BUDGET_BYTES = 30_000
 
 
 @pytest.fixture
@@ -205,10 +208,15 @@ def test_tools_list_is_small_typed_and_valid(server_cmd, mcp_env):
             assert schema["type"] == "object", (name, key)
         assert tool["inputSchema"].get("additionalProperties") is False, name
         ann = tool["annotations"]
-        # connect_provider starts a sign-in (not read-only, not idempotent); the rest only read.
-        reads_only = name != "connect_provider"
-        assert ann["readOnlyHint"] is reads_only and ann["destructiveHint"] is False, name
-        assert ann["idempotentHint"] is reads_only, name
+        # connect_provider starts a sign-in (not read-only, not idempotent); disconnect_provider
+        # deletes tokens (destructive, idempotent); the rest only read.
+        if name == "disconnect_provider":
+            assert ann["readOnlyHint"] is False and ann["destructiveHint"] is True, name
+            assert ann["idempotentHint"] is True, name
+        else:
+            reads_only = name != "connect_provider"
+            assert ann["readOnlyHint"] is reads_only and ann["destructiveHint"] is False, name
+            assert ann["idempotentHint"] is reads_only, name
         # Data tools reach providers' APIs; the connection list is local.
         assert ann["openWorldHint"] is (name != "get_connection_status"), name
     by_name = {t["name"]: t for t in raw}
@@ -241,6 +249,16 @@ CALLS = [
     ("get_sleep", {}),
     ("get_sleep", {"from": "2025-11-01", "to": "2025-11-03"}),
     ("get_recovery", {"from": "2025-10-01", "to": "2025-10-14"}),
+    ("get_training_load", {}),
+    ("get_training_load", {"from": "2025-06-01", "to": "2025-06-30"}),
+    ("get_weekly_summary", {"weeks": 3}),
+    ("compare_periods", {"from": "2025-11-01", "to": "2025-11-23"}),
+    ("compare_periods", {"from": "2025-10-01", "to": "2025-10-31", "baseline_from": "2025-09-01", "baseline_to": "2025-09-30"}),
+    ("get_personal_records", {"sport": "run", "from": "2025-09-01"}),
+    ("get_trends", {}),
+    ("get_trends", {"sport": "ride", "weeks": 8}),
+    # Last: Strava is not connected, so this changes nothing (disconnected=false).
+    ("disconnect_provider", {"provider": "strava"}),
 ]
 
 
@@ -308,6 +326,10 @@ def test_tool_errors_are_one_actionable_sentence(server_cmd, mcp_env):
         ("get_sleep", {"from": "2024-01-01", "to": "2025-01-01"}, "at most 92 days"),
         ("get_recovery", {"to": "2025-13-01"}, "YYYY-MM-DD"),
         ("get_athlete", {"provider": "strava"}, "pierre-authd connect strava"),
+        ("compare_periods", {"from": "2025-11-10", "to": "2025-11-01"}, "swap them"),
+        ("compare_periods", {"to": "2025-11-01"}, "missing field `from`"),
+        ("get_trends", {"weeks": 1}, "`weeks` must be from 3 to 52"),
+        ("get_training_load", {"from": "2023-01-01"}, "at most 366 days"),
     ]
 
     async def body():
@@ -356,6 +378,40 @@ def test_stats_are_the_sum_of_the_listed_activities(server_cmd, mcp_env):
                     assert abs(t["distance_m"] - sum(a.get("distance_m", 0) for a in acts)) < 0.5
                     assert abs(t["elevation_gain_m"] - sum(a.get("elevation_gain_m", 0) for a in acts)) < 0.5
                     assert sum(s["activities"] for s in p["by_sport"]) == len(acts)
+
+    run(body)
+
+
+def test_analysis_tools_agree_with_each_other(server_cmd, mcp_env):
+    async def body():
+        async with client(server_cmd, mcp_env) as c:
+            async def call(name, args):
+                r = await c.call_tool(name, args)
+                assert not r.is_error, text_of(r)
+                return r.structured_content
+
+            load = await call("get_training_load", {"from": "2025-11-17", "to": "2025-11-23"})
+            assert load["latest"] == load["days"][-1] and load["latest"]["date"] == "2025-11-23"
+            assert all(a["load"] >= 0 and a["method"] in {"power", "pace", "heart_rate", "none"} for a in load["activities"])
+            for day in load["days"]:
+                assert abs(day["load"] - sum(a["load"] for a in load["activities"] if a["date"] == day["date"])) < 0.2
+            week = (await call("get_weekly_summary", {"weeks": 1}))["weeks"][0]
+            assert (week["from"], week["to"]) == ("2025-11-17", "2025-11-23")
+            assert abs(week["load"] - sum(a["load"] for a in load["activities"])) < 0.5
+            assert (week["fitness"], week["fatigue"], week["form"]) == tuple(load["latest"][k] for k in ("fitness", "fatigue", "form"))
+            same = await call("compare_periods", {"from": "2025-10-01", "to": "2025-10-31", "baseline_from": "2025-10-01", "baseline_to": "2025-10-31"})
+            assert same["period"] == same["baseline"]
+            assert all(c["distance_m"] == 0 and c["load"] == 0 and c.get("load_pct", 0) == 0 for c in same["change"])
+            stats = (await c.call_tool("get_stats", {"period": "week"})).structured_content["periods"][0]
+            assert week["activities"] == stats["totals"]["activities"]
+            records = (await call("get_personal_records", {"sport": "run"}))["records"]
+            five = next(r for r in records if r["name"] == "5k")
+            ten = next(r for r in records if r["name"] == "10k")
+            assert five["source"] == "best_effort" and not five["approximate"]
+            assert 12 * 60 < five["time_s"] < 40 * 60 and ten["time_s"] > 2 * five["time_s"] * 0.95
+            trends = await call("get_trends", {"weeks": 8})
+            assert len(trends["weeks"]) == 8 and trends["weeks"][-1]["start"] == "2025-11-17"
+            assert any(t["metric"] == "easy_efficiency" and "at the same heart rate" in t["reading"] for t in trends["trends"])
 
     run(body)
 

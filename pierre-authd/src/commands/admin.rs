@@ -1,11 +1,12 @@
-//! `users ...`, `connections`, `purge`: administration over the socket.
+//! `users ...`, `connections`, `disconnect`, `purge`: administration over the socket.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use pierre_shared::protocol::{
-    method, ConnectionState, ConnectionsListResult, StatusResult, UserInfo, UsersListResult,
+    method, ConnectionState, ConnectionsDisconnectResult, ConnectionsListResult, RevokeOutcome, StatusResult, UserInfo,
+    UsersListResult,
 };
 use serde_json::json;
 
@@ -68,6 +69,41 @@ pub async fn connections(config: &Config, user: Option<String>, as_json: bool) -
         println!("{:<10} {:<16} account {}", c.provider, state, c.account_id.as_deref().unwrap_or("-"));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `disconnect P|--all`: one line per provider saying what happened at
+/// the provider. Exits 1 when `P` was not connected.
+pub async fn disconnect(config: &Config, user: Option<String>, provider: Option<&str>, all: bool) -> Result<ExitCode, CliError> {
+    let client = connect_or_start(config, user).await?;
+    let providers: Vec<String> = match provider {
+        Some(p) if !all => vec![p.to_string()],
+        _ => {
+            let list: ConnectionsListResult = client.call(method::CONNECTIONS_LIST, json!({})).await?;
+            list.connections.into_iter().map(|c| c.provider).collect()
+        }
+    };
+    if providers.is_empty() {
+        println!("no connections to disconnect");
+    }
+    let mut code = ExitCode::SUCCESS;
+    for p in providers {
+        let done: ConnectionsDisconnectResult =
+            client.call(method::CONNECTIONS_DISCONNECT, json!({ "provider": p })).await?;
+        if !done.disconnected {
+            eprintln!("{p} was not connected; `pierre-authd connections` lists what is");
+            code = ExitCode::FAILURE;
+            continue;
+        }
+        match done.revoke {
+            RevokeOutcome::Revoked => println!("{p}: disconnected; access revoked at the provider"),
+            RevokeOutcome::NotApplicable => println!("{p}: disconnected"),
+            RevokeOutcome::Failed => println!(
+                "{p}: disconnected; {}",
+                done.revoke_message.as_deref().unwrap_or("the provider did not confirm the revoke")
+            ),
+        }
+    }
+    Ok(code)
 }
 
 pub async fn purge(config: &Config, yes: bool) -> Result<ExitCode, CliError> {

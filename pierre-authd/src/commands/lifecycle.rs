@@ -65,6 +65,8 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         oauth,
         events: server::events::EventBus::new(),
         auth: Arc::new(auth),
+        refresher: server::refresher::Refresher::default(),
+        budgets: server::budgets::Budgets::default(),
     });
     let as_task = as_listener.map(|l| tokio::spawn(crate::oauth::server::serve(l, daemon.clone(), token.child_token())));
     // The callback listener: a busy port is a warning, not a failed start
@@ -221,6 +223,13 @@ pub async fn status(config: &Config, as_json: bool) -> Result<ExitCode, CliError
         println!("  uptime:       {} s", status.uptime_secs);
         for (purpose, port) in &status.ports {
             println!("  port {purpose}: {port}");
+        }
+        for b in &status.rate_limits {
+            let whose = b.user_id.as_deref().map_or_else(|| "app".to_string(), |u| format!("user {u}"));
+            println!(
+                "  rate limit {} ({whose}, {} s window): {}/{} used, resets at {}",
+                b.provider, b.window_secs, b.used, b.limit, b.resets_at
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -88,6 +88,9 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
             let user = args.user.or(config.user.clone());
             login::login(&config, Some(&args.provider), user, args.no_browser).await
         }
+        Command::Disconnect(args) => {
+            admin::disconnect(&config, args.user.or(config.user.clone()), args.provider.as_deref(), args.all).await
+        }
         Command::Providers(flags) => login::providers(&config, flags.json).await,
         Command::Apps(AppsCommand::Set { provider, client_id, .. }) => login::apps_set(&config, &provider, &client_id).await,
         Command::Token(args) => token::token(&config, args.user.or(config.user.clone()), args.ttl.as_deref()).await,

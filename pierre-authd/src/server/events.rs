@@ -1,4 +1,5 @@
-//! The daemon's event bus: connect outcomes and, later, token events.
+//! The daemon's event bus: connect outcomes and token events
+//! (`token_refreshed`, `needs_reconnect`, `disconnected`).
 //!
 //! One broadcast channel carries every event; each event names its user and
 //! subscribers only ever see their own user's events ([`EventBus::subscribe`]
@@ -28,13 +29,29 @@ pub enum EventKind {
     OauthComplete { provider: String, connection_id: String, account_id: Option<String> },
     /// A connect attempt failed; `message` says what to do.
     OauthError { provider: String, code: String, message: String },
+    /// The access token was refreshed (never carries a token).
+    TokenRefreshed { provider: String, connection_id: String, expires_at: Option<i64> },
+    /// The provider refused the refresh token; `message` names the fixing command.
+    NeedsReconnect { provider: String, connection_id: String, message: String },
+    /// The connection was removed (`connections.disconnect`).
+    Disconnected { provider: String, connection_id: String },
 }
 
 impl EventKind {
     pub fn provider(&self) -> &str {
         match self {
-            EventKind::OauthComplete { provider, .. } | EventKind::OauthError { provider, .. } => provider,
+            EventKind::OauthComplete { provider, .. }
+            | EventKind::OauthError { provider, .. }
+            | EventKind::TokenRefreshed { provider, .. }
+            | EventKind::NeedsReconnect { provider, .. }
+            | EventKind::Disconnected { provider, .. } => provider,
         }
+    }
+
+    /// Whether this is the outcome of a connect attempt (what
+    /// `connections.wait` waits for), rather than a token event.
+    pub fn is_connect_outcome(&self) -> bool {
+        matches!(self, EventKind::OauthComplete { .. } | EventKind::OauthError { .. })
     }
 }
 
@@ -62,10 +79,13 @@ impl EventBus {
         EventBus { sender: broadcast::channel(CAPACITY).0, outcomes: Mutex::new(HashMap::new()) }
     }
 
-    /// Publishes an event for `user_id` and records it as the latest outcome.
+    /// Publishes an event for `user_id`; a connect outcome is also recorded
+    /// as the latest outcome for `connections.wait`.
     pub fn publish(&self, user_id: &str, kind: EventKind) {
-        let key = (user_id.to_string(), kind.provider().to_string());
-        self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).insert(key, kind.clone());
+        if kind.is_connect_outcome() {
+            let key = (user_id.to_string(), kind.provider().to_string());
+            self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).insert(key, kind.clone());
+        }
         let _ = self.sender.send(Event { user_id: user_id.to_string(), kind });
     }
 
@@ -141,7 +161,7 @@ pub async fn subscribe_connection(
             }
         }
     });
-    Ok(json!({ "subscribed": true, "user_id": user.user_id, "events": ["oauth_complete", "oauth_error"] }))
+    Ok(json!({ "subscribed": true, "user_id": user.user_id, "events": ["oauth_complete", "oauth_error", "token_refreshed", "needs_reconnect", "disconnected"] }))
 }
 
 #[cfg(test)]
@@ -163,6 +183,18 @@ mod tests {
         assert_eq!(bus.outcome("alice", "strava"), None);
         bus.clear_outcome("bob", "strava");
         assert_eq!(bus.outcome("bob", "strava"), None);
+    }
+
+    #[test]
+    fn token_events_reach_subscribers_but_are_not_connect_outcomes() {
+        let bus = EventBus::new();
+        let mut alice = bus.subscribe("alice");
+        let refreshed = EventKind::TokenRefreshed { provider: "strava".into(), connection_id: "c".into(), expires_at: None };
+        bus.publish("alice", refreshed.clone());
+        assert_eq!(futures::FutureExt::now_or_never(alice.next()), Some(Some(refreshed)));
+        assert_eq!(bus.outcome("alice", "strava"), None);
+        let v = serde_json::to_value(EventKind::Disconnected { provider: "strava".into(), connection_id: "c".into() }).unwrap();
+        assert_eq!(v["kind"], "disconnected");
     }
 
     #[test]

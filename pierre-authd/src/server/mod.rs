@@ -3,7 +3,9 @@
 //! `run` takes its listener and its cancellation token from the caller, so
 //! tests can bind a socket in a temp dir and stop the daemon when done.
 
+pub mod budgets;
 pub mod events;
+pub mod refresher;
 pub mod shutdown;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +47,10 @@ pub struct Daemon {
     /// families, pending consents (its HTTP listener and the socket's JWT
     /// users both use it).
     pub auth: Arc<crate::oauth::server::AuthServer>,
+    /// One refresh at a time per (user, provider); see [`refresher`].
+    pub refresher: refresher::Refresher,
+    /// Provider rate-limit windows; see [`budgets`].
+    pub budgets: budgets::Budgets,
 }
 
 impl Daemon {

@@ -143,7 +143,7 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
 }
 
 /// Resolves the request's user at the edge, then dispatches.
-async fn handle(daemon: &Daemon, session: &Session, method: String, mut params: Value) -> Result<Value, RpcError> {
+async fn handle(daemon: &Arc<Daemon>, session: &Session, method: String, mut params: Value) -> Result<Value, RpcError> {
     let named = take_user_param(&mut params)?;
     let user = user_for_request(daemon, session, named).await?;
     let ctx = RequestContext { daemon, session, user };

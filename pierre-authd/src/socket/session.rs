@@ -37,7 +37,9 @@ pub struct Session {
 
 /// One request's resolved context, handed to every handler.
 pub struct RequestContext<'a> {
-    pub daemon: &'a Daemon,
+    /// An `Arc` so a handler can hand work to a task that outlives the
+    /// request (a token refresh must finish even if its caller goes away).
+    pub daemon: &'a std::sync::Arc<Daemon>,
     pub session: &'a Session,
     /// The user this request acts for.
     pub user: ResolvedUser,

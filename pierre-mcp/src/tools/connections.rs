@@ -1,9 +1,12 @@
 //! get_connection_status: which providers this Pierre user has connected;
-//! connect_provider: start (and optionally wait for) a provider sign-in.
+//! connect_provider: start (and optionally wait for) a provider sign-in;
+//! disconnect_provider: revoke at the provider and delete the tokens.
 
 use pierre_shared::ErrorCode;
 use pierre_shared::model::Timestamp;
-use pierre_shared::protocol::{ConnectionInfo, ConnectionState, ConnectionsBeginResult, method};
+use pierre_shared::protocol::{
+    ConnectionInfo, ConnectionState, ConnectionsBeginResult, ConnectionsDisconnectResult, RevokeOutcome, method,
+};
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
@@ -162,8 +165,58 @@ fn timestamp(secs: i64) -> Timestamp {
     )
 }
 
+/// Arguments of disconnect_provider.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisconnectArgs {
+    pub provider: ProviderName,
+    pub format: Option<Format>,
+}
+
+/// Result of disconnect_provider.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DisconnectOutput {
+    pub provider: String,
+    /// False when the provider was not connected (nothing changed).
+    pub disconnected: bool,
+    pub revoke: RevokeOutcome,
+    /// What to tell the user.
+    pub next_step: String,
+}
+
+super::tool_args!(DisconnectArgs);
+
 #[tool_router(router = connect_tools, vis = "pub(crate)")]
 impl PierreServer {
+    #[tool(
+        description = "Disconnect a fitness provider: revoke Pierre's access at the provider and delete its tokens. Only when the user asks.",
+        input_schema = input_schema::<DisconnectArgs>(),
+        output_schema = output_schema::<DisconnectOutput>(),
+        annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn disconnect_provider(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool("disconnect_provider", args, ctx, |args: DisconnectArgs, progress| async move {
+            let provider = args.provider.as_str();
+            let done: ConnectionsDisconnectResult =
+                self.sources().call(method::CONNECTIONS_DISCONNECT, json!({ "provider": provider })).await?;
+            progress.step("disconnected").await;
+            let next_step = match (done.disconnected, done.revoke) {
+                (false, _) => format!("{provider} was not connected; nothing changed."),
+                (true, RevokeOutcome::Failed) => format!(
+                    "{provider} is disconnected here. {}",
+                    done.revoke_message.as_deref().unwrap_or("The provider did not confirm the revoke.")
+                ),
+                (true, _) => format!("{provider} is disconnected; connect_provider connects it again."),
+            };
+            Ok(DisconnectOutput { provider: provider.into(), disconnected: done.disconnected, revoke: done.revoke, next_step })
+        })
+        .await
+    }
+
     #[tool(
         description = "Connect a fitness provider: returns a sign-in link for the user; wait=true waits until they sign in.",
         input_schema = input_schema::<ConnectArgs>(),

@@ -7,6 +7,7 @@
 //! holding the same data as compact JSON or TOON.
 
 pub mod activities;
+pub mod analysis;
 pub mod athlete;
 pub mod connections;
 pub mod recovery;

@@ -238,6 +238,9 @@ async fn finish(
         secrets.push((SecretField::RefreshToken, refresh));
     }
     let user_id = pending.user_id.clone();
+    // A refresh of the previous connection still in flight must not write
+    // its tokens over this new one: take the (user, provider) refresh gate.
+    let _gate = daemon.refresher.exclusive(&pending.user_id, &pending.provider).await;
     daemon
         .store(move |store| store.put_connection(&user_id, &record, &secrets))
         .await

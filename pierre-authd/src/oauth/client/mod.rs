@@ -6,6 +6,8 @@
 //! - [`state`]: pending authorizations, sealed with the install key, single use.
 //! - [`exchange`]: the code exchange through `oauth2` over reqwest, and the account id.
 //! - [`callback`]: the loopback listener at `/api/oauth/callback/<provider>`.
+//! - [`refresh`]: the refresh-token grant with bounded retries.
+//! - [`revoke`]: revoking at the provider in its own style, on disconnect.
 //!
 //! [`OAuthClient`] holds what was resolved at start plus app credentials
 //! stored with `apps set`; it keeps no token and nothing per user.
@@ -13,6 +15,8 @@
 pub mod callback;
 pub mod exchange;
 pub mod pkce;
+pub mod refresh;
+pub mod revoke;
 pub mod settings;
 pub mod state;
 

@@ -1,19 +1,19 @@
-//! `connections.list|begin|wait`: the resolved user's provider connections
-//! and the connect flow.
+//! `connections.list|begin|wait|disconnect`: the resolved user's provider
+//! connections, the connect flow and disconnecting with a revoke.
 
 use std::time::Duration;
 
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsBeginParams, ConnectionsBeginResult, ConnectionsListResult,
-    ConnectionsWaitParams, RpcError,
+    ConnectionInfo, ConnectionState, ConnectionsBeginParams, ConnectionsBeginResult, ConnectionsDisconnectParams,
+    ConnectionsDisconnectResult, ConnectionsListResult, ConnectionsWaitParams, RevokeOutcome, RpcError,
 };
 use pierre_shared::ErrorCode;
 
-use crate::oauth::client::{exchange, pkce, state, OAuthClient};
+use crate::oauth::client::{exchange, pkce, revoke, state, OAuthClient};
 use crate::server::events::EventKind;
 use crate::server::now_secs;
 use crate::socket::session::RequestContext;
-use crate::vault::{ConnectionRecord, Store};
+use crate::vault::{ConnectionRecord, SecretField, Store};
 
 /// Longest single `connections.wait`; callers loop for longer waits.
 const MAX_WAIT_SECS: u64 = 3_600;
@@ -143,7 +143,7 @@ pub async fn wait(ctx: &RequestContext<'_>, params: ConnectionsWaitParams) -> Re
             let next = async {
                 loop {
                     match events.next().await {
-                        Some(kind) if kind.provider() == def.name => return Some(kind),
+                        Some(kind) if kind.provider() == def.name && kind.is_connect_outcome() => return Some(kind),
                         Some(_) => continue,
                         None => return None,
                     }
@@ -171,7 +171,7 @@ pub async fn wait(ctx: &RequestContext<'_>, params: ConnectionsWaitParams) -> Re
             };
             Err(RpcError::new(code, message).with_provider(def.name))
         }
-        None => Err(RpcError::new(
+        Some(_) | None => Err(RpcError::new(
             ErrorCode::Timeout,
             format!(
                 "no answer from {} within {limit} s; open the sign-in link again or run `pierre-authd connect {}` for a new one",
@@ -180,4 +180,70 @@ pub async fn wait(ctx: &RequestContext<'_>, params: ConnectionsWaitParams) -> Re
         )
         .with_provider(def.name)),
     }
+}
+
+/// Revokes the user's tokens for `provider` at the provider (best effort,
+/// reported), then deletes that connection and its tokens only. Holds the
+/// (user, provider) refresh gate throughout, so no refresh can write the
+/// tokens back.
+pub async fn disconnect(
+    ctx: &RequestContext<'_>,
+    params: ConnectionsDisconnectParams,
+) -> Result<ConnectionsDisconnectResult, RpcError> {
+    let def = OAuthClient::definition(&params.provider)?;
+    let provider = def.name;
+    let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, provider).await;
+    let user_id = ctx.user.user_id.clone();
+    let (record, access, refresh) = ctx
+        .daemon
+        .store(move |store| {
+            let Some(record) = store.list_connections(&user_id)?.into_iter().find(|r| r.provider == provider) else {
+                return Ok((None, None, None));
+            };
+            let access = store.get_secret(&user_id, provider, SecretField::AccessToken)?;
+            let refresh = store.get_secret(&user_id, provider, SecretField::RefreshToken)?;
+            Ok((Some(record), access, refresh))
+        })
+        .await?;
+    let Some(record) = record else {
+        return Ok(ConnectionsDisconnectResult {
+            provider: provider.into(),
+            disconnected: false,
+            connection_id: None,
+            revoke: RevokeOutcome::NotApplicable,
+            revoke_message: None,
+        });
+    };
+    let resolved = ctx.daemon.oauth.resolve(provider)?;
+    let (outcome, message) = if !revoke::applicable(&resolved) {
+        (RevokeOutcome::NotApplicable, None)
+    } else {
+        match revoke::revoke(ctx.daemon.oauth.http(), &resolved, access.as_ref(), refresh.as_ref()).await {
+            Ok(()) => (RevokeOutcome::Revoked, None),
+            Err(err) => {
+                tracing::warn!(provider, error = %err, "revoke at the provider failed; deleting the local tokens anyway");
+                (
+                    RevokeOutcome::Failed,
+                    Some(format!(
+                        "{} did not confirm the revoke ({err}); the tokens are deleted here, and you can also remove Pierre's access in your {} account settings",
+                        def.display_name, def.display_name
+                    )),
+                )
+            }
+        }
+    };
+    let user_id = ctx.user.user_id.clone();
+    let disconnected = ctx.daemon.store(move |store| store.delete_connection(&user_id, provider)).await?;
+    tracing::info!(user_id = %ctx.user.user_id, provider, ?outcome, "disconnected");
+    ctx.daemon.events.publish(
+        &ctx.user.user_id,
+        EventKind::Disconnected { provider: provider.into(), connection_id: record.connection_id.clone() },
+    );
+    Ok(ConnectionsDisconnectResult {
+        provider: provider.into(),
+        disconnected,
+        connection_id: Some(record.connection_id),
+        revoke: outcome,
+        revoke_message: message,
+    })
 }

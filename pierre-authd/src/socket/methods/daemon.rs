@@ -74,6 +74,12 @@ pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> 
             .into_iter()
             .chain(ctx.daemon.auth.port.map(|port| ("authorization_server".to_string(), port)))
             .collect(),
+        rate_limits: daemon
+            .budgets
+            .snapshot(crate::server::now_secs())
+            .into_iter()
+            .filter(|b| ctx.session.is_admin || b.user_id.as_ref().is_none_or(|u| *u == ctx.user.user_id))
+            .collect(),
     })
 }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod connections;
 pub mod daemon;
 pub mod providers;
+pub mod tokens;
 pub mod users;
 
 use pierre_shared::protocol::{method, RpcError};
@@ -27,6 +28,9 @@ pub async fn dispatch(ctx: &RequestContext<'_>, name: &str, params: Value) -> Re
         method::CONNECTIONS_LIST => reply(connections::list(ctx).await),
         method::CONNECTIONS_BEGIN => reply(connections::begin(ctx, parse(params)?).await),
         method::CONNECTIONS_WAIT => reply(connections::wait(ctx, parse(params)?).await),
+        method::CONNECTIONS_DISCONNECT => reply(connections::disconnect(ctx, parse(params)?).await),
+        method::TOKENS_GET => reply(tokens::get(ctx, parse(params)?).await),
+        method::USAGE_REPORT => reply(tokens::usage_report(ctx, parse(params)?)),
         method::PROVIDERS_LIST => reply(providers::list(ctx).await),
         method::APPS_SET => reply(providers::apps_set(ctx, parse(params)?).await),
         method::LOGIN_APPROVE => reply(auth::approve(ctx, parse(params)?).await),

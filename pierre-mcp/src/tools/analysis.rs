@@ -1,0 +1,619 @@
+//! The analysis tools: get_training_load, get_weekly_summary,
+//! compare_periods, get_personal_records and get_trends. The sports science lives in `pierre_shared::analysis`;
+//! here are the arguments, defaults and the notes on what is missing.
+
+use pierre_shared::analysis::compare::{Change, compare};
+use pierre_shared::analysis::fitness::{DayForm, form_series};
+use pierre_shared::analysis::load::{ActivityLoad, LoadBasis, LoadMethod, activity_load};
+use pierre_shared::analysis::records::{Record, RecordSource, personal_records};
+use pierre_shared::analysis::summary::{RangeSummary, summarise};
+use pierre_shared::analysis::trends::{Trend, WeekPoint, trends, weekly_points};
+use pierre_shared::model::{Activity, LocalDate, Period, SportKind, SportType};
+use pierre_shared::providers::synthetic::Synthetic;
+use rmcp::model::{CallToolResult, JsonObject};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema};
+use crate::server::PierreServer;
+
+/// Longest range one call analyses.
+const MAX_DAYS: i64 = 366;
+
+/// Days fitness needs from the start of the history to settle (3τ).
+const WARM_UP_DAYS: i64 = 126;
+
+/// Arguments of get_training_load.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingLoadArgs {
+    /// First day (YYYY-MM-DD); default: the 28 days up to `to`.
+    pub from: Option<LocalDate>,
+    /// Last day; default today.
+    pub to: Option<LocalDate>,
+    pub provider: Option<ProviderName>,
+    pub format: Option<Format>,
+}
+
+/// Result of get_training_load.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct TrainingLoadOutput {
+    pub provider: ProviderName,
+    /// The last day's fitness, fatigue and form.
+    pub latest: DayForm,
+    /// What `latest` means, in a sentence.
+    pub reading: String,
+    /// Oldest first.
+    pub days: Vec<DayForm>,
+    pub activities: Vec<ActivityLoad>,
+    /// Defaults standing in for thresholds the profile lacks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
+    /// Missing data and what it means for the numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// Arguments of get_weekly_summary.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklySummaryArgs {
+    /// Weeks back, this one included; default 4.
+    #[schemars(range(min = 1, max = 52))]
+    pub weeks: Option<u32>,
+    pub provider: Option<ProviderName>,
+    pub format: Option<Format>,
+}
+
+/// One Monday-to-Sunday week.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WeekSummary {
+    #[serde(flatten)]
+    pub totals: RangeSummary,
+    /// At the week's last day (today for this week).
+    pub fitness: f64,
+    pub fatigue: f64,
+    pub form: f64,
+    /// Fitness gained over the week.
+    pub ramp: f64,
+}
+
+/// Result of get_weekly_summary: oldest week first.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WeeklySummaryOutput {
+    pub provider: ProviderName,
+    pub weeks: Vec<WeekSummary>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// Arguments of compare_periods.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareArgs {
+    /// First day of the period (YYYY-MM-DD).
+    pub from: LocalDate,
+    /// Last day of the period.
+    pub to: LocalDate,
+    /// Default: as many days just before `from`.
+    pub baseline_from: Option<LocalDate>,
+    pub baseline_to: Option<LocalDate>,
+    pub provider: Option<ProviderName>,
+    pub format: Option<Format>,
+}
+
+/// Result of compare_periods.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CompareOutput {
+    pub provider: ProviderName,
+    pub period: RangeSummary,
+    pub baseline: RangeSummary,
+    /// Period − baseline; `all` first, then per sport.
+    pub change: Vec<Change>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// Arguments of get_personal_records.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsArgs {
+    /// Only this sport.
+    pub sport: Option<SportKind>,
+    /// First day (YYYY-MM-DD); default: the year up to `to`.
+    pub from: Option<LocalDate>,
+    /// Last day; default today.
+    pub to: Option<LocalDate>,
+    pub provider: Option<ProviderName>,
+    pub format: Option<Format>,
+}
+
+/// Result of get_personal_records.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RecordsOutput {
+    pub provider: ProviderName,
+    /// Fastest per distance, then the longest per sport.
+    pub records: Vec<Record>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// Arguments of get_trends.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrendsArgs {
+    /// Default run.
+    pub sport: Option<SportKind>,
+    /// Complete weeks back; default 12.
+    #[schemars(range(min = 3, max = 52))]
+    pub weeks: Option<u32>,
+    pub provider: Option<ProviderName>,
+    pub format: Option<Format>,
+}
+
+/// Result of get_trends.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct TrendsOutput {
+    pub provider: ProviderName,
+    pub sport: SportType,
+    /// Oldest first.
+    pub weeks: Vec<WeekPoint>,
+    pub trends: Vec<Trend>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+super::tool_args!(
+    TrainingLoadArgs,
+    WeeklySummaryArgs,
+    CompareArgs,
+    RecordsArgs,
+    TrendsArgs
+);
+
+/// What the records leave out or only approximate.
+fn records_missing(records: &[Record], activities: &[Activity]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let has = |s: RecordSource, approx: bool| {
+        records
+            .iter()
+            .any(|r| r.source == s && r.approximate == approx)
+    };
+    if has(RecordSource::Split, true) {
+        notes.push("1k from kilometre splits is approximate, as only stretches between kilometre marks count.".to_owned());
+    }
+    if has(RecordSource::WholeActivity, true) {
+        notes.push("Records from a whole activity are approximate, timed pro rata as if the pace were even.".to_owned());
+    }
+    let ridden = activities
+        .iter()
+        .any(|a| a.summary.average_power_w.is_some());
+    if ridden {
+        notes.push("Power records (best 5 or 20 min) need raw power streams, which Pierre does not read yet.".to_owned());
+    }
+    if activities.is_empty() {
+        notes.push("No activities in this range.".to_owned());
+    }
+    notes
+}
+
+/// Every activity's load, in the provider's order (newest first), the basis
+/// they were computed on, and notes on what was missing.
+struct Scored {
+    basis: LoadBasis,
+    loads: Vec<ActivityLoad>,
+    /// The first day of the provider's history.
+    first: LocalDate,
+    today: LocalDate,
+}
+
+impl Scored {
+    fn of(data: &Synthetic) -> Self {
+        let today = data.today();
+        let basis = LoadBasis::from_athlete(data.athlete(), today);
+        let loads: Vec<ActivityLoad> = data
+            .all_activities()
+            .iter()
+            .map(|a| activity_load(a, &basis))
+            .collect();
+        let first = loads.iter().map(|l| l.date).min().unwrap_or(today);
+        Self {
+            basis,
+            loads,
+            first,
+            today,
+        }
+    }
+
+    /// The model from the start of the history to `to`.
+    fn form(&self, to: LocalDate) -> Vec<DayForm> {
+        form_series(&self.loads, self.first.min(to), to)
+    }
+
+    /// What is missing for loads from `from` to `to`.
+    fn missing(&self, from: LocalDate, to: LocalDate, fitness: bool) -> Vec<String> {
+        let in_range: Vec<&ActivityLoad> = self
+            .loads
+            .iter()
+            .filter(|l| l.date >= from && l.date <= to)
+            .collect();
+        let mut notes = Vec::new();
+        let unscored = in_range
+            .iter()
+            .filter(|l| l.method == LoadMethod::None)
+            .count();
+        if unscored > 0 {
+            notes.push(format!(
+                "{unscored} activities had no power, pace or heart rate and count as zero load."
+            ));
+        }
+        if self.basis.ftp_w.is_none() {
+            notes.push("No FTP in the profile, so rides are scored by heart rate.".to_owned());
+        } else if in_range.iter().any(|l| l.method == LoadMethod::Power) {
+            notes.push(
+                "Rides use average power (summaries have no normalised power), so variable rides read a little low."
+                    .to_owned(),
+            );
+        }
+        if self.basis.run_threshold_mps.is_none() {
+            notes.push(
+                "No threshold pace in the profile, so runs are scored by heart rate.".to_owned(),
+            );
+        }
+        if to > self.today {
+            notes.push(format!(
+                "Days after today ({}) have no activities yet.",
+                self.today
+            ));
+        }
+        let settled = self.first.add_days(WARM_UP_DAYS);
+        if fitness && from < settled {
+            notes.push(format!(
+                "The history starts {}, so fitness reads low until about {settled} (3 × 42 days).",
+                self.first
+            ));
+        }
+        notes
+    }
+}
+
+/// Form in words, after the Performance Manager's usual bands.
+fn form_reading(day: &DayForm, ramp: f64) -> String {
+    let state = match day.form {
+        f if f < -30.0 => "fatigue far above fitness, a high risk of overreaching; rest soon",
+        f if f < -10.0 => "fatigue above fitness, a productive training load",
+        f if f <= 5.0 => "fatigue close to fitness, neutral",
+        f if f <= 25.0 => "fresh, good for a race or a hard test",
+        _ => "very fresh, fitness is being lost",
+    };
+    let ramp_note = if ramp > 8.0 {
+        "; fitness rose fast this week (over 8)"
+    } else {
+        ""
+    };
+    format!(
+        "Form {:+.0} (fitness {:.0}, fatigue {:.0}) means {state}{ramp_note}.",
+        day.form, day.fitness, day.fatigue
+    )
+}
+
+fn week_ramp(series: &[DayForm], i: usize) -> f64 {
+    let before = i.checked_sub(7).map_or(0.0, |j| series[j].fitness);
+    pierre_shared::model::activity::round_to(series[i].fitness - before, 1)
+}
+
+#[tool_router(router = analysis_tools, vis = "pub(crate)")]
+impl PierreServer {
+    #[tool(
+        description = "Load per activity (TSS from power/pace, else Banister TRIMP scaled to 100/h at threshold HR) and daily fitness/fatigue/form: EWMA k=1−e^(−1/τ), τ 42/7 d.",
+        input_schema = input_schema::<TrainingLoadArgs>(),
+        output_schema = output_schema::<TrainingLoadOutput>(),
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_training_load(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool(
+            "get_training_load",
+            args,
+            ctx,
+            |a: TrainingLoadArgs, progress| async move {
+                let source = self.open_source(a.provider, &progress).await?;
+                let (from, to) = day_range(a.from, a.to, source.data.today(), 28, MAX_DAYS)?;
+                let scored = Scored::of(&source.data);
+                let series = scored.form(to);
+                let last = series.len() - 1;
+                let ramp = week_ramp(&series, last);
+                let days: Vec<DayForm> = series.into_iter().filter(|d| d.date >= from).collect();
+                let latest = days.last().cloned().ok_or(ToolError::Internal)?;
+                let mut activities: Vec<ActivityLoad> = scored
+                    .loads
+                    .iter()
+                    .filter(|l| l.date >= from && l.date <= to)
+                    .cloned()
+                    .collect();
+                activities.reverse();
+                Ok(TrainingLoadOutput {
+                    provider: source.provider,
+                    reading: form_reading(&latest, ramp),
+                    latest,
+                    days,
+                    activities,
+                    missing: scored.missing(from, to, true),
+                    assumed: scored.basis.assumed,
+                })
+            },
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Per Monday–Sunday week: count, distance, time, climb, load (as get_training_load), by sport, and fitness/fatigue/form at week end.",
+        input_schema = input_schema::<WeeklySummaryArgs>(),
+        output_schema = output_schema::<WeeklySummaryOutput>(),
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_weekly_summary(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool(
+            "get_weekly_summary",
+            args,
+            ctx,
+            |a: WeeklySummaryArgs, progress| async move {
+                let count = in_range("weeks", a.weeks, 4, 1, 52)?;
+                let source = self.open_source(a.provider, &progress).await?;
+                let today = source.data.today();
+                let scored = Scored::of(&source.data);
+                let series = scored.form(today);
+                let summaries = source.data.all_activities();
+                let items = || {
+                    summaries
+                        .iter()
+                        .zip(&scored.loads)
+                        .map(|(s, l)| (s, l.load))
+                };
+                let weeks = Period::Week.recent(today, count);
+                let oldest = weeks.first().map_or(today, |w| w.0);
+                let weeks = weeks
+                    .into_iter()
+                    .map(|(start, end)| {
+                        let end_day = end.min(today);
+                        let i = series.iter().position(|d| d.date == end_day);
+                        let at = i.map(|i| (&series[i], week_ramp(&series, i)));
+                        WeekSummary {
+                            totals: summarise(items(), start, end),
+                            fitness: at.map_or(0.0, |(d, _)| d.fitness),
+                            fatigue: at.map_or(0.0, |(d, _)| d.fatigue),
+                            form: at.map_or(0.0, |(d, _)| d.form),
+                            ramp: at.map_or(0.0, |(_, r)| r),
+                        }
+                    })
+                    .collect();
+                Ok(WeeklySummaryOutput {
+                    provider: source.provider,
+                    weeks,
+                    missing: scored.missing(oldest, today, true),
+                    assumed: scored.basis.assumed,
+                })
+            },
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Compare two date ranges (default baseline: the same length just before): volume, time, climb and load, by sport, with differences and %.",
+        input_schema = input_schema::<CompareArgs>(),
+        output_schema = output_schema::<CompareOutput>(),
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn compare_periods(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool(
+            "compare_periods",
+            args,
+            ctx,
+            |a: CompareArgs, progress| async move {
+                let (from, to) = day_range(Some(a.from), Some(a.to), a.to, 1, MAX_DAYS)?;
+                let days = from.days_until(to) + 1;
+                let (base_from, base_to) = match (a.baseline_from, a.baseline_to) {
+                    (Some(f), Some(t)) => (f, t),
+                    (Some(f), None) => (f, f.add_days(days - 1)),
+                    (None, Some(t)) => (t.add_days(1 - days), t),
+                    (None, None) => (from.add_days(-days), from.add_days(-1)),
+                };
+                let (base_from, base_to) =
+                    day_range(Some(base_from), Some(base_to), base_to, 1, MAX_DAYS)?;
+                let source = self.open_source(a.provider, &progress).await?;
+                let scored = Scored::of(&source.data);
+                let summaries = source.data.all_activities();
+                let items = || {
+                    summaries
+                        .iter()
+                        .zip(&scored.loads)
+                        .map(|(s, l)| (s, l.load))
+                };
+                let period = summarise(items(), from, to);
+                let baseline = summarise(items(), base_from, base_to);
+                let mut missing = scored.missing(base_from.min(from), base_to.max(to), false);
+                let history_start = scored.first;
+                if base_from < history_start || from < history_start {
+                    missing.push(format!(
+                        "The history starts {history_start}; earlier days have no data."
+                    ));
+                }
+                Ok(CompareOutput {
+                    provider: source.provider,
+                    change: compare(&period, &baseline),
+                    period,
+                    baseline,
+                    missing,
+                    assumed: scored.basis.assumed,
+                })
+            },
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Fastest 1k/5k/10k/half/marathon etc. (from best efforts, else km splits or whole runs, marked approximate) and longest activity per sport.",
+        input_schema = input_schema::<RecordsArgs>(),
+        output_schema = output_schema::<RecordsOutput>(),
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_personal_records(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool(
+            "get_personal_records",
+            args,
+            ctx,
+            |a: RecordsArgs, progress| async move {
+                let source = self.open_source(a.provider, &progress).await?;
+                let (from, to) = day_range(a.from, a.to, source.data.today(), MAX_DAYS, MAX_DAYS)?;
+                let data = source.data.clone();
+                let sport = a.sport;
+                // Best efforts and splits come with each activity's detail,
+                // which the synthetic provider simulates again: off the async workers.
+                let activities = tokio::task::spawn_blocking(move || {
+                    data.all_activities()
+                        .iter()
+                        .filter(|s| (from..=to).contains(&s.start_time.local_date()))
+                        .filter(|s| sport.is_none_or(|k| s.sport.kind() == Some(k)))
+                        .filter_map(|s| data.activity(&s.id).ok())
+                        .collect::<Vec<Activity>>()
+                })
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "reading activity details failed");
+                    ToolError::Internal
+                })?;
+                let records = personal_records(&activities);
+                Ok(RecordsOutput {
+                    provider: source.provider,
+                    missing: records_missing(&records, &activities),
+                    records,
+                })
+            },
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Weekly volume, pace and heart rate of one sport over complete weeks, with fitted trends read in plain words (e.g. easy pace at the same HR).",
+        input_schema = input_schema::<TrendsArgs>(),
+        output_schema = output_schema::<TrendsOutput>(),
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_trends(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run_tool(
+            "get_trends",
+            args,
+            ctx,
+            |a: TrendsArgs, progress| async move {
+                let count = in_range("weeks", a.weeks, 12, 3, 52)?;
+                let sport = a.sport.unwrap_or(SportKind::Run);
+                let source = self.open_source(a.provider, &progress).await?;
+                let today = source.data.today();
+                // Complete weeks only: a half-done week would read as a drop.
+                let (start, end) = Period::Week.bounds(today);
+                let last_day = if end > today { start.add_days(-1) } else { end };
+                let starts: Vec<LocalDate> = Period::Week
+                    .recent(last_day, count)
+                    .into_iter()
+                    .map(|w| w.0)
+                    .collect();
+                let max_hr = source.data.athlete().thresholds.max_heartrate_bpm;
+                let weeks = weekly_points(source.data.all_activities(), sport, &starts, max_hr);
+                let trends = trends(&weeks, sport);
+                let mut missing = Vec::new();
+                if max_hr.is_none() {
+                    missing.push(
+                        "No max heart rate in the profile, so easy sessions cannot be told apart."
+                            .to_owned(),
+                    );
+                }
+                for (metric, what) in [
+                    (
+                        "easy_efficiency",
+                        format!("easy {sport} sessions with heart rate and pace or power"),
+                    ),
+                    ("weekly_distance_km", format!("{sport} activities")),
+                ] {
+                    if !trends.iter().any(|t| t.metric == metric) {
+                        missing.push(format!(
+                            "Fewer than 3 weeks with {what}, so no {metric} trend."
+                        ));
+                    }
+                }
+                Ok(TrendsOutput {
+                    provider: source.provider,
+                    sport: sport.into(),
+                    weeks,
+                    trends,
+                    missing,
+                })
+            },
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(form: f64) -> DayForm {
+        DayForm {
+            date: LocalDate::parse("2025-11-23").unwrap(),
+            load: 0.0,
+            fitness: 50.0,
+            fatigue: 50.0 - form,
+            form,
+        }
+    }
+
+    #[test]
+    fn form_is_read_in_the_usual_bands() {
+        assert!(form_reading(&day(-35.0), 0.0).contains("high risk of overreaching"));
+        assert!(form_reading(&day(-20.0), 0.0).contains("productive"));
+        assert!(form_reading(&day(0.0), 0.0).contains("neutral"));
+        assert!(form_reading(&day(10.0), 9.0).contains("fresh, good for a race"));
+        assert!(form_reading(&day(10.0), 9.0).contains("rose fast"));
+        assert!(form_reading(&day(30.0), 0.0).contains("being lost"));
+        // The JSON text block stays compact: no ": " inside a sentence.
+        assert!(!form_reading(&day(-20.0), 0.0).contains(": "));
+    }
+
+    #[test]
+    fn output_schemas_are_objects() {
+        for schema in [
+            output_schema::<TrainingLoadOutput>(),
+            output_schema::<WeeklySummaryOutput>(),
+            output_schema::<CompareOutput>(),
+            output_schema::<RecordsOutput>(),
+            output_schema::<TrendsOutput>(),
+        ] {
+            assert_eq!(schema.get("type"), Some(&serde_json::json!("object")));
+        }
+    }
+}
