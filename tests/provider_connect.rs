@@ -5,119 +5,14 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, CLIENT_ID, CLIENT_SECRET, FakeProvider, provider_env};
+use common::http::{http, http_with};
 use common::{TestHome, output_within};
 use serde_json::{Value, json};
-
-const CLIENT_ID: &str = "pierre-test-client";
-const CLIENT_SECRET: &str = "pierre-test-secret-5f1c9a";
-const ALICE_ACCOUNT: &str = "134815";
-const BOB_ACCOUNT: &str = "220001";
-
-/// A running fake provider, killed on drop.
-struct FakeProvider {
-    child: Child,
-    base: String,
-}
-
-impl FakeProvider {
-    fn start(provider: &str, accounts: &[&str]) -> FakeProvider {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fake-provider"));
-        cmd.args([
-            "--bind",
-            "127.0.0.1:0",
-            "--provider",
-            provider,
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-        ]);
-        for account in accounts {
-            cmd.args(["--account", account]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cannot start fake-provider");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("fake-provider printed nothing");
-        let base = line.trim().to_string();
-        assert!(
-            base.starts_with("http://127.0.0.1:"),
-            "fake-provider's first line: {base:?}"
-        );
-        FakeProvider { child, base }
-    }
-
-    fn control(&self, what: &str, body: Value) {
-        let (status, _, text) = http(
-            "POST",
-            &format!("{}/__fake/{what}", self.base),
-            None,
-            Some(&body.to_string()),
-        );
-        assert!(status < 300, "/__fake/{what} answered {status}: {text}");
-    }
-
-    fn counters(&self) -> Value {
-        let (_, _, text) = http("GET", &format!("{}/__fake/counters", self.base), None, None);
-        serde_json::from_str(&text).unwrap()
-    }
-
-    /// Every token the fake issued, and the client secret.
-    fn secrets(&self) -> Vec<String> {
-        let (_, _, text) = http("GET", &format!("{}/__fake/tokens", self.base), None, None);
-        let v: Value = serde_json::from_str(&text).unwrap();
-        let mut out: Vec<String> = ["access", "refresh"]
-            .iter()
-            .flat_map(|k| v[k].as_array().cloned().unwrap_or_default())
-            .map(|t| t["token"].as_str().unwrap().to_string())
-            .collect();
-        out.push(v["client_secret"].as_str().unwrap().to_string());
-        out
-    }
-}
-
-impl Drop for FakeProvider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The daemon's environment for `provider` played by `fake`.
-fn provider_env(cmd: &mut Command, provider: &str, fake: &FakeProvider) {
-    let p = provider.to_ascii_uppercase();
-    let api = if provider == "strava" {
-        format!("{}/api/v3", fake.base)
-    } else {
-        format!("{}/api", fake.base)
-    };
-    cmd.env(format!("PIERRE_{p}_CLIENT_ID"), CLIENT_ID)
-        .env(format!("PIERRE_{p}_CLIENT_SECRET"), CLIENT_SECRET)
-        .env(
-            format!("PIERRE_{p}_AUTH_URL"),
-            format!("{}/oauth/authorize", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_TOKEN_URL"),
-            format!("{}/oauth/token", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_REVOKE_URL"),
-            format!("{}/oauth/revoke", fake.base),
-        )
-        .env(format!("PIERRE_{p}_API_BASE"), api)
-        .env("PIERRE_CALLBACK_PORT", "0");
-}
 
 /// Starts the daemon for `provider` and registers its callback with the fake.
 fn start_daemon(
@@ -145,93 +40,6 @@ fn start_daemon(
     (guard, port)
 }
 
-/// A minimal HTTP/1.1 client: method, URL, optional Host override and body.
-/// Returns status, headers (lower-case names) and body.
-fn http(
-    method: &str,
-    url: &str,
-    host: Option<&str>,
-    body: Option<&str>,
-) -> (u16, Vec<(String, String)>, String) {
-    http_with(
-        method,
-        url,
-        host,
-        body,
-        &[("Content-Type", "application/json")],
-    )
-}
-
-/// Like [`http`] with the caller's headers.
-fn http_with(
-    method: &str,
-    url: &str,
-    host: Option<&str>,
-    body: Option<&str>,
-    headers: &[(&str, &str)],
-) -> (u16, Vec<(String, String)>, String) {
-    let rest = url
-        .strip_prefix("http://")
-        .unwrap_or_else(|| panic!("not an http URL: {url}"));
-    let (authority, path) = rest
-        .split_once('/')
-        .map(|(a, p)| (a, format!("/{p}")))
-        .unwrap_or((rest, "/".into()));
-    let mut stream = TcpStream::connect(authority)
-        .unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let body = body.unwrap_or("");
-    let extra: String = headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\r\n"))
-        .collect();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n{body}",
-        host.unwrap_or(authority),
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, mut payload) = text
-        .split_once("\r\n\r\n")
-        .map(|(h, b)| (h.to_string(), b.to_string()))
-        .unwrap_or((text.clone(), String::new()));
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("no status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-    {
-        payload = dechunk(&payload);
-    }
-    (status, headers, payload)
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = &tail[n + 2..];
-    }
-    out
-}
 
 fn location(headers: &[(String, String)]) -> String {
     headers

@@ -5,152 +5,39 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, FakeProvider, provider_env};
 use common::{DaemonGuard, RpcClient, TestHome};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-const CLIENT_ID: &str = "pierre-test-client";
-const CLIENT_SECRET: &str = "pierre-test-secret-5f1c9a";
-const ALICE: &str = "134815";
-const BOB: &str = "220001";
+const ALICE: &str = ALICE_ACCOUNT;
+const BOB: &str = BOB_ACCOUNT;
 
-/// A running fake provider, killed on drop.
-struct Fake {
-    child: Child,
-    base: String,
-    provider: String,
-}
+type Fake = FakeProvider;
 
-impl Fake {
-    fn start(provider: &str, accounts: &[&str]) -> Fake {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fake-provider"));
-        cmd.args(["--bind", "127.0.0.1:0", "--provider", provider]);
-        cmd.args(["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]);
-        for account in accounts {
-            cmd.args(["--account", account]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cannot start fake-provider");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("fake-provider printed nothing");
-        Fake {
-            child,
-            base: line.trim().to_string(),
-            provider: provider.to_string(),
-        }
-    }
-
-    fn control(&self, what: &str, body: Value) {
-        let (status, text) = http(
-            "POST",
-            &format!("{}/__fake/{what}", self.base),
-            Some(&body.to_string()),
-        );
-        assert!(status < 300, "/__fake/{what} answered {status}: {text}");
-    }
-
-    fn counters(&self) -> Value {
-        let (_, text) = http("GET", &format!("{}/__fake/counters", self.base), None);
-        serde_json::from_str::<Value>(&text).unwrap()["counters"].clone()
-    }
-
-    fn refreshes(&self) -> u64 {
-        self.counters()["refresh"].as_u64().unwrap()
-    }
-
-    fn refused(&self, reason: &str) -> u64 {
-        self.counters()["refused"][reason].as_u64().unwrap_or(0)
-    }
-
-    fn fault(&self, kind: &str, count: usize) {
-        self.control(
-            "fault",
-            json!({ "target": "refresh", "kind": kind, "count": count }),
-        );
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 request; returns status and body (not chunked: the
-/// fake's control answers are small and have a length).
+/// Status and body of a plain request.
 fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
-    let (status, _, payload) = http_full(method, url, body);
+    let (status, _, payload) = common::http::http(method, url, None, body);
     (status, payload)
 }
 
-/// Like [`http`], with the response head too.
+/// Status, the response head (status line, then `name: value` lines with
+/// lower-case names) and body.
 fn http_full(method: &str, url: &str, body: Option<&str>) -> (u16, String, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (authority, path) = rest
-        .split_once('/')
-        .map(|(a, p)| (a, format!("/{p}")))
-        .unwrap();
-    let mut stream = TcpStream::connect(authority).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let body = body.unwrap_or("");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap();
-    (status, head.to_string(), payload.to_string())
+    let (status, headers, payload) = common::http::http(method, url, None, body);
+    let lines: Vec<String> = headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let head = format!("HTTP/1.1 {status}\r\n{}", lines.join("\r\n"));
+    (status, head, payload)
 }
 
 fn daemon_command(home: &TestHome, fake: &Fake) -> Command {
-    let p = fake.provider.to_ascii_uppercase();
-    let api = if fake.provider == "strava" {
-        "/api/v3"
-    } else {
-        "/api"
-    };
     let mut cmd = home.command("pierre-authd");
-    cmd.arg("serve")
-        .env(format!("PIERRE_{p}_CLIENT_ID"), CLIENT_ID)
-        .env(format!("PIERRE_{p}_CLIENT_SECRET"), CLIENT_SECRET)
-        .env(
-            format!("PIERRE_{p}_AUTH_URL"),
-            format!("{}/oauth/authorize", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_TOKEN_URL"),
-            format!("{}/oauth/token", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_REVOKE_URL"),
-            format!("{}/oauth/revoke", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_API_BASE"),
-            format!("{}{api}", fake.base),
-        )
-        .env("PIERRE_CALLBACK_PORT", "0");
+    cmd.arg("serve");
+    provider_env(&mut cmd, &fake.provider, fake);
     cmd
 }
 
@@ -626,7 +513,7 @@ fn disconnect_revokes_once_and_removes_only_that_users_provider() {
     connect(&home, Some("bob"));
     let mut events = home.connect_hello();
     events.call_ok("events.subscribe", json!({}));
-    let revokes = fake.counters()["revoke"].as_u64().unwrap();
+    let revokes = fake.counters()["counters"]["revoke"].as_u64().unwrap();
     let out = disconnect_cli(&home, &["strava"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -638,7 +525,7 @@ fn disconnect_revokes_once_and_removes_only_that_users_provider() {
         stdout.contains("strava: disconnected; access revoked at the provider"),
         "{stdout}"
     );
-    assert_eq!(fake.counters()["revoke"].as_u64().unwrap() - revokes, 1);
+    assert_eq!(fake.counters()["counters"]["revoke"].as_u64().unwrap() - revokes, 1);
     assert_eq!(fake.refused("revoke_style"), 0);
     assert_eq!(connection_state_of(&home, "strava", None), "");
     assert_eq!(connection_state_of(&home, "synthetic", None), "connected");
@@ -668,7 +555,7 @@ fn disconnect_revokes_once_and_removes_only_that_users_provider() {
     let out = disconnect_cli(&home, &["synthetic"]);
     assert!(out.status.success());
     assert_eq!(connection_state_of(&home, "synthetic", None), "");
-    assert_eq!(fake.counters()["revoke"].as_u64().unwrap() - revokes, 1);
+    assert_eq!(fake.counters()["counters"]["revoke"].as_u64().unwrap() - revokes, 1);
     // --all for bob: strava revoked, synthetic removed.
     let out = disconnect_cli(&home, &["--all", "--user", "bob"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -682,7 +569,7 @@ fn disconnect_revokes_once_and_removes_only_that_users_provider() {
         .connect_hello()
         .call_ok("connections.list", json!({ "user": "bob" }));
     assert_eq!(list["connections"], json!([]));
-    assert_eq!(fake.counters()["revoke"].as_u64().unwrap() - revokes, 2);
+    assert_eq!(fake.counters()["counters"]["revoke"].as_u64().unwrap() - revokes, 2);
 }
 
 #[test]
@@ -696,7 +583,7 @@ fn disconnect_revokes_in_each_providers_style_and_reports_a_failed_revoke() {
         let done = client.call_ok("connections.disconnect", json!({ "provider": provider }));
         assert_eq!(done["revoke"], "revoked", "{provider}: {done}");
         assert_eq!(done["disconnected"], true);
-        assert_eq!(fake.counters()["revoke"], 1, "{provider}");
+        assert_eq!(fake.counters()["counters"]["revoke"], 1, "{provider}");
         assert_eq!(fake.refused("revoke_style"), 0, "{provider}");
         assert_eq!(fake.refused("invalid_client"), 0, "{provider}");
         // A revoke the provider refuses is reported; the tokens go anyway.

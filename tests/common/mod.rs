@@ -15,6 +15,8 @@
 #![allow(dead_code, unused_imports)] // each test crate uses a different part of this module
 
 mod daemon;
+pub mod fake;
+pub mod http;
 mod home;
 mod rpc;
 mod unpriv;
