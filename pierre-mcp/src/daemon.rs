@@ -23,6 +23,9 @@ use tokio::sync::Mutex;
 /// Longest wait for `pierre-authd start` (it waits up to 5 s itself).
 const START_LIMIT: Duration = Duration::from_secs(10);
 
+/// Tries of one request when connections keep dying under it.
+const ATTEMPTS: u32 = 4;
+
 /// How to reach (and if needed start) the daemon.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
@@ -65,15 +68,7 @@ impl DaemonLink {
 
     /// Who this link acts for.
     pub async fn whoami(&self) -> Result<HelloResult, LinkError> {
-        let client = self.client().await?;
-        match client.hello().await {
-            Ok(hello) => Ok(hello),
-            Err(ClientError::NotRunning { .. }) => {
-                self.start_daemon().await?;
-                client.hello().await.map_err(link_error)
-            }
-            Err(err) => Err(link_error(err)),
-        }
+        self.retrying(|client| async move { client.hello().await }).await
     }
 
     /// The resolved user's provider connections.
@@ -81,24 +76,40 @@ impl DaemonLink {
         self.call(method::CONNECTIONS_LIST, json!({})).await
     }
 
-    /// Calls a read-only method. If the daemon went away it is started again
-    /// and the call is retried once; a lost in-flight read is also retried.
+    /// Calls a daemon method (all of pierre-mcp's are safe to repeat).
     pub async fn call<R: DeserializeOwned>(&self, name: &str, params: Value) -> Result<R, LinkError> {
+        self.retrying(|client| {
+            let params = params.clone();
+            async move { client.call(name, params).await }
+        })
+        .await
+    }
+
+    /// Runs `op` on the client. If the daemon went away the daemon is started
+    /// again (once); a request lost with a dying connection is sent again on
+    /// a fresh one (up to [`ATTEMPTS`] tries in all), since the connection may
+    /// only notice the daemon is gone while the request is in flight.
+    async fn retrying<T, F, Fut>(&self, op: F) -> Result<T, LinkError>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
         let client = self.client().await?;
-        match client.call(name, params.clone()).await {
-            Ok(result) => Ok(result),
-            Err(ClientError::NotRunning { .. }) => {
-                self.start_daemon().await?;
-                client.call(name, params).await.map_err(link_error)
-            }
-            Err(ClientError::ConnectionLost) => match client.call(name, params.clone()).await {
-                Err(ClientError::NotRunning { .. }) => {
+        let mut started = false;
+        let mut attempt = 1;
+        loop {
+            match op(client.clone()).await {
+                Ok(value) => return Ok(value),
+                Err(ClientError::NotRunning { .. }) if !started => {
                     self.start_daemon().await?;
-                    client.call(name, params).await.map_err(link_error)
+                    started = true;
                 }
-                other => other.map_err(link_error),
-            },
-            Err(err) => Err(link_error(err)),
+                Err(ClientError::ConnectionLost) if attempt < ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(err) => return Err(link_error(err)),
+            }
+            attempt += 1;
         }
     }
 
