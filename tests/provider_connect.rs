@@ -9,36 +9,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, CLIENT_ID, CLIENT_SECRET, FakeProvider, provider_env};
+use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, CLIENT_ID, CLIENT_SECRET, FakeProvider, provider_env, start_daemon};
 use common::http::{http, http_with};
 use common::{TestHome, output_within};
 use serde_json::{Value, json};
 
-/// Starts the daemon for `provider` and registers its callback with the fake.
-fn start_daemon(
-    home: &TestHome,
-    provider: &str,
-    fake: &FakeProvider,
-    extra: &[(&str, &str)],
-) -> (common::DaemonGuard, u16) {
-    let mut cmd = home.command("pierre-authd");
-    cmd.arg("serve");
-    provider_env(&mut cmd, provider, fake);
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let guard = home.spawn_daemon_with(cmd);
-    let status = home.connect_hello().call_ok("daemon.status", json!({}));
-    let port = status["ports"]["oauth_callback"]
-        .as_u64()
-        .expect("status reports the callback port") as u16;
-    assert_ne!(port, 0);
-    fake.control(
-        "config",
-        json!({ "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/{provider}") }),
-    );
-    (guard, port)
-}
 
 
 fn location(headers: &[(String, String)]) -> String {

@@ -6,10 +6,10 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, FakeProvider, provider_env};
+use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, FakeProvider};
 use common::{DaemonGuard, RpcClient, TestHome};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -34,23 +34,9 @@ fn http_full(method: &str, url: &str, body: Option<&str>) -> (u16, String, Strin
     (status, head, payload)
 }
 
-fn daemon_command(home: &TestHome, fake: &Fake) -> Command {
-    let mut cmd = home.command("pierre-authd");
-    cmd.arg("serve");
-    provider_env(&mut cmd, &fake.provider, fake);
-    cmd
-}
-
 /// Starts the daemon and registers its callback with the fake.
 fn start_daemon(home: &TestHome, fake: &Fake) -> DaemonGuard {
-    let guard = home.spawn_daemon_with(daemon_command(home, fake));
-    let status = home.connect_hello().call_ok("daemon.status", json!({}));
-    let port = status["ports"]["oauth_callback"].as_u64().unwrap();
-    fake.control(
-        "config",
-        json!({ "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/{}", fake.provider) }),
-    );
-    guard
+    common::fake::start_daemon(home, &fake.provider, fake, &[]).0
 }
 
 /// `connect strava --no-browser` for `user` (the owner when `None`),

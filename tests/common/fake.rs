@@ -135,3 +135,28 @@ pub fn provider_env(cmd: &mut Command, provider: &str, fake: &FakeProvider) {
         .env("PIERRE_CALLBACK_PORT", "0");
 }
 
+/// Starts the daemon for `provider` and registers its callback with the fake.
+pub fn start_daemon(
+    home: &super::TestHome,
+    provider: &str,
+    fake: &FakeProvider,
+    extra: &[(&str, &str)],
+) -> (super::DaemonGuard, u16) {
+    let mut cmd = home.command("pierre-authd");
+    cmd.arg("serve");
+    provider_env(&mut cmd, provider, fake);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let guard = home.spawn_daemon_with(cmd);
+    let status = home.connect_hello().call_ok("daemon.status", json!({}));
+    let port = status["ports"]["oauth_callback"]
+        .as_u64()
+        .expect("status reports the callback port") as u16;
+    assert_ne!(port, 0);
+    fake.control(
+        "config",
+        json!({ "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/{provider}") }),
+    );
+    (guard, port)
+}
