@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pierre_shared::providers::fixtures;
 use serde_json::{Value, json};
 
-use super::state::{Fake, FaultKind, FaultTarget};
+use super::state::{ApiRequestSeen, Fake, FaultKind, FaultTarget, REQUESTS_KEPT};
 
 /// The member every served object gets.
 pub const ACCOUNT_TAG: &str = "pierre_test_account";
@@ -70,12 +71,41 @@ fn rate_limit_headers(provider: &str) -> Vec<(&'static str, String)> {
 pub async fn serve(
     State(fake): State<Arc<Fake>>,
     Path(path): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    fake.lock().counters.api += 1;
+    let delay = {
+        let mut inner = fake.lock();
+        inner.counters.api += 1;
+        inner.api_delay
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let query = query.unwrap_or_default();
+    let (account, response) = answer(&fake, &path, &query, &headers).await;
+    let mut inner = fake.lock();
+    if inner.requests.len() >= REQUESTS_KEPT {
+        inner.requests.pop_front();
+    }
+    inner.requests.push_back(ApiRequestSeen {
+        path: format!("/{}", path.trim_start_matches('/')),
+        query,
+        accept_language: headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        account,
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+/// The answer to one API request, and the account its token belonged to.
+async fn answer(fake: &Fake, path: &str, query: &str, headers: &HeaderMap) -> (Option<String>, Response) {
     let provider = fake.options.provider.name;
     if let Some(kind) = fake.take_fault(FaultTarget::Api) {
-        return match kind {
+        return (None, match kind {
             FaultKind::RateLimited => {
                 let mut response = (
                     StatusCode::TOO_MANY_REQUESTS,
@@ -114,7 +144,7 @@ pub async fn serve(
                 "[{\"id\": 1, \"na",
             )
                 .into_response(),
-        };
+        });
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -131,28 +161,28 @@ pub async fn serve(
     });
     let Some(account) = account else {
         fake.refuse("api_unauthorized");
-        return unauthorized();
+        return (None, unauthorized());
     };
     if path.contains("..") {
-        return StatusCode::NOT_FOUND.into_response();
+        return (Some(account), StatusCode::NOT_FOUND.into_response());
     }
-    let file = fake.options.fixtures.join(provider).join(format!(
-        "{}.json",
-        path.trim_matches('/')
-            .trim_end_matches(".json")
-            .replace('/', "_")
-    ));
-    let Ok(text) = std::fs::read_to_string(&file) else {
+    let Some(text) = fixture(&fake.options.fixtures.join(provider), path, query) else {
         return (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "message": "Record Not Found", "path": path })),
-        )
-            .into_response();
+            Some(account),
+            (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "message": "Record Not Found", "path": path })),
+            )
+                .into_response(),
+        );
     };
     let Ok(mut value) = serde_json::from_str::<Value>(&text) else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "fixture is not JSON").into_response();
+        return (
+            Some(account),
+            (StatusCode::INTERNAL_SERVER_ERROR, "fixture is not JSON").into_response(),
+        );
     };
-    if let Some(pointer) = identity_pointer(fake.options.provider, &path)
+    if let Some(pointer) = identity_pointer(fake.options.provider, path)
         && let Some(slot) = value.pointer_mut(pointer)
     {
         *slot = account
@@ -161,7 +191,49 @@ pub async fn serve(
             .unwrap_or_else(|_| Value::from(account.clone()));
     }
     tag(&mut value, &account);
-    Json(value).into_response()
+    if fake.lock().tag_names {
+        tag_names(&mut value, &account);
+    }
+    (Some(account), Json(value).into_response())
+}
+
+/// The fixture for `path` and `query` (the rule is in
+/// [`pierre_shared::providers::fixtures`]).
+fn fixture(dir: &std::path::Path, path: &str, query: &str) -> Option<String> {
+    fixtures::candidates(path, &fixtures::parse_query(query))
+        .into_iter()
+        .find_map(|file| std::fs::read_to_string(dir.join(file)).ok())
+}
+
+/// The record fields a person reads as its name; isolation tests turn on
+/// `tag_names` so the account shows through any client's model.
+const NAME_FIELDS: &[&str] = &["name", "activityName", "sport_name", "activity", "displayName", "firstname", "first_name", "fullName"];
+
+/// Appends ` [<account>]` to the name fields of every object [`tag`] tags.
+pub fn tag_names(value: &mut Value, account: &str) {
+    let mark = |v: &mut Value| {
+        if let Value::Object(map) = v {
+            for field in NAME_FIELDS {
+                if let Some(Value::String(name)) = map.get_mut(*field) {
+                    name.push_str(&format!(" [{account}]"));
+                }
+            }
+        }
+    };
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(mark),
+        Value::Object(_) => {
+            if let Value::Object(map) = value {
+                for member in map.values_mut() {
+                    if let Value::Array(items) = member {
+                        items.iter_mut().for_each(mark);
+                    }
+                }
+            }
+            mark(value);
+        }
+        _ => {}
+    }
 }
 
 /// Where a provider's profile route carries the account's own id, so the
@@ -198,6 +270,26 @@ fn unauthorized() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paged_fixtures_are_chosen_by_query() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("v3_athlete_activities.json"), "[1]").unwrap();
+        std::fs::write(dir.path().join("v3_athlete_activities@page=2.json"), "[2]").unwrap();
+        let f = |q| fixture(dir.path(), "/v3/athlete/activities", q);
+        assert_eq!(f("per_page=30&page=2").as_deref(), Some("[2]"));
+        assert_eq!(f("page=3").as_deref(), Some("[1]"));
+        assert_eq!(f("").as_deref(), Some("[1]"));
+        assert_eq!(f("page=..%2F..%2Fx").as_deref(), Some("[1]"));
+    }
+
+    #[test]
+    fn names_carry_the_account_when_asked() {
+        let mut v = json!({ "records": [{ "sport_name": "running" }], "name": "x" });
+        tag_names(&mut v, "acct-a");
+        assert_eq!(v["records"][0]["sport_name"], "running [acct-a]");
+        assert_eq!(v["name"], "x [acct-a]");
+    }
 
     #[test]
     fn tags_reach_top_level_and_listed_items() {

@@ -1,7 +1,7 @@
 //! `/__fake/`: counters, configuration and faults, for tests.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::state::{Fake, FaultKind, FaultTarget};
+use super::state::{AccessGrant, Fake, FaultKind, FaultTarget, RefreshGrant};
 
 /// `GET /__fake/counters`.
 pub async fn counters(State(fake): State<Arc<Fake>>) -> Json<Value> {
@@ -54,6 +54,10 @@ pub struct Config {
     /// How long a rotated refresh token still works (default 0).
     pub reuse_grace_ms: Option<u64>,
     pub access_ttl_secs: Option<u64>,
+    /// Append ` [<account>]` to record names (isolation tests).
+    pub tag_names: Option<bool>,
+    /// Delay every API answer by this long (benchmarks).
+    pub api_delay_ms: Option<u64>,
 }
 
 pub async fn configure(State(fake): State<Arc<Fake>>, Json(config): Json<Config>) -> Response {
@@ -82,7 +86,64 @@ pub async fn configure(State(fake): State<Arc<Fake>>, Json(config): Json<Config>
     if let Some(ttl) = config.access_ttl_secs {
         inner.access_ttl_secs = ttl;
     }
+    if let Some(on) = config.tag_names {
+        inner.tag_names = on;
+    }
+    if let Some(ms) = config.api_delay_ms {
+        inner.api_delay = Duration::from_millis(ms);
+    }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /__fake/requests`: the last API requests, oldest first.
+pub async fn requests(State(fake): State<Arc<Fake>>) -> Json<Value> {
+    let inner = fake.lock();
+    Json(json!({ "requests": inner.requests }))
+}
+
+/// `POST /__fake/grant` body: make `access_token` (and `refresh_token`)
+/// valid for `account`, as if issued by a sign-in the fake cannot run
+/// (Garmin's SSO: tests write these into a token directory to import).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub account: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    #[serde(default = "an_hour")]
+    pub expires_in: u64,
+}
+
+fn an_hour() -> u64 {
+    3_600
+}
+
+pub async fn grant(State(fake): State<Arc<Fake>>, Json(grant): Json<Grant>) -> StatusCode {
+    let mut inner = fake.lock();
+    if !inner.accounts.contains(&grant.account) {
+        inner.accounts.push(grant.account.clone());
+    }
+    inner.access.insert(
+        grant.access_token,
+        AccessGrant {
+            account: grant.account.clone(),
+            expires: Instant::now() + Duration::from_secs(grant.expires_in),
+            revoked: false,
+        },
+    );
+    if let Some(refresh) = grant.refresh_token {
+        inner.refresh.insert(
+            refresh,
+            RefreshGrant {
+                account: grant.account,
+                scope: String::new(),
+                superseded: None,
+                successor: None,
+                revoked: false,
+            },
+        );
+    }
+    StatusCode::NO_CONTENT
 }
 
 /// `POST /__fake/fault` body: `count` faults of `kind` on `target`.

@@ -89,6 +89,8 @@ pub fn router(fake: Arc<Fake>) -> Router {
         .route("/__fake/config", post(control::configure))
         .route("/__fake/fault", post(control::fault))
         .route("/__fake/tokens", get(control::tokens))
+        .route("/__fake/requests", get(control::requests))
+        .route("/__fake/grant", post(control::grant))
         .with_state(fake)
 }
 

@@ -125,6 +125,28 @@ pub struct Inner {
     pub access: HashMap<String, AccessGrant>,
     pub counters: Counters,
     pub faults: HashMap<FaultTarget, VecDeque<FaultKind>>,
+    /// The last API requests (newest last), for tests to check what a
+    /// client sent: paging parameters, `Accept-Language`, never a token.
+    pub requests: VecDeque<ApiRequestSeen>,
+    /// Also append ` [<account>]` to every served record's display name.
+    pub tag_names: bool,
+    /// Extra latency before every API answer (benchmarks' fake latency).
+    pub api_delay: Duration,
+}
+
+/// How many API requests `/__fake/requests` remembers.
+pub const REQUESTS_KEPT: usize = 512;
+
+/// One API request as the fake saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiRequestSeen {
+    pub path: String,
+    /// The raw query string (`page=2&per_page=30`), empty when none.
+    pub query: String,
+    pub accept_language: Option<String>,
+    /// The account the bearer belonged to (`None` when refused).
+    pub account: Option<String>,
+    pub status: u16,
 }
 
 /// The fake provider.

@@ -19,7 +19,7 @@ pub use activity::{
     StreamKind, StreamSummary, ZoneTime,
 };
 pub use athlete::{Athlete, Thresholds};
-pub use recovery::Recovery;
+pub use recovery::{Recovery, ScoreStatus};
 pub use sleep::{SleepSession, SleepStages};
 pub use stats::{Period, PeriodTotals, SportTotals, Totals};
 pub use time::{LocalDate, Timestamp};

@@ -26,6 +26,28 @@ pub struct Recovery {
     /// Training load of the last 42 days, daily average.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chronic_load: Option<f64>,
+    /// Skin temperature versus the athlete's baseline, °C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature_deviation_c: Option<f64>,
+    /// Blood oxygen saturation, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spo2_percent: Option<f64>,
+    /// The provider's own strain/load figure for the day (WHOOP 0-21).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strain: Option<f64>,
+    /// Why `score` is absent when the provider has the day but no score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_status: Option<ScoreStatus>,
+}
+
+/// A provider record without a score yet, or without one ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreStatus {
+    /// Still being scored (WHOOP `PENDING_SCORE`).
+    Pending,
+    /// Will never be scored (WHOOP `UNSCORABLE`).
+    Unscorable,
 }
 
 #[cfg(test)]
@@ -42,6 +64,10 @@ mod tests {
             sleep_score: None,
             acute_load: Some(55.2),
             chronic_load: Some(48.9),
+            temperature_deviation_c: None,
+            spo2_percent: None,
+            strain: None,
+            score_status: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert!(v.get("resting_heartrate_bpm").is_none());

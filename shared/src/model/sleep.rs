@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::recovery::ScoreStatus;
 use super::time::{LocalDate, Timestamp};
 
 /// Time in each sleep stage.
@@ -40,6 +41,9 @@ pub struct SleepSession {
     pub average_hrv_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respiratory_rate_per_min: Option<f64>,
+    /// Why `score` is absent when the night is known but not scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_status: Option<ScoreStatus>,
 }
 
 #[cfg(test)]
@@ -66,6 +70,7 @@ mod tests {
             lowest_heartrate_bpm: Some(44.0),
             average_hrv_ms: Some(68.0),
             respiratory_rate_per_min: None,
+            score_status: None,
         };
         let v = serde_json::to_value(&s).unwrap();
         assert!(v.get("average_heartrate_bpm").is_none());

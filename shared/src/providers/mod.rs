@@ -1,8 +1,9 @@
 //! Where fitness data comes from.
 //!
-//! Today: [`synthetic`], the embedded demo provider that needs no account.
-//! Real provider clients (Strava, Fitbit, Garmin, WHOOP, Oura) come later and
-//! parse their APIs into the same [`crate::model`] types.
+//! [`synthetic`] is the embedded demo provider that needs no account. The
+//! real providers' clients (one file each) implement [`api::ProviderApi`]:
+//! they parse the provider's JSON into the same [`crate::model`] types and
+//! leave tokens and HTTP to an [`api::Fetch`].
 //!
 //! A synthetic data set is produced by a [`Generator`]. The interface is
 //! deliberately small, so generators can be swapped without touching the
@@ -10,6 +11,13 @@
 //! [`synthetic::PeriodisedGenerator`] (periodised seasons, sleep and recovery
 //! that answer to load), which replaced the first, fixed-week generator.
 
+pub mod api;
+pub mod fitbit;
+pub mod fixtures;
+pub mod garmin;
+pub mod oura;
+pub mod strava;
+pub mod whoop;
 pub mod synthetic;
 
 use crate::model::{Activity, ActivitySummary, Athlete, Recovery, SleepSession, Timestamp};

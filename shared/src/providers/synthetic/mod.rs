@@ -52,19 +52,7 @@ pub enum QueryError {
     UnknownActivity { id: String },
 }
 
-/// What [`Synthetic::activities`] should return.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ActivityQuery {
-    /// First day, inclusive, in the athlete's calendar.
-    pub from: Option<LocalDate>,
-    /// Last day, inclusive.
-    pub to: Option<LocalDate>,
-    pub sport: Option<SportKind>,
-    /// Page size; at least one activity is returned when any match.
-    pub limit: usize,
-    /// From a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
+pub use crate::providers::api::ActivityQuery;
 
 /// A generated history and the queries over it.
 pub struct Synthetic {

@@ -186,6 +186,7 @@ impl Wellness {
             lowest_heartrate_bpm: Some(rest_hr),
             average_hrv_ms: Some(hrv),
             respiratory_rate_per_min: Some(round_to(breathing, 1)),
+            score_status: None,
         };
         let readiness = 60.0 + 140.0 * (hrv / self.base.hrv_ms - 1.0)
             - 2.5 * (rest_hr - self.base.rest_hr)
@@ -200,6 +201,10 @@ impl Wellness {
             sleep_score: Some(score),
             acute_load: Some(round_to(self.acute, 1)),
             chronic_load: Some(round_to(self.chronic, 1)),
+            temperature_deviation_c: None,
+            spo2_percent: None,
+            strain: None,
+            score_status: None,
         };
         (sleep, recovery)
     }

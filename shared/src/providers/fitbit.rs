@@ -1,0 +1,1 @@
+//! Fitbit Web API client: not written yet (being written now).

@@ -1,0 +1,1 @@
+//! Garmin Connect web API client: not written yet (being written now).

@@ -1,0 +1,1 @@
+//! Oura v2 client: not written yet (being written now).

@@ -1,0 +1,1 @@
+//! Strava v3 client: not written yet (being written now).

@@ -1,0 +1,1 @@
+//! WHOOP v2 client: not written yet (being written now).
