@@ -45,41 +45,7 @@ fn connect(home: &TestHome, user: Option<&str>) {
     connect_provider(home, "strava", user);
 }
 
-/// Like [`connect`] for any provider.
-fn connect_provider(home: &TestHome, provider: &str, user: Option<&str>) {
-    let mut cmd = home.command("pierre-authd");
-    cmd.args(["connect", provider, "--no-browser"]);
-    if let Some(user) = user {
-        cmd.args(["--user", user]);
-    }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    stdout.read_line(&mut url).unwrap();
-    let (status, head, page) = http_full("GET", url.trim(), None);
-    assert_eq!(status, 302, "{page}");
-    let location = head
-        .lines()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("location"))
-        })
-        .map(|(_, v)| v.trim().to_string())
-        .expect("no Location");
-    let (status, page) = http("GET", &location, None);
-    assert_eq!(status, 200, "{page}");
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::fake::connect as connect_provider;
 
 /// The fake approves `account` next and issues tokens for `ttl` seconds.
 fn next_login(fake: &Fake, accounts: &[&str], account: &str, ttl: u64) {

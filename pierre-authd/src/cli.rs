@@ -42,6 +42,9 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Disconnect provider P (or every provider with --all): revoke at the provider, delete the tokens.
     Disconnect(DisconnectArgs),
+    /// Import a sign-in made by another program into a user's vault (Garmin).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// List providers: which are configured, and what to set for the others.
     Providers(JsonFlag),
     /// Manage provider app credentials.
@@ -120,6 +123,25 @@ pub struct DisconnectArgs {
     /// Act for this Pierre user (name or id) instead of the owner. Same as PIERRE_USER.
     #[arg(long)]
     pub user: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import the token directory a Python Garmin client (garth, python-garminconnect) wrote.
+    Garmin(ImportGarminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGarminArgs {
+    /// The token directory holding oauth1_token.json and oauth2_token.json (e.g. ~/.garminconnect).
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Import into this Pierre user's vault (name or id) instead of the owner's. Same as PIERRE_USER.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// After the import, delete the two plaintext token files (and DIR if then empty) without asking.
+    #[arg(long)]
+    pub delete_plaintext: bool,
 }
 
 #[derive(Debug, Subcommand)]

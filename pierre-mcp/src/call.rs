@@ -30,6 +30,11 @@ pub enum CallError {
     Session(#[from] ServiceError),
     #[error("the in-process MCP session could not start")]
     Start(#[source] Box<rmcp::service::ClientInitializeError>),
+    #[error("the tool's image is not valid base64")]
+    Image {
+        #[source]
+        source: base64::DecodeError,
+    },
     #[error("cannot write {path}")]
     Write {
         path: String,
@@ -110,13 +115,17 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     let result = result?;
     let text = result
         .content
-        .first()
-        .and_then(|c| c.as_text())
+        .iter()
+        .find_map(|c| c.as_text())
         .map(|t| t.text.clone())
         .unwrap_or_default();
     if result.is_error == Some(true) {
         eprintln!("{text}");
         return Ok(ExitCode::FAILURE);
+    }
+    if let Some(image) = result.content.iter().find_map(|c| c.as_image()) {
+        save_image(&image.data, &image.mime_type, &text, args.out.as_deref())?;
+        return Ok(ExitCode::SUCCESS);
     }
     let structured = result.structured_content.unwrap_or(Value::Null);
     let output = if args.json {
@@ -131,6 +140,26 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     };
     write_out(&output, args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A chart tool's result: the image goes to `--out` (never to a terminal
+/// as binary), the summary to stdout.
+fn save_image(base64_data: &str, mime_type: &str, text: &str, path: Option<&Path>) -> Result<(), CallError> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_data)
+        .map_err(|source| CallError::Image { source })?;
+    let note = match path {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|source| CallError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            format!("Saved the image ({mime_type}, {} bytes) to {}.", bytes.len(), path.display())
+        }
+        None => format!("The result is an image ({mime_type}, {} bytes); pass --out FILE to save it.", bytes.len()),
+    };
+    write_out(&format!("{text}\n{note}\n"), None)
 }
 
 fn write_out(text: &str, path: Option<&Path>) -> Result<(), CallError> {
@@ -233,6 +262,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(Value::Object(parsed), json!({"period": "week", "count": 4}));
+    }
+
+    #[test]
+    fn an_image_is_saved_as_bytes_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chart.png");
+        // "iVBORw==" is the PNG signature's first four bytes.
+        save_image("iVBORw==", "image/png", "Summary.", Some(&path)).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"\x89PNG");
+        let err = save_image("not base64!", "image/png", "", Some(&path)).unwrap_err();
+        assert!(matches!(err, CallError::Image { .. }));
     }
 
     #[test]

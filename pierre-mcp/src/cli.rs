@@ -64,7 +64,8 @@ pub struct CallArgs {
     /// Print the tool's own text block in this format
     #[arg(long, value_enum)]
     pub format: Option<TextFormat>,
-    /// Write the output to FILE instead of stdout
+    /// Write the output to FILE instead of stdout (for a chart tool: the
+    /// PNG image; its summary still goes to stdout)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

@@ -30,7 +30,13 @@ pub struct Config {
     /// so client tests can have a call in flight while they ping or cancel.
     /// No tool is added for this, so the public tool list stays honest.
     pub test_delay: Option<Duration>,
+    /// `PIERRE_PROVIDER_TIMEOUT_MS`: how long one provider request may
+    /// take (default 30 s).
+    pub provider_timeout: Duration,
 }
+
+/// A provider request taking longer than this is given up.
+pub const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the synthetic provider generates its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,8 @@ pub enum ConfigError {
     Paths(#[from] PathsError),
     #[error("PIERRE_SYNTHETIC_SEED must be a whole number from 0 to {max}; it is `{value}`", max = u64::MAX)]
     Seed { value: String },
+    #[error("PIERRE_PROVIDER_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000; it is `{value}`")]
+    ProviderTimeout { value: String },
     #[error(
         "PIERRE_SYNTHETIC_NOW must be an RFC 3339 time such as 2025-11-23T18:00:00+01:00; it is `{value}`"
     )]
@@ -121,7 +129,15 @@ impl Config {
                 _ => return Err(ConfigError::TestDelay { value }),
             },
         };
+        let provider_timeout = match text("PIERRE_PROVIDER_TIMEOUT_MS")? {
+            None => DEFAULT_PROVIDER_TIMEOUT,
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(ms) if (1..=600_000).contains(&ms) => Duration::from_millis(ms),
+                _ => return Err(ConfigError::ProviderTimeout { value }),
+            },
+        };
         Ok(Config {
+            provider_timeout,
             link: LinkConfig {
                 paths: paths.clone(),
                 user,

@@ -2,11 +2,13 @@
 //! logging, run one command, turn the outcome into an exit code.
 
 mod call;
+mod charts;
 mod cli;
 mod config;
 mod daemon;
 mod http;
 mod logging;
+mod remote;
 mod render;
 mod serve;
 mod server;

@@ -1,27 +1,33 @@
 //! Which provider answers a data tool, and the data it answers from.
 //!
 //! Every data tool first asks the daemon which providers this Pierre user
-//! has connected, then picks one (the `provider` argument, or a default).
-//! The synthetic provider's data is generated here, in pierre-mcp; real
-//! providers' clients come later and will plug in at [`Sources::open`].
+//! has connected, then picks one (the `provider` argument, or a default)
+//! and reads through a [`Source`]: the synthetic history generated here,
+//! or a real provider's client over the daemon's tokens ([`Remote`]).
 //!
-//! Shared state: one cache of generated synthetic histories, keyed by the
-//! daemon's `connection_id`. A connection id changes on every (re)connect,
-//! so a cache entry can never serve another user's or another account's
-//! data; the key is never anything less specific.
+//! Shared state is keyed by the daemon's `connection_id`: the synthetic
+//! histories here and the provider answers in [`crate::remote::cache`]. A
+//! connection id changes on every (re)connect, so nothing cached can ever
+//! serve another user's or another account's data; the key is never
+//! anything less specific.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult,
+use pierre_shared::model::{
+    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery, SleepSession,
+    SportKind,
 };
-use pierre_shared::providers::synthetic::Synthetic;
+use pierre_shared::protocol::{ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult};
+use pierre_shared::providers::api::{ActivityQuery, Clock};
+use pierre_shared::providers::synthetic::{QueryError, Synthetic};
 use time::OffsetDateTime;
 
 use crate::config::SyntheticSettings;
 use crate::daemon::{DaemonLink, LinkError};
+use crate::remote::Remote;
+use crate::remote::fetch::{DaemonFetch, Http};
 use crate::tools::{ProviderName, ToolError};
 
 /// With the real clock, a generated history is refreshed this often so
@@ -31,32 +37,187 @@ const REFRESH_AFTER: Duration = Duration::from_secs(600);
 /// At most this many histories are kept (one per connection id).
 const MAX_CACHED: usize = 8;
 
+/// How far back analysis reads a real provider's history (a year plus the
+/// six weeks fitness needs to settle).
+pub const HISTORY_DAYS: i64 = 400;
+
+/// The most activity details one call fetches from a real provider
+/// (personal records): each is a request against the user's rate limit.
+pub const MAX_DETAILS: usize = 30;
+
 /// The data a tool call reads from.
 pub struct Source {
     pub provider: ProviderName,
-    pub data: Arc<Synthetic>,
+    data: Data,
 }
 
-struct Cached {
-    data: Arc<Synthetic>,
-    made: Instant,
+enum Data {
+    Synthetic(Arc<Synthetic>),
+    Remote(Box<Remote>),
+}
+
+/// Activities of a range, and whether the provider had more than was read.
+pub struct Summaries {
+    pub activities: Vec<ActivitySummary>,
+    pub truncated: bool,
+}
+
+impl Source {
+    /// Today in the athlete's calendar.
+    pub fn today(&self) -> LocalDate {
+        match &self.data {
+            Data::Synthetic(s) => s.today(),
+            Data::Remote(r) => r.clock.today,
+        }
+    }
+
+    pub async fn athlete(&self) -> Result<Athlete, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => Ok(s.athlete().clone()),
+            Data::Remote(r) => Ok(r.athlete().await?),
+        }
+    }
+
+    pub async fn activities(&self, query: &ActivityQuery) -> Result<ActivityPage, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => s.activities(query).map_err(|_| ToolError::BadCursor),
+            Data::Remote(r) => Ok(r.activities(query).await?),
+        }
+    }
+
+    pub async fn activity(&self, id: &str) -> Result<Activity, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => s.activity(id).map_err(|e| match e {
+                QueryError::BadCursor => ToolError::BadCursor,
+                _ => ToolError::UnknownActivity {
+                    provider: self.provider,
+                    id: id.to_owned(),
+                },
+            }),
+            Data::Remote(r) => Ok(r.activity(id).await?),
+        }
+    }
+
+    /// Activities that started from `from` to `to` (inclusive), newest first.
+    pub async fn summaries(&self, from: LocalDate, to: LocalDate) -> Result<Summaries, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => Ok(Summaries {
+                activities: s
+                    .all_activities()
+                    .iter()
+                    .filter(|a| (from..=to).contains(&a.start_time.local_date()))
+                    .cloned()
+                    .collect(),
+                truncated: false,
+            }),
+            Data::Remote(r) => {
+                let (activities, truncated) = r.summaries(from, to).await?;
+                Ok(Summaries { activities, truncated })
+            }
+        }
+    }
+
+    /// The history analysis works on: all of it for the synthetic
+    /// provider, the last [`HISTORY_DAYS`] for a real one.
+    pub async fn history(&self) -> Result<Summaries, ToolError> {
+        let today = self.today();
+        let from = match &self.data {
+            Data::Synthetic(s) => s
+                .all_activities()
+                .last()
+                .map_or(today, |a| a.start_time.local_date()),
+            Data::Remote(_) => today.add_days(-HISTORY_DAYS),
+        };
+        self.summaries(from, today).await
+    }
+
+    /// The details of `summaries` (newest first): every one for the
+    /// synthetic provider, the newest [`MAX_DETAILS`] for a real one.
+    pub async fn details(&self, summaries: &[ActivitySummary]) -> Result<Vec<Activity>, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => {
+                let data = s.clone();
+                let ids: Vec<String> = summaries.iter().map(|a| a.id.clone()).collect();
+                // The synthetic provider simulates each detail again: off the async workers.
+                tokio::task::spawn_blocking(move || ids.iter().filter_map(|id| data.activity(id).ok()).collect())
+                    .await
+                    .map_err(|error| {
+                        tracing::error!(%error, "reading activity details failed");
+                        ToolError::Internal
+                    })
+            }
+            Data::Remote(r) => {
+                let mut details = Vec::new();
+                for summary in summaries.iter().take(MAX_DETAILS) {
+                    details.push(r.activity(&summary.id).await?);
+                }
+                Ok(details)
+            }
+        }
+    }
+
+    /// Whether [`Source::details`] leaves some of `count` activities out.
+    pub fn details_capped(&self, count: usize) -> bool {
+        matches!(self.data, Data::Remote(_)) && count > MAX_DETAILS
+    }
+
+    /// Nights that ended from `from` to `to` (inclusive), newest first.
+    pub async fn sleep(&self, from: LocalDate, to: LocalDate) -> Result<Vec<SleepSession>, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => Ok(s.sleep(from, to)),
+            Data::Remote(r) => Ok(r.sleep(from, to).await?),
+        }
+    }
+
+    /// Mornings from `from` to `to` (inclusive), newest first.
+    pub async fn recovery(&self, from: LocalDate, to: LocalDate) -> Result<Vec<Recovery>, ToolError> {
+        match &self.data {
+            Data::Synthetic(s) => Ok(s.recovery(from, to)),
+            Data::Remote(r) => Ok(r.recovery(from, to).await?),
+        }
+    }
+
+    /// Totals for the `count` most recent periods up to today, oldest first.
+    pub async fn stats(&self, period: Period, count: u32, sport: Option<SportKind>) -> Result<Vec<PeriodTotals>, ToolError> {
+        let periods = period.recent(self.today(), count);
+        let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+            return Ok(Vec::new());
+        };
+        let summaries = self.summaries(first.0, last.1).await?;
+        let chosen: Vec<&ActivitySummary> = summaries
+            .activities
+            .iter()
+            .filter(|a| sport.is_none_or(|s| a.sport.kind() == Some(s)))
+            .collect();
+        Ok(periods
+            .into_iter()
+            .map(|(start, end)| PeriodTotals::collect(start, end, chosen.iter().copied()))
+            .collect())
+    }
 }
 
 /// A slot per connection id; the async lock makes concurrent first calls
 /// wait for one generation instead of each generating a year of data.
 type Slot = Arc<tokio::sync::Mutex<Option<Cached>>>;
 
-/// The daemon link plus the synthetic cache.
+struct Cached {
+    data: Arc<Synthetic>,
+    made: Instant,
+}
+
+/// The daemon link, the HTTP client and the caches.
 pub struct Sources {
-    link: DaemonLink,
+    link: Arc<DaemonLink>,
+    http: Arc<Http>,
     synthetic: SyntheticSettings,
     cache: Mutex<HashMap<String, Slot>>,
 }
 
 impl Sources {
-    pub fn new(link: DaemonLink, synthetic: SyntheticSettings) -> Self {
+    pub fn new(link: DaemonLink, synthetic: SyntheticSettings, provider_timeout: Duration) -> Self {
         Self {
-            link,
+            link: Arc::new(link),
+            http: Arc::new(Http::new(provider_timeout)),
             synthetic,
             cache: Mutex::new(HashMap::new()),
         }
@@ -75,6 +236,15 @@ impl Sources {
         self.link.call(method, params).await
     }
 
+    /// Forgets what was cached for a connection that is gone.
+    pub fn forget(&self, connection_id: &str) {
+        self.http.cache.forget(connection_id);
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(connection_id);
+    }
+
     /// The provider to read from and its data.
     ///
     /// # Errors
@@ -83,9 +253,35 @@ impl Sources {
         let list = self.link.connections().await?;
         let connection = choose(&list.connections, requested)?;
         let provider = usable(connection)?;
-        // The only provider with a client so far; real ones plug in here.
-        let data = self.synthetic(&connection.connection_id).await?;
+        let data = if provider == ProviderName::Synthetic {
+            Data::Synthetic(self.synthetic(&connection.connection_id).await?)
+        } else {
+            let fetch = DaemonFetch::new(
+                provider.as_str(),
+                connection.connection_id.clone(),
+                self.link.clone(),
+                self.http.clone(),
+            );
+            Data::Remote(Box::new(Remote {
+                provider,
+                fetch,
+                clock: self.clock(),
+            }))
+        };
         Ok(Source { provider, data })
+    }
+
+    /// Today and the offset real providers' dates are read in: the fixed
+    /// clock when one is configured (tests), else this machine's.
+    fn clock(&self) -> Clock {
+        let now = self
+            .synthetic
+            .now
+            .unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(self.synthetic.local_offset));
+        Clock {
+            today: LocalDate::new(now.date()),
+            offset: now.offset(),
+        }
     }
 
     async fn synthetic(&self, connection_id: &str) -> Result<Arc<Synthetic>, ToolError> {
@@ -140,9 +336,8 @@ impl Sources {
 ///
 /// With `requested`, that provider's connection. Otherwise a connected
 /// provider this build can read, preferring real providers over the
-/// synthetic demo (a user who connected Strava wants Strava); today only
-/// synthetic can be read, so it is the default whenever it is connected.
-/// Failing that, the first connection, whose error then says what to do.
+/// synthetic demo (a user who connected Strava wants Strava). Failing
+/// that, the first connection, whose error then says what to do.
 fn choose(
     connections: &[ConnectionInfo],
     requested: Option<ProviderName>,
@@ -155,7 +350,7 @@ fn choose(
     }
     let readable = |c: &&ConnectionInfo| {
         c.state == ConnectionState::Connected
-            && ProviderName::from_name(&c.provider).is_some_and(ProviderName::has_client)
+            && ProviderName::from_name(&c.provider).is_some()
     };
     connections
         .iter()
@@ -174,9 +369,6 @@ fn usable(connection: &ConnectionInfo) -> Result<ProviderName, ToolError> {
     let provider = ProviderName::from_name(&connection.provider).ok_or_else(no_client)?;
     if connection.state == ConnectionState::NeedsReconnect {
         return Err(ToolError::NeedsReconnect { provider });
-    }
-    if !provider.has_client() {
-        return Err(no_client());
     }
     Ok(provider)
 }
@@ -203,9 +395,14 @@ mod tests {
         ];
         assert_eq!(
             choose(&list, None).unwrap().provider,
-            "synthetic",
-            "strava has no client yet"
+            "strava",
+            "a real provider is preferred to the demo"
         );
+        let list = [
+            conn("strava", ConnectionState::NeedsReconnect),
+            conn("synthetic", ConnectionState::Connected),
+        ];
+        assert_eq!(choose(&list, None).unwrap().provider, "synthetic");
         let list = [conn("strava", ConnectionState::Connected)];
         assert_eq!(
             choose(&list, None).unwrap().provider,
@@ -236,11 +433,6 @@ mod tests {
 
     #[test]
     fn a_connected_provider_without_a_client_says_so() {
-        let err = usable(&conn("strava", ConnectionState::Connected)).unwrap_err();
-        assert!(
-            err.sentence().contains("Reading strava data is not built"),
-            "{err}"
-        );
         let err = usable(&conn("polar", ConnectionState::Connected)).unwrap_err();
         assert!(matches!(err, ToolError::NoClient { .. }));
         let err = usable(&conn("synthetic", ConnectionState::NeedsReconnect)).unwrap_err();

@@ -71,7 +71,10 @@ impl Decoder for LineFrames {
                     }));
                 }
                 (false, None) => {
-                    if buf.len() > self.max_len {
+                    // One byte of slack: a line of exactly `max_len` bytes may be followed by
+                    // the `\r` of its `\r\n` before the `\n` arrives, and must not be called
+                    // too long only because a read ended between the two.
+                    if buf.len() > self.max_len.saturating_add(1) {
                         buf.clear();
                         self.searched = 0;
                         self.discarding = true;
@@ -151,7 +154,90 @@ mod tests {
         );
     }
 
+    /// What the decoder must yield for `input`, however it arrives: one item per `\n`-ended
+    /// line (one trailing `\r` dropped), and for a final unterminated line; a line longer than
+    /// `max` is one `TooLong`, bad UTF-8 one `InvalidUtf8`, and the next line is read as usual.
+    fn model(max: usize, input: &[u8]) -> Vec<Frame> {
+        let mut parts: Vec<&[u8]> = input.split(|b| *b == b'\n').collect();
+        if parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop(); // input ended with a newline (or was empty)
+        }
+        parts
+            .into_iter()
+            .map(|line| {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.len() > max {
+                    Frame::TooLong
+                } else {
+                    match std::str::from_utf8(line) {
+                        Ok(s) => Frame::Line(s.to_owned()),
+                        Err(_) => Frame::InvalidUtf8,
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Feeds `input` in pieces cut at `cuts`, decoding after each piece as a socket read would.
+    fn decode_chunked(max: usize, input: &[u8], cuts: &[usize]) -> Vec<Frame> {
+        let mut codec = LineFrames::new(max);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+        points.push(input.len());
+        points.sort_unstable();
+        let mut from = 0;
+        for to in points {
+            buf.extend_from_slice(&input[from..to]);
+            from = to;
+            while let Some(f) = codec.decode(&mut buf).unwrap() {
+                out.push(f);
+            }
+            // The decoder holds at most one line's worth of bytes, never a hostile stream.
+            prop_assert_buf_bounded(&buf, max);
+        }
+        while let Some(f) = codec.decode_eof(&mut buf).unwrap() {
+            out.push(f);
+        }
+        out
+    }
+
+    fn prop_assert_buf_bounded(buf: &BytesMut, max: usize) {
+        assert!(buf.len() <= max + 1, "buffered {} bytes with a limit of {max}", buf.len());
+    }
+
+    /// Bytes that make framing interesting: newlines, CRs, bad UTF-8 lead bytes, text.
+    fn framing_bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => Just(b'\n'),
+                2 => Just(b'\r'),
+                1 => Just(0xffu8),
+                1 => Just(0xc3u8),
+                1 => Just(0xa9u8),
+                8 => b'a'..=b'z',
+            ],
+            0..200,
+        )
+    }
+
+    #[test]
+    fn a_crlf_line_of_exactly_the_limit_is_accepted_whatever_the_chunking() {
+        // "abc\r" arriving before its "\n" is 4 bytes buffered for a 3-byte limit.
+        assert_eq!(decode_chunked(3, b"abc\r\nok\n", &[4]), vec![Frame::Line("abc".into()), Frame::Line("ok".into())]);
+        assert_eq!(decode_chunked(3, b"abcd\r\nok\n", &[4]), vec![Frame::TooLong, Frame::Line("ok".into())]);
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Guards the resync after a bad frame and the "bad frames are items" rule: whatever
+        /// the bytes and however they are split across reads, the frames are the model's.
+        #[test]
+        fn any_chunking_yields_the_models_frames(input in framing_bytes(), cuts in proptest::collection::vec(any::<usize>(), 0..8), max in 1usize..24) {
+            prop_assert_eq!(decode_chunked(max, &input, &cuts), model(max, &input));
+        }
+
         #[test]
         fn never_panics_and_never_yields_a_line_over_the_limit(input in proptest::collection::vec(any::<u8>(), 0..400), max in 1usize..64) {
             for f in decode_all(max, &input) {

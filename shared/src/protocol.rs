@@ -35,6 +35,7 @@ pub mod method {
     pub const CONNECTIONS_BEGIN: &str = "connections.begin";
     pub const CONNECTIONS_WAIT: &str = "connections.wait";
     pub const CONNECTIONS_DISCONNECT: &str = "connections.disconnect";
+    pub const CONNECTIONS_IMPORT: &str = "connections.import";
     pub const TOKENS_GET: &str = "tokens.get";
     pub const USAGE_REPORT: &str = "usage.report";
     pub const APPS_SET: &str = "apps.set";
@@ -374,6 +375,126 @@ pub struct ConnectionsDisconnectResult {
     pub revoke_message: Option<String>,
 }
 
+/// `connections.import` params: a sign-in made elsewhere, handed to the
+/// daemon once over the peer-checked socket and stored sealed in the
+/// resolved user's vault. Only `garmin` imports today: the two files the
+/// Python Garmin clients (garth, python-garminconnect) write to their token
+/// directory. `Debug` shows no token.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsImportParams {
+    pub provider: String,
+    /// `oauth1_token.json`.
+    pub oauth1: GarminOauth1Token,
+    /// `oauth2_token.json`.
+    pub oauth2: GarminOauth2Token,
+}
+
+impl std::fmt::Debug for ConnectionsImportParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionsImportParams")
+            .field("provider", &self.provider)
+            .field("oauth1", &self.oauth1)
+            .field("oauth2", &self.oauth2)
+            .finish()
+    }
+}
+
+/// garth's `oauth1_token.json`: the long-lived SSO token garth trades for
+/// new OAuth2 tokens (a signed exchange Pierre does not do; kept sealed so a
+/// later version can). Unknown members are ignored: garth may add some.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct GarminOauth1Token {
+    pub oauth_token: String,
+    pub oauth_token_secret: String,
+    #[serde(default)]
+    pub mfa_token: Option<String>,
+    /// garth writes an ISO-like date string; kept as given.
+    #[serde(default)]
+    pub mfa_expiration_timestamp: Option<Value>,
+    /// `garmin.com`, or `garmin.cn` for accounts in China (another API host).
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+impl std::fmt::Debug for GarminOauth1Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GarminOauth1Token").field("domain", &self.domain).finish_non_exhaustive()
+    }
+}
+
+/// garth's `oauth2_token.json`: the bearer token the Garmin Connect API
+/// takes. Times are seconds since the Unix epoch (integers, or floats some
+/// writers produce).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct GarminOauth2Token {
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub jti: Option<String>,
+    #[serde(default)]
+    pub token_type: Option<String>,
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "epoch_secs::option")]
+    pub expires_in: Option<i64>,
+    #[serde(deserialize_with = "epoch_secs::required")]
+    pub expires_at: i64,
+    #[serde(default, deserialize_with = "epoch_secs::option")]
+    pub refresh_token_expires_in: Option<i64>,
+    #[serde(default, deserialize_with = "epoch_secs::option")]
+    pub refresh_token_expires_at: Option<i64>,
+}
+
+impl std::fmt::Debug for GarminOauth2Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GarminOauth2Token")
+            .field("scope", &self.scope)
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token_expires_at", &self.refresh_token_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whole seconds from a JSON integer or a finite float (`1700000000.0`).
+mod epoch_secs {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Number;
+
+    fn from_number<E: serde::de::Error>(n: &Number) -> Result<i64, E> {
+        if let Some(i) = n.as_i64() {
+            return Ok(i);
+        }
+        match n.as_f64() {
+            // Beyond ±2^62 no real time lies; refuse rather than saturate.
+            Some(f) if f.is_finite() && f.abs() < 4.6e18 => Ok(f.trunc() as i64),
+            _ => Err(E::custom("a time out of range")),
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        from_number(&Number::deserialize(d)?)
+    }
+
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Option::<Number>::deserialize(d)?.as_ref().map(from_number).transpose()
+    }
+}
+
+/// `connections.import` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionsImportResult {
+    /// The new connection (a new `connection_id`, the account id the
+    /// provider's profile named).
+    pub connection: ConnectionInfo,
+    /// A previous connection to the provider was replaced.
+    pub replaced: bool,
+    /// When the imported access token expires, seconds since the Unix epoch.
+    pub expires_at: Option<i64>,
+}
+
 /// `tokens.get` result: what a caller needs for one provider API request.
 /// Never the refresh token: it stays in the daemon. `Debug` hides the token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -586,6 +707,10 @@ pub struct KeysRotateResult {
 }
 
 #[cfg(test)]
+#[path = "protocol_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -638,6 +763,32 @@ mod tests {
         let shown = format!("{hello:?}");
         assert!(!shown.contains("secret-part"), "{shown}");
         assert!(shown.contains("REDACTED"));
+    }
+
+    #[test]
+    fn garmin_token_files_parse_as_garth_writes_them_and_debug_hides_tokens() {
+        let oauth1: GarminOauth1Token = serde_json::from_value(json!({
+            "oauth_token": "o1-token", "oauth_token_secret": "o1-secret", "mfa_token": null,
+            "mfa_expiration_timestamp": "2024-08-02 05:56:10.000", "domain": "garmin.com", "later": 1
+        }))
+        .unwrap();
+        assert_eq!(oauth1.domain.as_deref(), Some("garmin.com"));
+        let oauth2: GarminOauth2Token = serde_json::from_value(json!({
+            "scope": "CONNECT_READ", "jti": "j", "token_type": "Bearer", "access_token": "o2-access",
+            "refresh_token": "o2-refresh", "expires_in": 3599, "expires_at": 1700003599.75,
+            "refresh_token_expires_in": 7199, "refresh_token_expires_at": 1700007199
+        }))
+        .unwrap();
+        assert_eq!((oauth2.expires_at, oauth2.refresh_token_expires_at), (1_700_003_599, Some(1_700_007_199)));
+        let params = ConnectionsImportParams { provider: "garmin".into(), oauth1, oauth2 };
+        let shown = format!("{params:?}");
+        for secret in ["o1-token", "o1-secret", "o2-access", "o2-refresh"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let missing = serde_json::from_value::<GarminOauth2Token>(json!({ "access_token": "a" }));
+        assert!(missing.unwrap_err().to_string().contains("expires_at"));
+        let huge = serde_json::from_value::<GarminOauth2Token>(json!({ "access_token": "a", "expires_at": 1e300 }));
+        assert!(huge.is_err());
     }
 
     #[test]

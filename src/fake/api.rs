@@ -206,8 +206,9 @@ fn fixture(dir: &std::path::Path, path: &str, query: &str) -> Option<String> {
 }
 
 /// The record fields a person reads as its name; isolation tests turn on
-/// `tag_names` so the account shows through any client's model.
-const NAME_FIELDS: &[&str] = &["name", "activityName", "sport_name", "activity", "displayName", "firstname", "first_name", "fullName"];
+/// `tag_names` so the account shows through any client's model
+/// (never an identifier such as Garmin's `displayName`, a path parameter).
+const NAME_FIELDS: &[&str] = &["name", "activityName", "sport_name", "activity", "firstname", "first_name", "fullName"];
 
 /// Appends ` [<account>]` to the name fields of every object [`tag`] tags.
 pub fn tag_names(value: &mut Value, account: &str) {

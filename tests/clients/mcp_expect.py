@@ -19,4 +19,9 @@ TOOLS = {
     "compare_periods",
     "get_personal_records",
     "get_trends",
+    # Charts (issue 18): an image and a summary, no structured content or output schema.
+    "chart_training_load",
+    "chart_weekly_volume",
+    "chart_sleep_recovery",
 }
+CHART_TOOLS = {name for name in TOOLS if name.startswith("chart_")}

@@ -12,7 +12,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from mcp_expect import NOW, TOOLS
+from mcp_expect import CHART_TOOLS, NOW, TOOLS
 
 
 @pytest.fixture
@@ -56,12 +56,13 @@ def test_tools_list_passes_the_strict_lint(inspect):
     assert {t["name"] for t in tools} == TOOLS
     for t in tools:
         jsonschema.Draft202012Validator.check_schema(t["inputSchema"])
-        jsonschema.Draft202012Validator.check_schema(t["outputSchema"])
+        if t["name"] not in CHART_TOOLS:
+            jsonschema.Draft202012Validator.check_schema(t["outputSchema"])
 
 
 def test_every_tool_through_the_inspector(inspect):
     _, out = inspect("--method", "tools/list")
-    schemas = {t["name"]: t["outputSchema"] for t in json.loads(out)["tools"]}
+    schemas = {t["name"]: t.get("outputSchema") for t in json.loads(out)["tools"]}
     listed = call(inspect, "get_activities", limit=3, sport="run")
     activity = listed["structuredContent"]["activities"][0]
     results = {

@@ -160,3 +160,39 @@ pub fn start_daemon(
     );
     (guard, port)
 }
+
+/// `pierre-authd connect <provider> --no-browser` for `user` (the owner when
+/// `None`), following the printed URL as a browser would: the fake approves
+/// the account it was told to (`authorize_as`) and redirects to the callback.
+pub fn connect(home: &super::TestHome, provider: &str, user: Option<&str>) {
+    use std::io::BufRead as _;
+    let mut cmd = home.command("pierre-authd");
+    cmd.args(["connect", provider, "--no-browser"]);
+    if let Some(user) = user {
+        cmd.args(["--user", user]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run pierre-authd connect");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    let (status, headers, page) = http("GET", url.trim(), None, None);
+    assert_eq!(status, 302, "authorize answered {status}: {page}");
+    let location = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+        .map(|(_, v)| v.clone())
+        .expect("the authorize redirect has no Location");
+    let (status, _, page) = http("GET", &location, None, None);
+    assert_eq!(status, 200, "the callback answered {status}: {page}");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "connect {provider} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

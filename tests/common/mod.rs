@@ -28,4 +28,7 @@ pub use home::{
     BUILD_HINT, KEPT_ENV, TestHome, bin, output_within, scrubbed_env, target_dir, try_bin,
 };
 pub use rpc::{DEFAULT_READ_TIMEOUT, RpcClient, hello_params};
-pub use unpriv::{UNPRIV_USER_NAME, UnprivUser, require_unprivileged_user, unprivileged_user};
+pub use unpriv::{
+    UNPRIV_USER_NAME, UnprivUser, require_unprivileged_user, require_unprivileged_user_named,
+    unprivileged_user,
+};

@@ -34,7 +34,26 @@ pub fn unprivileged_user() -> Option<UnprivUser> {
         return None;
     }
     static IDS: OnceLock<(u32, u32)> = OnceLock::new();
-    let &(uid, gid) = IDS.get_or_init(ensure_user);
+    let &(uid, gid) = IDS.get_or_init(|| ensure_user(UNPRIV_USER_NAME));
+    Some(with_bin_dir(UNPRIV_USER_NAME, uid, gid))
+}
+
+/// Another unprivileged account named `name` (created on first use), for
+/// tests that need two accounts neither of which is root.
+///
+/// # Panics
+///
+/// When not running as root, or `useradd` fails.
+pub fn require_unprivileged_user_named(name: &str) -> UnprivUser {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        require_unprivileged_user();
+    }
+    let (uid, gid) = ensure_user(name);
+    with_bin_dir(name, uid, gid)
+}
+
+fn with_bin_dir(name: &str, uid: u32, gid: u32) -> UnprivUser {
     // /tmp, not TMPDIR: every ancestor of the copied binaries must be searchable by the account.
     let bin_dir = tempfile::Builder::new()
         .prefix("pierre-unpriv-")
@@ -42,12 +61,12 @@ pub fn unprivileged_user() -> Option<UnprivUser> {
         .expect("cannot create a temp dir under /tmp");
     std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755))
         .expect("cannot chmod the bin dir");
-    Some(UnprivUser {
-        name: UNPRIV_USER_NAME.to_owned(),
+    UnprivUser {
+        name: name.to_owned(),
         uid,
         gid,
         bin_dir,
-    })
+    }
 }
 
 /// Like [`unprivileged_user`], for a test that cannot prove its point without one.
@@ -89,7 +108,7 @@ fn lookup(name: &str) -> Option<(u32, u32)> {
     Some((pwd.pw_uid, pwd.pw_gid))
 }
 
-fn ensure_user() -> (u32, u32) {
+fn ensure_user(name: &str) -> (u32, u32) {
     let lock = std::fs::File::options()
         .create(true)
         .truncate(false)
@@ -103,7 +122,7 @@ fn ensure_user() -> (u32, u32) {
             std::io::Error::last_os_error()
         );
     }
-    if let Some(ids) = lookup(UNPRIV_USER_NAME) {
+    if let Some(ids) = lookup(name) {
         return ids;
     }
     let output = Command::new("useradd")
@@ -116,7 +135,7 @@ fn ensure_user() -> (u32, u32) {
             "--shell",
             "/usr/sbin/nologin",
         ])
-        .arg(UNPRIV_USER_NAME)
+        .arg(name)
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run useradd ({e}); install it with `apt-get install -y passwd`")
@@ -125,14 +144,12 @@ fn ensure_user() -> (u32, u32) {
     // lock file path); fine as long as the lookup below finds it.
     if !output.status.success() && output.status.code() != Some(9) {
         panic!(
-            "useradd {UNPRIV_USER_NAME} failed ({}): {}",
+            "useradd {name} failed ({}): {}",
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    lookup(UNPRIV_USER_NAME).unwrap_or_else(|| {
-        panic!("useradd {UNPRIV_USER_NAME} succeeded but the user cannot be looked up")
-    })
+    lookup(name).unwrap_or_else(|| panic!("useradd {name} succeeded but the user cannot be looked up"))
 }
 
 impl UnprivUser {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod doctor;
+mod import;
 mod lifecycle;
 mod login;
 mod token;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::protocol::{ClientInfo, HelloParams, PROTOCOL_VERSIONS};
 
-use crate::cli::{AppsCommand, Command, KeysCommand, UsersCommand};
+use crate::cli::{AppsCommand, Command, ImportCommand, KeysCommand, UsersCommand};
 use crate::config::{Config, ConfigError};
 use crate::process::PidLockError;
 use crate::socket::BindError;
@@ -36,6 +37,8 @@ pub enum CliError {
     PidLock(#[from] PidLockError),
     #[error(transparent)]
     Bind(#[from] BindError),
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
     #[error("pierre-authd did not start within {secs} s; see {log} for why")]
     StartTimeout { secs: u64, log: String },
     #[error("pierre-authd exited during start-up: {reason}")]
@@ -90,6 +93,10 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
         }
         Command::Disconnect(args) => {
             admin::disconnect(&config, args.user.or(config.user.clone()), args.provider.as_deref(), args.all).await
+        }
+        Command::Import(ImportCommand::Garmin(args)) => {
+            let user = args.user.clone().or(config.user.clone());
+            import::garmin(&config, &args, user).await
         }
         Command::Providers(flags) => login::providers(&config, flags.json).await,
         Command::Apps(AppsCommand::Set { provider, client_id, .. }) => login::apps_set(&config, &provider, &client_id).await,

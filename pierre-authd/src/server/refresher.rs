@@ -153,20 +153,23 @@ async fn load(daemon: &Daemon, user_id: &str, provider: &'static str) -> Result<
         .with_provider(provider));
     };
     if record.state == ConnectionState::NeedsReconnect {
-        return Err(needs_reconnect_error(def.display_name, provider));
+        return Err(needs_reconnect_error(daemon, user_id, provider));
     }
     let Some(access) = access else {
-        return Err(needs_reconnect_error(def.display_name, provider));
+        return Err(needs_reconnect_error(daemon, user_id, provider));
     };
     Ok((record, access))
 }
 
-fn needs_reconnect_error(display: &str, provider: &str) -> RpcError {
-    RpcError::new(
-        ErrorCode::NeedsReconnect,
-        format!("{display} no longer accepts this connection's sign-in; run `pierre-authd connect {provider}` to sign in again"),
-    )
-    .with_provider(provider)
+/// The error naming what fixes the connection (a new `connect`, or for an
+/// imported Garmin sign-in a new sign-in and re-import for this user).
+fn needs_reconnect_error(daemon: &Daemon, user_id: &str, provider: &str) -> RpcError {
+    let (display, hint) = match daemon.oauth.resolve(provider) {
+        Ok(resolved) => (resolved.def.display_name, refresh::reconnect_hint(&resolved, user_id)),
+        Err(_) => (provider, format!("run `pierre-authd connect {provider}` to sign in again")),
+    };
+    RpcError::new(ErrorCode::NeedsReconnect, format!("{display} no longer accepts this connection's sign-in; {hint}"))
+        .with_provider(provider)
 }
 
 fn result(daemon: &Daemon, record: ConnectionRecord, access: Secret) -> Result<TokensGetResult, RpcError> {
@@ -224,7 +227,7 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
         }
         Err(RefreshError::InvalidGrant | RefreshError::NoRefreshToken) => {
             mark_needs_reconnect(daemon, user_id, record).await?;
-            Err(needs_reconnect_error(display, provider))
+            Err(needs_reconnect_error(daemon, user_id, provider))
         }
         Err(RefreshError::RateLimited { retry_after_secs }) => Err(RpcError::new(
             ErrorCode::RateLimited,
@@ -264,13 +267,12 @@ async fn mark_needs_reconnect(daemon: &Daemon, user_id: &str, record: Connection
         })
         .await?;
     tracing::warn!(user_id, provider, "refresh token refused: connection needs reconnect");
-    let display = OAuthClient::definition(provider)?.display_name;
     daemon.events.publish(
         user_id,
         EventKind::NeedsReconnect {
             provider: provider.into(),
             connection_id: updated.connection_id,
-            message: needs_reconnect_error(display, provider).message,
+            message: needs_reconnect_error(daemon, user_id, provider).message,
         },
     );
     Ok(())

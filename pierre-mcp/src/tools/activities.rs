@@ -1,7 +1,7 @@
 //! get_activities (a page of summaries) and get_activity (one in full).
 
 use pierre_shared::model::{Activity, ActivitySummary, LocalDate, SportKind};
-use pierre_shared::providers::synthetic::ActivityQuery;
+use pierre_shared::providers::api::ActivityQuery;
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
@@ -95,11 +95,7 @@ impl PierreServer {
                     limit: limit as usize,
                     cursor: a.cursor,
                 };
-                // The only way a page query fails is a cursor it did not issue.
-                let page = source
-                    .data
-                    .activities(&query)
-                    .map_err(|_| ToolError::BadCursor)?;
+                let page = source.activities(&query).await?;
                 Ok(ActivitiesOutput {
                     provider: source.provider,
                     activities: page.activities,
@@ -127,14 +123,7 @@ impl PierreServer {
             ctx,
             |a: ActivityArgs, progress| async move {
                 let source = self.open_source(a.provider, &progress).await?;
-                let activity =
-                    source
-                        .data
-                        .activity(&a.id)
-                        .map_err(|_| ToolError::UnknownActivity {
-                            provider: source.provider,
-                            id: a.id.clone(),
-                        })?;
+                let activity = source.activity(&a.id).await?;
                 Ok(ActivityOutput {
                     provider: source.provider,
                     activity,

@@ -8,8 +8,7 @@ use pierre_shared::analysis::load::{ActivityLoad, LoadBasis, LoadMethod, activit
 use pierre_shared::analysis::records::{Record, RecordSource, personal_records};
 use pierre_shared::analysis::summary::{RangeSummary, summarise};
 use pierre_shared::analysis::trends::{Trend, WeekPoint, trends, weekly_points};
-use pierre_shared::model::{Activity, LocalDate, Period, SportKind, SportType};
-use pierre_shared::providers::synthetic::Synthetic;
+use pierre_shared::model::{Activity, ActivitySummary, Athlete, LocalDate, Period, SportKind, SportType};
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
@@ -18,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
+use crate::sources::{Source, Summaries};
 
 /// Longest range one call analyses.
 const MAX_DAYS: i64 = 366;
@@ -211,14 +211,15 @@ struct Scored {
     /// The first day of the provider's history.
     first: LocalDate,
     today: LocalDate,
+    /// The provider had more history than one call reads.
+    truncated: bool,
 }
 
 impl Scored {
-    fn of(data: &Synthetic) -> Self {
-        let today = data.today();
-        let basis = LoadBasis::from_athlete(data.athlete(), today);
-        let loads: Vec<ActivityLoad> = data
-            .all_activities()
+    fn of(athlete: &Athlete, history: &Summaries, today: LocalDate) -> Self {
+        let basis = LoadBasis::from_athlete(athlete, today);
+        let loads: Vec<ActivityLoad> = history
+            .activities
             .iter()
             .map(|a| activity_load(a, &basis))
             .collect();
@@ -228,7 +229,15 @@ impl Scored {
             loads,
             first,
             today,
+            truncated: history.truncated,
         }
+    }
+
+    /// Reads the athlete and the history from `source` and scores it.
+    async fn read(source: &Source) -> Result<(Self, Summaries), ToolError> {
+        let athlete = source.athlete().await?;
+        let history = source.history().await?;
+        Ok((Self::of(&athlete, &history, source.today()), history))
     }
 
     /// The model from the start of the history to `to`.
@@ -244,6 +253,12 @@ impl Scored {
             .filter(|l| l.date >= from && l.date <= to)
             .collect();
         let mut notes = Vec::new();
+        if self.truncated {
+            notes.push(format!(
+                "Only the newest activities since {} were read (a page limit), so older days may be missing.",
+                self.first
+            ));
+        }
         let unscored = in_range
             .iter()
             .filter(|l| l.method == LoadMethod::None)
@@ -327,8 +342,8 @@ impl PierreServer {
             ctx,
             |a: TrainingLoadArgs, progress| async move {
                 let source = self.open_source(a.provider, &progress).await?;
-                let (from, to) = day_range(a.from, a.to, source.data.today(), 28, MAX_DAYS)?;
-                let scored = Scored::of(&source.data);
+                let (from, to) = day_range(a.from, a.to, source.today(), 28, MAX_DAYS)?;
+                let (scored, _) = Scored::read(&source).await?;
                 let series = scored.form(to);
                 let last = series.len() - 1;
                 let ramp = week_ramp(&series, last);
@@ -373,10 +388,10 @@ impl PierreServer {
             |a: WeeklySummaryArgs, progress| async move {
                 let count = in_range("weeks", a.weeks, 4, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
-                let today = source.data.today();
-                let scored = Scored::of(&source.data);
+                let today = source.today();
+                let (scored, history) = Scored::read(&source).await?;
                 let series = scored.form(today);
-                let summaries = source.data.all_activities();
+                let summaries = &history.activities;
                 let items = || {
                     summaries
                         .iter()
@@ -438,8 +453,8 @@ impl PierreServer {
                 let (base_from, base_to) =
                     day_range(Some(base_from), Some(base_to), base_to, 1, MAX_DAYS)?;
                 let source = self.open_source(a.provider, &progress).await?;
-                let scored = Scored::of(&source.data);
-                let summaries = source.data.all_activities();
+                let (scored, history) = Scored::read(&source).await?;
+                let summaries = &history.activities;
                 let items = || {
                     summaries
                         .iter()
@@ -485,28 +500,29 @@ impl PierreServer {
             ctx,
             |a: RecordsArgs, progress| async move {
                 let source = self.open_source(a.provider, &progress).await?;
-                let (from, to) = day_range(a.from, a.to, source.data.today(), MAX_DAYS, MAX_DAYS)?;
-                let data = source.data.clone();
+                let (from, to) = day_range(a.from, a.to, source.today(), MAX_DAYS, MAX_DAYS)?;
                 let sport = a.sport;
-                // Best efforts and splits come with each activity's detail,
-                // which the synthetic provider simulates again: off the async workers.
-                let activities = tokio::task::spawn_blocking(move || {
-                    data.all_activities()
-                        .iter()
-                        .filter(|s| (from..=to).contains(&s.start_time.local_date()))
-                        .filter(|s| sport.is_none_or(|k| s.sport.kind() == Some(k)))
-                        .filter_map(|s| data.activity(&s.id).ok())
-                        .collect::<Vec<Activity>>()
-                })
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "reading activity details failed");
-                    ToolError::Internal
-                })?;
+                // Best efforts and splits come with each activity's detail.
+                let chosen: Vec<ActivitySummary> = source
+                    .summaries(from, to)
+                    .await?
+                    .activities
+                    .into_iter()
+                    .filter(|s| sport.is_none_or(|k| s.sport.kind() == Some(k)))
+                    .collect();
+                let activities = source.details(&chosen).await?;
                 let records = personal_records(&activities);
+                let mut missing = records_missing(&records, &activities);
+                if source.details_capped(chosen.len()) {
+                    missing.push(format!(
+                        "Only the newest {} of {} activities were read in detail (each is a request against the provider's rate limit); narrow the range for older records.",
+                        activities.len(),
+                        chosen.len()
+                    ));
+                }
                 Ok(RecordsOutput {
                     provider: source.provider,
-                    missing: records_missing(&records, &activities),
+                    missing,
                     records,
                 })
             },
@@ -533,7 +549,7 @@ impl PierreServer {
                 let count = in_range("weeks", a.weeks, 12, 3, 52)?;
                 let sport = a.sport.unwrap_or(SportKind::Run);
                 let source = self.open_source(a.provider, &progress).await?;
-                let today = source.data.today();
+                let today = source.today();
                 // Complete weeks only: a half-done week would read as a drop.
                 let (start, end) = Period::Week.bounds(today);
                 let last_day = if end > today { start.add_days(-1) } else { end };
@@ -542,8 +558,9 @@ impl PierreServer {
                     .into_iter()
                     .map(|w| w.0)
                     .collect();
-                let max_hr = source.data.athlete().thresholds.max_heartrate_bpm;
-                let weeks = weekly_points(source.data.all_activities(), sport, &starts, max_hr);
+                let max_hr = source.athlete().await?.thresholds.max_heartrate_bpm;
+                let history = source.summaries(starts.first().copied().unwrap_or(today), today).await?;
+                let weeks = weekly_points(&history.activities, sport, &starts, max_hr);
                 let trends = trends(&weeks, sport);
                 let mut missing = Vec::new();
                 if max_hr.is_none() {

@@ -48,7 +48,7 @@ impl PierreServer {
                 let source = self.open_source(a.provider, &progress).await?;
                 let output = AthleteOutput {
                     provider: source.provider,
-                    athlete: source.data.athlete().clone(),
+                    athlete: source.athlete().await?,
                 };
                 Ok(output)
             },

@@ -203,6 +203,9 @@ impl PierreServer {
             let provider = args.provider.as_str();
             let done: ConnectionsDisconnectResult =
                 self.sources().call(method::CONNECTIONS_DISCONNECT, json!({ "provider": provider })).await?;
+            if let Some(id) = &done.connection_id {
+                self.sources().forget(id);
+            }
             progress.step("disconnected").await;
             let next_step = match (done.disconnected, done.revoke) {
                 (false, _) => format!("{provider} was not connected; nothing changed."),

@@ -9,6 +9,7 @@
 pub mod activities;
 pub mod analysis;
 pub mod athlete;
+pub mod charts;
 pub mod connections;
 pub mod recovery;
 mod schema;
@@ -27,6 +28,7 @@ use rmcp::model::{
 };
 use rmcp::service::{Peer, RequestContext};
 use schemars::JsonSchema;
+use pierre_shared::providers::api::ApiError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -83,10 +85,6 @@ impl ProviderName {
         Self::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
-    /// Whether this build can read the provider's data.
-    pub fn has_client(self) -> bool {
-        self == ProviderName::Synthetic
-    }
 }
 
 impl std::fmt::Display for ProviderName {
@@ -145,6 +143,9 @@ pub enum ToolError {
         "That cursor did not come from get_activities; call it again without a cursor to start from the newest."
     )]
     BadCursor,
+    /// The provider's client failed; its message says what to do.
+    #[error(transparent)]
+    Provider(#[from] pierre_shared::providers::api::ApiError),
     #[error("The call was cancelled.")]
     Cancelled,
     #[error(
@@ -256,8 +257,21 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
 }
 
 /// A tool error result: `isError` with the one sentence.
+///
+/// A rate limit also carries `_meta.retry_after_secs`, so a client can wait
+/// the right time without parsing the sentence.
 pub fn failure(error: &ToolError) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(error.sentence())])
+    let mut result = CallToolResult::error(vec![ContentBlock::text(error.sentence())]);
+    if let ToolError::Provider(ApiError::RateLimited {
+        retry_after_secs: Some(secs),
+        ..
+    }) = error
+    {
+        let mut meta = JsonObject::new();
+        meta.insert("retry_after_secs".into(), (*secs).into());
+        result.meta = Some(rmcp::model::MetaObject(meta));
+    }
+    result
 }
 
 /// Progress notifications, sent only when the client asked for them by

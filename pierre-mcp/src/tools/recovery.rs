@@ -37,8 +37,8 @@ impl PierreServer {
             ctx,
             |a: DaysArgs, progress| async move {
                 let source = self.open_source(a.provider, &progress).await?;
-                let (from, to) = day_range(a.from, a.to, source.data.today(), 7, MAX_DAYS)?;
-                let days = source.data.recovery(from, to);
+                let (from, to) = day_range(a.from, a.to, source.today(), 7, MAX_DAYS)?;
+                let days = source.recovery(from, to).await?;
                 Ok(RecoveryOutput {
                     provider: source.provider,
                     days,

@@ -45,8 +45,8 @@ impl PierreServer {
     async fn get_sleep(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
         self.run_tool("get_sleep", args, ctx, |a: DaysArgs, progress| async move {
             let source = self.open_source(a.provider, &progress).await?;
-            let (from, to) = day_range(a.from, a.to, source.data.today(), 7, MAX_DAYS)?;
-            let nights = source.data.sleep(from, to);
+            let (from, to) = day_range(a.from, a.to, source.today(), 7, MAX_DAYS)?;
+            let nights = source.sleep(from, to).await?;
             Ok(SleepOutput {
                 provider: source.provider,
                 nights,

@@ -53,7 +53,7 @@ impl PierreServer {
             |a: StatsArgs, progress| async move {
                 let count = in_range("count", a.count, 1, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
-                let periods = source.data.stats(a.period, count, a.sport);
+                let periods = source.stats(a.period, count, a.sport).await?;
                 Ok(StatsOutput {
                     provider: source.provider,
                     period: a.period,

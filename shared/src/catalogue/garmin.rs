@@ -1,10 +1,21 @@
-//! Garmin Connect Developer Program (OAuth 2.0 with PKCE, required).
+//! Garmin.
 //!
-//! Most individuals have no access to the program; they connect by
-//! importing a token directory instead (`pierre-authd import garmin`, planned, not built yet).
-//! The endpoints below are the program's, for those who have access.
-//! Integrators report a new refresh token on every refresh and about
-//! 100 requests per minute per app.
+//! Individuals use the Garmin Connect web API (`https://connectapi.garmin.com`:
+//! `/activitylist-service/...`, `/userprofile-service/socialProfile`, ...)
+//! with bearer tokens from Garmin's SSO sign-in, which only the Python
+//! clients (garth, python-garminconnect) perform; they write them to a token
+//! directory. Such a sign-in is brought in with
+//! `pierre-authd import garmin --from DIR` (the daemon verifies it against
+//! the profile route below, seals it in the user's vault, and the CLI offers
+//! to delete the plaintext files). Pierre cannot refresh imported tokens
+//! (that takes garth's OAuth1-signed exchange with a consumer key Pierre
+//! does not have): when the access token expires the connection needs a new
+//! sign-in and import.
+//!
+//! The OAuth 2.0 endpoints below (PKCE required) are the Connect Developer
+//! Program's, for those with approved access; every one is overridable
+//! (`PIERRE_GARMIN_*`). Integrators report a new refresh token on every
+//! refresh and about 100 requests per minute per app.
 
 use super::*;
 
@@ -21,10 +32,12 @@ pub const DEF: ProviderDef = ProviderDef {
         pkce: PkceSupport::Required,
         client_auth: ClientAuth::RequestBody,
         rotates_refresh_tokens: true,
-        account_id: AccountIdSource::Profile { path: "/wellness-api/rest/user/id", pointer: "/userId" },
+        // The profile every Garmin Connect client reads first; `profileId`
+        // is the account's stable numeric id.
+        account_id: AccountIdSource::Profile { path: "/userprofile-service/socialProfile", pointer: "/profileId" },
         register_at: "https://developer.garmin.com/gc-developer-program/",
-        register_hint: "apply for the Connect Developer Program (evaluation key); without it there is no way in yet: importing the tokens Python Garmin clients keep in ~/.garminconnect is planned, not built",
+        register_hint: "the Connect Developer Program needs Garmin's approval; without it, sign in once with a Python Garmin client (garth or python-garminconnect) and run `pierre-authd import garmin --from DIR` on the token directory it wrote",
     }),
-    api_base: "https://apis.garmin.com",
+    api_base: "https://connectapi.garmin.com",
     rate_limits: &[RateLimitWindow { scope: LimitScope::App, requests: 100, window_secs: 60, aligned: false }],
 };

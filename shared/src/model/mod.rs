@@ -16,7 +16,7 @@ pub mod time;
 
 pub use activity::{
     Activity, ActivityPage, ActivitySummary, BestEffort, Lap, Split, SportKind, SportType,
-    StreamKind, StreamSummary, ZoneTime,
+    StreamKind, StreamSummary, ZoneTime, round_to,
 };
 pub use athlete::{Athlete, Thresholds};
 pub use recovery::{Recovery, ScoreStatus};

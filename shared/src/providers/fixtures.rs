@@ -98,10 +98,19 @@ pub mod testing {
         }
     }
 
+    /// The part of the provider's `api_base` path the fake's `/api/` stands
+    /// for: Strava's base is `.../api/v3` (the tests point it at the fake's
+    /// `/api/v3`), so its client asks for `/athlete` and the fixture is
+    /// `v3_athlete.json`; the other providers' paths carry their version.
+    fn base_path(provider: &str) -> &'static str {
+        if provider == "strava" { "/v3" } else { "" }
+    }
+
     impl Fetch for FixtureFetch {
         async fn get(&self, request: Request) -> Result<serde_json::Value, ApiError> {
             self.seen.lock().unwrap().push(request.clone());
-            let text = candidates(&request.path, &request.query)
+            let path = format!("{}{}", base_path(self.provider), request.path);
+            let text = candidates(&path, &request.query)
                 .into_iter()
                 .find_map(|f| std::fs::read_to_string(self.dir.join(f)).ok())
                 .ok_or_else(|| ApiError::Status {

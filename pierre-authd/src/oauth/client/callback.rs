@@ -293,6 +293,66 @@ mod tests {
         assert!(!host_allowed("", 8081));
     }
 
+    mod fuzz {
+        //! The callback's hostile input: its query string (what a provider, or anyone who can
+        //! reach 127.0.0.1, sends), its `Host` header, and the text its pages echo back.
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn parse(query: &str) -> Option<HashMap<String, String>> {
+            let uri: axum::http::Uri = format!("/api/oauth/callback/strava?{query}").parse().ok()?;
+            Query::<HashMap<String, String>>::try_from_uri(&uri).ok().map(|Query(q)| q)
+        }
+
+        /// Characters a URI's query may hold raw, plus `%` to make broken escapes.
+        fn raw_query() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9=&%+._~:/?@!$'()*,;-]{0,80}"
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Whatever the query, extraction answers (a map or a rejection), never a panic.
+            #[test]
+            fn any_raw_query_is_parsed_or_rejected(query in raw_query()) {
+                let _ = parse(&query);
+            }
+
+            /// Guards the percent-decoding of `state`, `code`, `error`, `error_description`:
+            /// any value (quotes, angle brackets, newlines, non-ASCII) arrives exactly as sent.
+            #[test]
+            fn encoded_pairs_arrive_exactly(pairs in proptest::collection::btree_map("[a-z_]{1,12}", "\\PC{0,24}|[\n\r\0<>&\"]{0,4}", 0..6)) {
+                let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter()).finish();
+                let parsed = parse(&query).expect("an encoded query always parses");
+                prop_assert_eq!(parsed, pairs.into_iter().collect::<HashMap<_, _>>());
+            }
+
+            /// Only `127.0.0.1`, `localhost` and `[::1]` on our own port pass the Host check.
+            #[test]
+            fn only_exact_loopback_hosts_pass(host in "[ -~]{0,30}", port in any::<u16>()) {
+                let expected = ["127.0.0.1", "localhost", "[::1]"].iter().any(|n| host.eq_ignore_ascii_case(&format!("{n}:{port}")));
+                prop_assert_eq!(host_allowed(&host, port), expected);
+                let mixed_case = format!("LocalHost:{port}");
+                let suffixed = format!("{host}.evil:{port}");
+                prop_assert!(host_allowed(&mixed_case, port));
+                prop_assert!(!host_allowed(&suffixed, port));
+            }
+
+            /// Guards the escaping of everything a page echoes (a provider name from the path,
+            /// `error`/`error_description` from the query): no markup or quote of the input's
+            /// survives; the only tags added are `<code>` pairs.
+            #[test]
+            fn pages_never_echo_markup(title in ".{0,30}", message in ".{0,60}", action in ".{0,30}") {
+                let plain = render(ERROR_PAGE, "", "", "");
+                let page = render(ERROR_PAGE, &title, &message, &action);
+                let stripped = page.replace("<code>", "").replace("</code>", "");
+                for c in ['<', '>', '"', '\''] {
+                    prop_assert_eq!(stripped.matches(c).count(), plain.matches(c).count(), "{:?} leaked into the page", c);
+                }
+            }
+        }
+    }
+
     #[test]
     fn pages_escape_what_they_show() {
         let page = render(ERROR_PAGE, "<t>", "a \"b\" & c", "run `x`");

@@ -46,6 +46,28 @@ pub enum RefreshError {
     NoRefreshToken,
 }
 
+/// Signs a Python Garmin client (garth) in again and writes its token
+/// directory, `~/.garminconnect`, the one python-garminconnect uses too.
+pub const GARMIN_SIGN_IN: &str =
+    "python3 -c \"import garth, getpass; garth.login(input('Email: '), getpass.getpass()); garth.save('~/.garminconnect')\"";
+
+/// What fixes a connection the provider no longer accepts, for `user_id`.
+///
+/// Garmin without Developer Program credentials is connected only by
+/// importing a Python client's sign-in, which Pierre cannot refresh (garth
+/// re-signs an OAuth1 exchange with a consumer key Pierre does not have):
+/// the fix is a new sign-in there and a re-import into the same Pierre
+/// user. Every other case is a new `connect`.
+pub fn reconnect_hint(p: &ResolvedProvider, user_id: &str) -> String {
+    if p.def.name == "garmin" && !p.configured() {
+        format!(
+            "Pierre cannot refresh an imported Garmin sign-in: sign in again with your Python Garmin client (garth: `{GARMIN_SIGN_IN}`), then run `pierre-authd import garmin --from ~/.garminconnect --user {user_id}`"
+        )
+    } else {
+        format!("run `pierre-authd connect {}` to sign in again", p.def.name)
+    }
+}
+
 /// One attempt's outcome: final, or worth another try.
 enum Attempt {
     Done(Result<Tokens, RefreshError>),
@@ -173,6 +195,25 @@ fn parse_tokens(json: Value, now: i64) -> Option<Tokens> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn imported_garmin_is_fixed_by_a_new_sign_in_and_a_re_import_for_the_same_user() {
+        let none = |_: &str| None::<String>;
+        let config = super::super::settings::OAuthConfig::load(&none, None, "config.toml").unwrap();
+        let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
+        let hint = reconnect_hint(&client.resolve("garmin").unwrap(), "u-1");
+        assert!(hint.contains("pierre-authd import garmin --from ~/.garminconnect --user u-1"), "{hint}");
+        assert!(hint.contains("garth.save('~/.garminconnect')"), "{hint}");
+        assert_eq!(reconnect_hint(&client.resolve("strava").unwrap(), "u-1"), "run `pierre-authd connect strava` to sign in again");
+        let with_app = |k: &str| match k {
+            "PIERRE_GARMIN_CLIENT_ID" => Some("id".to_string()),
+            "PIERRE_GARMIN_CLIENT_SECRET" => Some("secret".to_string()),
+            _ => None,
+        };
+        let config = super::super::settings::OAuthConfig::load(&with_app, None, "config.toml").unwrap();
+        let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
+        assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1"), "run `pierre-authd connect garmin` to sign in again");
+    }
 
     #[test]
     fn backoff_is_bounded_and_grows() {

@@ -1,5 +1,6 @@
 //! `connections.list|begin|wait|disconnect`: the resolved user's provider
 //! connections, the connect flow and disconnecting with a revoke.
+//! `connections.import` lives in [`super::import`].
 
 use std::time::Duration;
 
@@ -194,15 +195,19 @@ pub async fn disconnect(
     let provider = def.name;
     let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, provider).await;
     let user_id = ctx.user.user_id.clone();
-    let (record, access, refresh) = ctx
+    let (record, access, refresh, imported) = ctx
         .daemon
         .store(move |store| {
             let Some(record) = store.list_connections(&user_id)?.into_iter().find(|r| r.provider == provider) else {
-                return Ok((None, None, None));
+                return Ok((None, None, None, false));
             };
             let access = store.get_secret(&user_id, provider, SecretField::AccessToken)?;
             let refresh = store.get_secret(&user_id, provider, SecretField::RefreshToken)?;
-            Ok((Some(record), access, refresh))
+            // A sign-in imported from a Python Garmin client was not granted
+            // to a Developer Program app: there is nothing to revoke at the
+            // program's endpoint, and its token must not be sent there.
+            let imported = store.get_secret(&user_id, provider, SecretField::GarminOauth2Token)?.is_some();
+            Ok((Some(record), access, refresh, imported))
         })
         .await?;
     let Some(record) = record else {
@@ -215,7 +220,7 @@ pub async fn disconnect(
         });
     };
     let resolved = ctx.daemon.oauth.resolve(provider)?;
-    let (outcome, message) = if !revoke::applicable(&resolved) {
+    let (outcome, message) = if imported || !revoke::applicable(&resolved) {
         (RevokeOutcome::NotApplicable, None)
     } else {
         match revoke::revoke(ctx.daemon.oauth.http(), &resolved, access.as_ref(), refresh.as_ref()).await {

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod connections;
 pub mod daemon;
+pub mod import;
 pub mod providers;
 pub mod tokens;
 pub mod users;
@@ -29,6 +30,7 @@ pub async fn dispatch(ctx: &RequestContext<'_>, name: &str, params: Value) -> Re
         method::CONNECTIONS_BEGIN => reply(connections::begin(ctx, parse(params)?).await),
         method::CONNECTIONS_WAIT => reply(connections::wait(ctx, parse(params)?).await),
         method::CONNECTIONS_DISCONNECT => reply(connections::disconnect(ctx, parse(params)?).await),
+        method::CONNECTIONS_IMPORT => reply(import::import(ctx, parse(params)?).await),
         method::TOKENS_GET => reply(tokens::get(ctx, parse(params)?).await),
         method::USAGE_REPORT => reply(tokens::usage_report(ctx, parse(params)?)),
         method::PROVIDERS_LIST => reply(providers::list(ctx).await),

@@ -1,0 +1,126 @@
+//! `import garmin --from DIR [--user NAME] [--delete-plaintext]`.
+//!
+//! Reads a Python Garmin client's token directory ([`dir`]: refused unless
+//! private and well-formed), hands both files to the daemon
+//! (`connections.import`, which verifies them with Garmin and seals them in
+//! the user's vault), then deals with the plaintext left behind: deleted
+//! with `--delete-plaintext`, offered with a y/N question on a terminal,
+//! and otherwise kept with the exact command that deletes it. Never
+//! silently either way.
+
+mod dir;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use pierre_shared::client::Client;
+use pierre_shared::protocol::{method, ConnectionsImportParams, ConnectionsImportResult, UsersListResult};
+use serde_json::json;
+
+use super::{connect_or_start, CliError};
+use crate::cli::ImportGarminArgs;
+use crate::config::Config;
+use crate::server::now_secs;
+use crate::socket::methods::import::utc;
+
+pub use dir::DirError;
+
+/// What `import` can fail with, before or after the daemon's part.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    #[error(transparent)]
+    Dir(#[from] DirError),
+    #[error(
+        "the import succeeded, but deleting {} failed; delete the plaintext yourself with `{command}`",
+        dir::shell_quote(path)
+    )]
+    Delete {
+        path: PathBuf,
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<String>) -> Result<ExitCode, CliError> {
+    let from = &args.from;
+    let tokens = dir::read(from, now_secs()).map_err(ImportError::from)?;
+    let who = user.clone().map_or_else(|| "the owner".to_string(), |u| format!("user {u}"));
+    let client = client_for(config, user).await?;
+    let params = ConnectionsImportParams { provider: "garmin".into(), oauth1: tokens.oauth1, oauth2: tokens.oauth2 };
+    let params = serde_json::to_value(&params)
+        .map_err(|_| CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into()))?;
+    let done: ConnectionsImportResult = client.call(method::CONNECTIONS_IMPORT, params).await?;
+    let account = done.connection.account_id.as_deref().unwrap_or("-");
+    let verb = if done.replaced { "replaced the Garmin connection with" } else { "imported" };
+    println!("{verb} Garmin account {account} into the vault of {who} (connection {})", done.connection.connection_id);
+    if let Some(at) = done.expires_at {
+        println!(
+            "the access token works until {}; Pierre cannot refresh it, so sign in again with your Python client and re-import after that",
+            utc(at)
+        );
+    }
+    handle_plaintext(from, args.delete_plaintext)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Connects as `user`, adding that Pierre user first when missing (as
+/// `login --user` does), so each person's sign-in lands in their own vault.
+async fn client_for(config: &Config, user: Option<String>) -> Result<Client, CliError> {
+    let owner = connect_or_start(config, None).await?;
+    let Some(name) = user else { return Ok(owner) };
+    let users: UsersListResult = owner.call(method::USERS_LIST, json!({})).await?;
+    if !users.users.iter().any(|u| u.name.eq_ignore_ascii_case(&name) || u.user_id == name) {
+        owner.call_value(method::USERS_ADD, json!({ "name": name })).await?;
+        eprintln!("added Pierre user {name}");
+    }
+    connect_or_start(config, Some(name)).await
+}
+
+/// Deletes, asks, or says how to delete: never silently, never by default
+/// without a terminal.
+fn handle_plaintext(from: &Path, delete: bool) -> Result<(), ImportError> {
+    let delete = delete || ask(from);
+    if !delete {
+        println!(
+            "the plaintext tokens are still in {}; delete them with `{}`",
+            dir::shell_quote(from),
+            dir::delete_command(from)
+        );
+        return Ok(());
+    }
+    let command = dir::delete_command(from);
+    let deleted = dir::delete_plaintext(from).map_err(|(path, source)| ImportError::Delete { path, command, source })?;
+    let files: Vec<String> = deleted.files.iter().map(|p| dir::shell_quote(p)).collect();
+    match (files.is_empty(), deleted.dir) {
+        (true, _) => println!("the plaintext token files in {} were already gone", dir::shell_quote(from)),
+        (false, true) => println!("deleted {} and the now-empty {}", files.join(" and "), dir::shell_quote(from)),
+        (false, false) => println!(
+            "deleted {}; kept {} because other files are in it",
+            files.join(" and "),
+            dir::shell_quote(from)
+        ),
+    }
+    Ok(())
+}
+
+/// A y/N question on the terminal; `false` without one or on any other answer.
+fn ask(from: &Path) -> bool {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return false;
+    }
+    eprint!(
+        "Delete the plaintext token files {} and {} now that the vault holds them? [y/N] ",
+        dir::shell_quote(&from.join(dir::OAUTH1_FILE)),
+        dir::shell_quote(&from.join(dir::OAUTH2_FILE))
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if stdin.lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}

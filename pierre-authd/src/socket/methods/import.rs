@@ -1,0 +1,326 @@
+//! `connections.import`: a sign-in made outside Pierre, sealed into the
+//! resolved user's own vault once the provider has accepted it.
+//!
+//! Garmin only. Individuals reach the Garmin Connect API with tokens from
+//! Garmin's SSO, which only the Python clients (garth,
+//! python-garminconnect) perform; they leave `oauth1_token.json` and
+//! `oauth2_token.json` in a plaintext directory. The CLI reads that
+//! directory (`pierre-authd import garmin --from DIR`) and sends both files
+//! here; [`check`] is the rule both apply.
+//!
+//! Order, so a failure leaves no trace: check the files, then call the
+//! profile route with the access token (that also gives the account id),
+//! and only then write one `put_connection` transaction. A token Garmin
+//! refuses never reaches the vault, and a previous connection stays as it
+//! was. The (user, garmin) refresh gate is held throughout, so no refresh
+//! or disconnect interleaves.
+//!
+//! What is stored: the access token (what `tokens.get` hands out), and both
+//! files sealed (`garmin_oauth1_token`, `garmin_oauth2_token`) so a later
+//! version able to do garth's OAuth1 exchange needs no new import. No
+//! `refresh_token` field: Pierre cannot refresh these tokens, so when the
+//! access token expires the refresher finds nothing to refresh with and
+//! marks the connection `needs_reconnect` with the re-import command.
+
+use std::time::Duration;
+
+use pierre_shared::catalogue::AccountIdSource;
+use pierre_shared::protocol::{
+    ConnectionInfo, ConnectionState, ConnectionsImportParams, ConnectionsImportResult, GarminOauth1Token, GarminOauth2Token,
+    RpcError,
+};
+use pierre_shared::{ErrorCode, Secret};
+use serde_json::Value;
+
+use crate::oauth::client::refresh::GARMIN_SIGN_IN;
+use crate::oauth::client::settings::Source;
+use crate::oauth::client::{OAuthClient, ResolvedProvider};
+use crate::server::events::EventKind;
+use crate::server::now_secs;
+use crate::server::refresher::REFRESH_MARGIN_SECS;
+use crate::socket::session::RequestContext;
+use crate::vault::{ConnectionRecord, SecretField};
+
+/// How long the profile check may take.
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What is wrong with a token directory's files. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    #[error("oauth2_token.json has an empty access_token")]
+    EmptyAccessToken,
+    #[error("oauth1_token.json has an empty oauth_token or oauth_token_secret")]
+    EmptyOauth1,
+    #[error("oauth2_token.json's token_type is `{0}`, not Bearer")]
+    NotBearer(String),
+    #[error("the sign-in expired on {} (refresh_token_expires_at in oauth2_token.json)", utc(*.0))]
+    SignInExpired(i64),
+    #[error("the access token expired on {} (expires_at in oauth2_token.json), or expires within 5 minutes", utc(*.0))]
+    AccessExpired(i64),
+}
+
+/// `at` (seconds since the Unix epoch) as `2026-11-23 17:41 UTC`.
+pub fn utc(at: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(at) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => format!("{at} (seconds since 1970)"),
+    }
+}
+
+/// The rule a Garmin token directory must meet at `now`: non-empty tokens,
+/// a bearer token, a sign-in that has not expired, and an access token
+/// that lives more than [`REFRESH_MARGIN_SECS`] (Pierre cannot refresh it,
+/// so one about to expire would be useless at once).
+///
+/// # Errors
+/// The first [`TokenProblem`] found.
+pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64) -> Result<(), TokenProblem> {
+    if oauth2.access_token.trim().is_empty() {
+        return Err(TokenProblem::EmptyAccessToken);
+    }
+    if oauth1.oauth_token.trim().is_empty() || oauth1.oauth_token_secret.trim().is_empty() {
+        return Err(TokenProblem::EmptyOauth1);
+    }
+    if let Some(kind) = &oauth2.token_type
+        && !kind.eq_ignore_ascii_case("bearer")
+    {
+        return Err(TokenProblem::NotBearer(kind.chars().filter(char::is_ascii_graphic).take(32).collect()));
+    }
+    if let Some(at) = oauth2.refresh_token_expires_at
+        && at <= now
+    {
+        return Err(TokenProblem::SignInExpired(at));
+    }
+    if oauth2.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) {
+        return Err(TokenProblem::AccessExpired(oauth2.expires_at));
+    }
+    Ok(())
+}
+
+/// What to run after a refusal that only a new sign-in fixes.
+fn sign_in_again() -> String {
+    format!("sign in again with your Python Garmin client (garth: `{GARMIN_SIGN_IN}`) and import the directory it writes")
+}
+
+pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -> Result<ConnectionsImportResult, RpcError> {
+    let def = OAuthClient::definition(&params.provider)?;
+    if def.name != "garmin" {
+        return Err(RpcError::new(
+            ErrorCode::NotSupported,
+            format!("only Garmin sign-ins can be imported; connect {} with `pierre-authd connect {}`", def.display_name, def.name),
+        )
+        .with_provider(def.name));
+    }
+    let now = now_secs();
+    check(&params.oauth1, &params.oauth2, now).map_err(|problem| {
+        RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}", sign_in_again()))
+            .with_provider(def.name)
+    })?;
+    let resolved = ctx.daemon.oauth.resolve(def.name)?;
+    check_domain(&resolved, params.oauth1.domain.as_deref())?;
+    let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
+    let account_id = verify(ctx.daemon.oauth.http(), &resolved, &params.oauth2.access_token).await?;
+    let record = ConnectionRecord {
+        provider: def.name.into(),
+        state: ConnectionState::Connected,
+        connection_id: uuid::Uuid::new_v4().to_string(),
+        account_id: Some(account_id),
+        connected_at: now,
+        expires_at: Some(params.oauth2.expires_at),
+        scopes: params.oauth2.scope.clone(),
+    };
+    let sealed = |value: serde_json::Result<String>| {
+        value.map(Secret::from_string).map_err(|_| {
+            RpcError::new(ErrorCode::InternalError, "the daemon could not encode the imported tokens; this is a bug, please report it")
+        })
+    };
+    let secrets = vec![
+        (SecretField::AccessToken, Secret::from_string(params.oauth2.access_token.clone())),
+        (SecretField::GarminOauth1Token, sealed(serde_json::to_string(&params.oauth1))?),
+        (SecretField::GarminOauth2Token, sealed(serde_json::to_string(&params.oauth2))?),
+    ];
+    let user_id = ctx.user.user_id.clone();
+    let stored = record.clone();
+    let provider = def.name;
+    let replaced = ctx
+        .daemon
+        .store(move |store| {
+            let replaced = store.list_connections(&user_id)?.iter().any(|r| r.provider == provider);
+            store.put_connection(&user_id, &stored, &secrets)?;
+            Ok(replaced)
+        })
+        .await?;
+    tracing::info!(user_id = %ctx.user.user_id, provider, connection_id = %record.connection_id, replaced, "sign-in imported");
+    ctx.daemon.events.publish(
+        &ctx.user.user_id,
+        EventKind::OauthComplete {
+            provider: provider.into(),
+            connection_id: record.connection_id.clone(),
+            account_id: record.account_id.clone(),
+        },
+    );
+    Ok(ConnectionsImportResult {
+        connection: ConnectionInfo {
+            provider: record.provider,
+            state: record.state,
+            connection_id: record.connection_id,
+            account_id: record.account_id,
+            connected_at: record.connected_at,
+        },
+        replaced,
+        expires_at: record.expires_at,
+    })
+}
+
+/// Accounts in China sign in at `garmin.cn` and their API lives at
+/// `connectapi.garmin.cn`: refuse rather than send their token to the
+/// built-in `.com` host, unless the API base was set on purpose.
+fn check_domain(resolved: &ResolvedProvider, domain: Option<&str>) -> Result<(), RpcError> {
+    let Some(domain) = domain.map(str::trim).filter(|d| !d.is_empty() && *d != "garmin.com") else { return Ok(()) };
+    if resolved.api_base.source != Source::BuiltIn {
+        return Ok(());
+    }
+    let shown: String = domain.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').take(64).collect();
+    Err(RpcError::new(
+        ErrorCode::ConfigInvalid,
+        format!(
+            "this sign-in is for {shown}, whose API is not the built-in {}; set PIERRE_GARMIN_API_BASE=https://connectapi.{shown}, restart the daemon and import again",
+            resolved.api_base.value
+        ),
+    )
+    .with_provider("garmin"))
+}
+
+/// Calls the profile route with `access`: the account id, or the error
+/// saying what Garmin answered (nothing is stored on any error).
+async fn verify(http: &reqwest::Client, resolved: &ResolvedProvider, access: &str) -> Result<String, RpcError> {
+    let (path, pointer) = match resolved.def.oauth.as_ref().map(|o| o.account_id) {
+        Some(AccountIdSource::Profile { path, pointer }) => (path, pointer),
+        _ => ("/userprofile-service/socialProfile", "/profileId"),
+    };
+    let base = resolved.api_base.value.trim_end_matches('/');
+    let err = |code: ErrorCode, what: String| {
+        RpcError::new(code, format!("{what}; nothing was imported")).with_provider("garmin")
+    };
+    let response = http
+        .get(format!("{base}{path}"))
+        .bearer_auth(access)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .timeout(VERIFY_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| {
+            let why = if e.is_timeout() { "timed out" } else { "could not connect" };
+            err(ErrorCode::ProviderError, format!("checking the sign-in at {base}{path} failed ({why}); retry when Garmin is reachable"))
+        })?;
+    let status = response.status().as_u16();
+    match status {
+        200..=299 => {}
+        401 | 403 => {
+            return Err(err(
+                ErrorCode::NeedsReconnect,
+                format!("Garmin refused the access token (HTTP {status} from {path}): it has expired or was revoked; {}", sign_in_again()),
+            ));
+        }
+        429 => {
+            return Err(err(ErrorCode::RateLimited, "Garmin is rate limiting (HTTP 429); retry in a minute".into()).with_retry_after(60));
+        }
+        _ => {
+            return Err(err(
+                ErrorCode::ProviderError,
+                format!("Garmin answered HTTP {status} to the sign-in check ({path}); retry later"),
+            ));
+        }
+    }
+    let body: Value = response.json().await.map_err(|_| {
+        err(ErrorCode::ProviderError, format!("Garmin's answer to the sign-in check ({path}) was not JSON; retry later"))
+    })?;
+    account_id(&body, pointer).ok_or_else(|| {
+        err(ErrorCode::ProviderError, format!("Garmin's profile ({path}) named no account (no `{}`)", pointer.trim_start_matches('/')))
+    })
+}
+
+/// The account id at `pointer` (`/id` as a fallback), rendered exactly.
+fn account_id(profile: &Value, pointer: &str) -> Option<String> {
+    [pointer, "/id"].iter().find_map(|p| match profile.pointer(p)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn files() -> (GarminOauth1Token, GarminOauth2Token) {
+        let o1 = serde_json::from_value(json!({ "oauth_token": "t", "oauth_token_secret": "s", "domain": "garmin.com" })).unwrap();
+        let o2 = serde_json::from_value(json!({
+            "scope": "CONNECT_READ", "token_type": "Bearer", "access_token": "a", "refresh_token": "r",
+            "expires_in": 3600, "expires_at": NOW + 3600, "refresh_token_expires_in": 7200, "refresh_token_expires_at": NOW + 7200
+        }))
+        .unwrap();
+        (o1, o2)
+    }
+
+    #[test]
+    fn a_fresh_directory_passes() {
+        let (o1, o2) = files();
+        assert_eq!(check(&o1, &o2, NOW), Ok(()));
+    }
+
+    #[test]
+    fn each_problem_is_named() {
+        let (o1, mut o2) = files();
+        o2.access_token = " ".into();
+        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::EmptyAccessToken));
+        let (mut o1, o2) = files();
+        o1.oauth_token_secret = String::new();
+        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::EmptyOauth1));
+        let (o1, mut o2) = files();
+        o2.token_type = Some("mac".into());
+        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::NotBearer("mac".into())));
+        o2.token_type = Some("bearer".into());
+        assert_eq!(check(&o1, &o2, NOW), Ok(()));
+    }
+
+    #[test]
+    fn expiry_is_checked_with_the_refresh_margin() {
+        let (o1, mut o2) = files();
+        o2.refresh_token_expires_at = Some(NOW);
+        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::SignInExpired(NOW)));
+        o2.refresh_token_expires_at = None;
+        // 300 s margin: NOW + 300 is refused, NOW + 301 passes.
+        o2.expires_at = NOW + 300;
+        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::AccessExpired(NOW + 300)));
+        o2.expires_at = NOW + 301;
+        assert_eq!(check(&o1, &o2, NOW), Ok(()));
+    }
+
+    #[test]
+    fn times_read_as_utc() {
+        // 1_800_000_000 s = 20833 days + 28800 s; day 20833 after 1970-01-01 is 2027-01-15; 28800 s = 08:00.
+        assert_eq!(utc(NOW), "2027-01-15 08:00 UTC");
+        assert!(TokenProblem::SignInExpired(NOW).to_string().contains("2027-01-15 08:00 UTC"));
+    }
+
+    #[test]
+    fn account_ids_come_from_the_profile_exactly() {
+        assert_eq!(account_id(&json!({ "profileId": 90071992547409930u64, "id": 1 }), "/profileId").as_deref(), Some("90071992547409930"));
+        assert_eq!(account_id(&json!({ "profileId": null, "id": 77 }), "/profileId").as_deref(), Some("77"));
+        assert_eq!(account_id(&json!({ "profileId": "g-a" }), "/profileId").as_deref(), Some("g-a"));
+        assert_eq!(account_id(&json!({ "displayName": "x" }), "/profileId"), None);
+        assert_eq!(account_id(&json!([1]), "/profileId"), None);
+    }
+}

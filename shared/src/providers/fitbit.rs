@@ -1,1 +1,0 @@
-//! Fitbit Web API client: not written yet (being written now).

@@ -1,1 +1,0 @@
-//! Garmin Connect web API client: not written yet (being written now).

@@ -1,1 +1,0 @@
-//! Oura v2 client: not written yet (being written now).

@@ -1,1 +1,0 @@
-//! Strava v3 client: not written yet (being written now).

@@ -1,1 +1,0 @@
-//! WHOOP v2 client: not written yet (being written now).
