@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::TestHome;
-use common::fake::{FakeProvider, start_daemon};
+use common::fake::{FakeProvider, authorize, follow_connect, start_daemon};
 use common::http::http;
 use serde_json::{Value, json};
 
@@ -69,35 +69,15 @@ fn add_user(w: &World, name: &str) {
 /// `connect strava --user USER`, the fake approving `account`. Only the
 /// authorize request (where the fake picks the account) is serialised.
 fn connect(w: &World, user: &str, account: &str) {
-    let mut child = w
-        .home
-        .command("pierre-authd")
-        .args(["connect", "strava", "--no-browser", "--user", user])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kept open until the command exits: it prints more after the URL.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    stdout.read_line(&mut url).unwrap();
-    let location = {
+    let mut cmd = w.home.command("pierre-authd");
+    cmd.args(["connect", "strava", "--no-browser", "--user", user]);
+    let run = follow_connect(&mut cmd, |url| {
         let _turn = w.authorize.lock().unwrap_or_else(|e| e.into_inner());
         w.fake.control("config", json!({ "authorize_as": account }));
-        let (status, headers, page) = http("GET", url.trim(), None, None);
-        assert_eq!(status, 302, "{page}");
-        headers
-            .into_iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
-            .map(|(_, v)| v)
-            .unwrap()
-    };
-    let (status, _, page) = http("GET", &location, None, None);
-    assert_eq!(status, 200, "{page}");
-    let out = child.wait_with_output().unwrap();
-    drop(stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        authorize(url)
+    });
+    assert_eq!(run.callback_status, 200, "{}", run.callback_page);
+    assert!(run.status.success(), "{}", run.stderr);
 }
 
 fn disconnect(w: &World, user: &str) {
@@ -450,25 +430,9 @@ impl OsUser {
             "config",
             json!({ "authorize_as": account, "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/strava") }),
         );
-        let mut child = self
-            .cmd(&self.authd)
-            .args(["connect", "strava", "--no-browser"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut url = String::new();
-        stdout.read_line(&mut url).unwrap();
-        let (status, headers, page) = http("GET", url.trim(), None, None);
-        assert_eq!(status, 302, "{page}");
-        let location = headers.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("location")).unwrap().1;
-        let (status, _, page) = http("GET", &location, None, None);
-        assert_eq!(status, 200, "{page}");
-        let out = child.wait_with_output().unwrap();
-        drop(stdout);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let run = follow_connect(self.cmd(&self.authd).args(["connect", "strava", "--no-browser"]), authorize);
+        assert_eq!(run.callback_status, 200, "{}", run.callback_page);
+        assert!(run.status.success(), "{}", run.stderr);
     }
 
     fn tags(&self) -> Vec<String> {

@@ -15,9 +15,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
@@ -42,30 +41,14 @@ fn run(cmd: &mut Command, what: &str, log: &mut Vec<Captured>) -> (bool, String)
 /// `pierre-authd connect strava --no-browser`, following the URL as a browser would, with
 /// every byte it prints captured.
 fn connect(home: &TestHome, log: &mut Vec<Captured>) {
-    let mut child = home
-        .command("pierre-authd")
-        .args(["connect", "strava", "--no-browser"])
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    stdout.read_line(&mut url).unwrap();
-    let (status, headers, page) = common::http::http("GET", url.trim(), None, None);
-    assert_eq!(status, 302, "{page}");
-    let location = headers.iter().find(|(k, _)| k == "location").map(|(_, v)| v.clone()).unwrap();
-    let (status, _, page) = common::http::http("GET", &location, None, None);
-    assert_eq!(status, 200, "{page}");
-    log.push(Captured { what: "callback page".into(), bytes: page.into_bytes() });
-    let mut rest = Vec::new();
-    std::io::Read::read_to_end(&mut stdout, &mut rest).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    log.push(Captured { what: "connect (stdout)".into(), bytes: [url.into_bytes(), rest].concat() });
-    log.push(Captured { what: "connect (stderr)".into(), bytes: out.stderr });
+    let mut cmd = home.command("pierre-authd");
+    cmd.args(["connect", "strava", "--no-browser"]).env("RUST_LOG", "debug");
+    let run = common::fake::follow_connect(&mut cmd, common::fake::authorize);
+    assert_eq!(run.callback_status, 200, "{}", run.callback_page);
+    assert!(run.status.success(), "{}", run.stderr);
+    log.push(Captured { what: "callback page".into(), bytes: run.callback_page.into_bytes() });
+    log.push(Captured { what: "connect (stdout)".into(), bytes: format!("{}\n{}", run.url, run.stdout).into_bytes() });
+    log.push(Captured { what: "connect (stderr)".into(), bytes: run.stderr.into_bytes() });
 }
 
 fn files_under(dir: &Path, out: &mut Vec<Captured>) {

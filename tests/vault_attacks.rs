@@ -38,8 +38,8 @@ fn install(extra: &[(&'static str, &'static str)]) -> Install {
     let home = TestHome::new();
     let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT, BOB_ACCOUNT]);
     let (daemon, _) = start_daemon(&home, "strava", &fake, extra);
-    let mut owner = home.connect_hello();
-    let owner_id = owner.hello_result_user_id();
+    let mut owner = home.connect();
+    let owner_id = owner.hello()["user_id"].as_str().unwrap().to_owned();
     let alice_id = owner.call_ok("users.add", json!({ "name": "alice" }))["user_id"]
         .as_str()
         .unwrap()
@@ -56,23 +56,6 @@ fn install(extra: &[(&'static str, &'static str)]) -> Install {
     drop(owner);
     assert!(daemon.stop().success());
     Install { home, fake, extra: extra.to_vec(), owner_id, alice_id }
-}
-
-trait HelloId {
-    fn hello_result_user_id(&mut self) -> String;
-}
-
-impl HelloId for common::RpcClient {
-    fn hello_result_user_id(&mut self) -> String {
-        let status = self.call_ok("users.list", json!({}));
-        status["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["is_owner"] == true)
-            .map(|u| u["user_id"].as_str().unwrap().to_owned())
-            .expect("an owner")
-    }
 }
 
 impl Install {
@@ -227,7 +210,7 @@ fn a_tampered_ciphertext_is_refused_and_left_as_it_is() {
     let (code, message) = refused(&tokens_get(&i.home, None));
     assert_eq!(code, "vault_corrupt", "{message}");
     assert!(message.contains("access_token"), "names the field: {message}");
-    assert!(message.to_lowercase().contains("tamper") || message.contains("damaged"), "{message}");
+    assert!(message.contains("failed its integrity check") && message.contains("connect again"), "{message}");
     // A forced refresh must not paper over the damage either.
     let forced = i.home.connect_hello().call("tokens.get", json!({ "provider": "strava", "force_refresh": true }));
     let (code, _) = refused(&forced);
@@ -255,6 +238,7 @@ fn a_row_copied_to_another_user_or_field_does_not_open() {
     let answer = i.home.connect_hello().call("tokens.get", json!({ "provider": "strava", "force_refresh": true }));
     let (code, message) = refused(&answer);
     assert_eq!(code, "vault_corrupt", "{message}");
+    assert!(message.contains("failed its integrity check"), "the relabelled row passes the label check only: {message}");
     assert!(daemon.stop().success());
     assert_unchanged(&before, i.home.path(), "row copied from another user");
     assert_eq!(i.fake.refused("refresh_reused") + i.fake.refused("invalid_grant"), 0, "alice's token never reached the provider");
@@ -273,6 +257,7 @@ fn a_row_copied_to_another_user_or_field_does_not_open() {
     let (code, message) = refused(&answer);
     assert_eq!(code, "vault_corrupt", "{message}");
     assert!(message.contains("access_token") && message.contains("refresh_token"), "says sealed for X, found at Y: {message}");
+    assert!(message.contains("moved or copied") && message.contains("connect again"), "{message}");
     assert!(tokens_get(&i.home, Some("alice")).get("result").is_some());
     assert!(daemon.stop().success());
     assert_unchanged(&before, i.home.path(), "row moved to another field");

@@ -19,14 +19,23 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-fn rss_kib(pid: u32) -> u64 {
+/// A number field of `/proc/<pid>/status` (`VmRSS` in KiB, `Threads`).
+fn proc_status(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
 }
+
+fn rss_kib(pid: u32) -> u64 {
+    proc_status(pid, "VmRSS")
+}
+
+/// How long after a stage RSS is read: tokio's idle blocking threads (one
+/// per concurrent store call, up to 512) exit after 10 s.
+const SETTLE: Duration = Duration::from_secs(11);
 
 /// Disk allocated under `dir` (st_blocks), in KiB.
 fn disk_kib(dir: &Path) -> u64 {
@@ -138,12 +147,13 @@ async fn main() {
         assert!(errors.is_empty(), "connections.begin failed: {errors:?}");
         assert_eq!(already, names.len(), "not every new user had its synthetic connection");
         done = total;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (peak_rss, peak_threads) = (rss_kib(daemon), proc_status(daemon, "Threads"));
+        tokio::time::sleep(SETTLE).await;
         let (rss, disk) = (rss_kib(daemon), disk_kib(&home));
         let (pierre, floor_t) = ((add + begin).as_secs_f64(), (echo_add + echo_begin).as_secs_f64());
         let added = names.len();
         println!(
-            "| pierre-authd with {total} users, each with a (synthetic) connection: RSS · disk of PIERRE_HOME · time to add {added} users + `connections.begin synthetic` each (already connected), pipelined on one socket connection | RSS {rss} KiB · disk {disk} KiB · {:.2} s ({:.0} µs/user: add {:.2} s, begin {:.2} s) | bare tokio echo process RSS {floor_rss} KiB · the same {} lines echoed {:.3} s | RSS ×{:.1} · time ×{:.0} |",
+            "| pierre-authd with {total} users, each with a (synthetic) connection: RSS (11 s after the stage) · disk of PIERRE_HOME · time to add {added} users + `connections.begin synthetic` each (already connected), pipelined on one socket connection | RSS {rss} KiB (right after: {peak_rss} KiB, {peak_threads} threads) · disk {disk} KiB · {:.2} s ({:.0} µs/user: add {:.2} s, begin {:.2} s) | bare tokio echo process RSS {floor_rss} KiB · the same {} lines echoed {:.3} s | RSS ×{:.1} · time ×{:.0} |",
             pierre,
             pierre * 1e6 / added as f64,
             add.as_secs_f64(),

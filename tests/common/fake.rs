@@ -161,16 +161,37 @@ pub fn start_daemon(
     (guard, port)
 }
 
-/// `pierre-authd connect <provider> --no-browser` for `user` (the owner when
-/// `None`), following the printed URL as a browser would: the fake approves
-/// the account it was told to (`authorize_as`) and redirects to the callback.
-pub fn connect(home: &super::TestHome, provider: &str, user: Option<&str>) {
-    use std::io::BufRead as _;
-    let mut cmd = home.command("pierre-authd");
-    cmd.args(["connect", provider, "--no-browser"]);
-    if let Some(user) = user {
-        cmd.args(["--user", user]);
-    }
+/// What one `connect --no-browser` run printed and how its callback went.
+pub struct ConnectRun {
+    pub status: std::process::ExitStatus,
+    /// The authorize URL (the first line of stdout).
+    pub url: String,
+    /// The rest of stdout.
+    pub stdout: String,
+    pub stderr: String,
+    /// The callback page the browser would show.
+    pub callback_status: u16,
+    pub callback_page: String,
+}
+
+/// GETs a provider's authorize URL and returns where it redirects (the
+/// daemon's callback), as a browser would follow it.
+pub fn authorize(url: &str) -> String {
+    let (status, headers, page) = http("GET", url, None, None);
+    assert_eq!(status, 302, "authorize answered {status}: {page}");
+    headers
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+        .map(|(_, v)| v)
+        .expect("the authorize redirect has no Location")
+}
+
+/// Runs a `connect ... --no-browser` command: reads the URL it prints,
+/// gets the callback from `authorize` (tests pick the account there),
+/// opens it, and waits for the command (stdout stays open until it exits:
+/// it prints more after the URL).
+pub fn follow_connect(cmd: &mut Command, authorize: impl FnOnce(&str) -> String) -> ConnectRun {
+    use std::io::{BufRead as _, Read as _};
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -180,19 +201,30 @@ pub fn connect(home: &super::TestHome, provider: &str, user: Option<&str>) {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut url = String::new();
     stdout.read_line(&mut url).unwrap();
-    let (status, headers, page) = http("GET", url.trim(), None, None);
-    assert_eq!(status, 302, "authorize answered {status}: {page}");
-    let location = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("location"))
-        .map(|(_, v)| v.clone())
-        .expect("the authorize redirect has no Location");
-    let (status, _, page) = http("GET", &location, None, None);
-    assert_eq!(status, 200, "the callback answered {status}: {page}");
+    let location = authorize(url.trim());
+    let (callback_status, _, callback_page) = http("GET", &location, None, None);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "connect {provider} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ConnectRun {
+        status: out.status,
+        url: url.trim().to_owned(),
+        stdout: rest,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        callback_status,
+        callback_page,
+    }
+}
+
+/// `pierre-authd connect <provider> --no-browser` for `user` (the owner when
+/// `None`), the fake approving the account it was told to (`authorize_as`).
+pub fn connect(home: &super::TestHome, provider: &str, user: Option<&str>) {
+    let mut cmd = home.command("pierre-authd");
+    cmd.args(["connect", provider, "--no-browser"]);
+    if let Some(user) = user {
+        cmd.args(["--user", user]);
+    }
+    let run = follow_connect(&mut cmd, authorize);
+    assert_eq!(run.callback_status, 200, "the callback answered: {}", run.callback_page);
+    assert!(run.status.success(), "connect {provider} failed: {}", run.stderr);
 }

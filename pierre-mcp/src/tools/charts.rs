@@ -10,8 +10,6 @@
 //! away in get_training_load, get_weekly_summary, get_sleep and
 //! get_recovery.
 
-use std::future::Future;
-
 use base64::Engine as _;
 use pierre_shared::model::{LocalDate, Period};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
@@ -19,11 +17,9 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::IgnoredAny;
 
-use super::{
-    DATA_STEPS, Progress, ProviderName, ToolError, day_range, in_range, input_schema, parse_args,
-};
+use super::{ProviderName, ToolError, day_range, in_range, input_schema};
 use crate::charts::{self, ChartError, load, volume, wellness};
 use crate::server::PierreServer;
 
@@ -74,34 +70,6 @@ pub struct WellnessChartArgs {
     pub _format: Option<IgnoredAny>,
 }
 
-/// Why a chart tool answered with an error instead of a chart.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ChartToolError {
-    #[error(transparent)]
-    Tool(#[from] ToolError),
-    /// Nothing to draw: an empty image would cost the model tokens and say
-    /// less than this sentence.
-    #[error(
-        "The {provider} data has no {what} from {from} to {to}, so there is nothing to chart; try a longer or more recent range."
-    )]
-    Empty {
-        what: &'static str,
-        provider: ProviderName,
-        from: LocalDate,
-        to: LocalDate,
-    },
-}
-
-impl ChartToolError {
-    fn sentence(&self) -> String {
-        match self {
-            ChartToolError::Tool(error) => error.sentence(),
-            other => other.to_string(),
-        }
-    }
-}
-
 /// A drawn chart and the lines that go with it.
 pub struct Drawn {
     pub png: Vec<u8>,
@@ -143,46 +111,17 @@ fn chart_result(drawn: Drawn) -> CallToolResult {
     ])
 }
 
-impl PierreServer {
-    /// Runs one chart tool as [`PierreServer::run_tool`] runs the others
-    /// (argument errors and empty data as one `isError` sentence, progress,
-    /// cancellation), but answers with an image instead of structured data.
-    async fn run_chart<A, F, Fut>(
-        &self,
-        tool: &'static str,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-        work: F,
-    ) -> CallToolResult
-    where
-        A: DeserializeOwned,
-        F: FnOnce(A, Progress) -> Fut,
-        Fut: Future<Output = Result<Drawn, ChartToolError>>,
-    {
-        let parsed: A = match parse_args(tool, args) {
-            Ok(parsed) => parsed,
-            Err(error) => return super::failure(&error),
-        };
-        let progress = Progress::new(&ctx, DATA_STEPS);
-        let cancelled = ctx.ct.clone();
-        let job = async {
-            let drawn = work(parsed, progress.clone()).await?;
-            progress.finish().await;
-            Ok(drawn)
-        };
-        let outcome = tokio::select! {
-            _ = cancelled.cancelled() => Err(ChartToolError::Tool(ToolError::Cancelled)),
-            outcome = job => outcome,
-        };
-        match outcome {
-            Ok(drawn) => chart_result(drawn),
-            Err(error) => {
-                tracing::info!(tool, "tool error: {}", error.sentence());
-                CallToolResult::error(vec![ContentBlock::text(error.sentence())])
+/// Chart arguments take `format` like every tool's, and ignore it.
+macro_rules! chart_args {
+    ($($t:ty),+) => {$(
+        impl super::ToolArgs for $t {
+            fn format(&self) -> Option<super::Format> {
+                None
             }
         }
-    }
+    )+};
 }
+chart_args!(LoadChartArgs, VolumeChartArgs, WellnessChartArgs);
 
 #[tool_router(router = chart_tools, vis = "pub(crate)")]
 impl PierreServer {
@@ -196,7 +135,7 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_chart("chart_training_load", args, ctx, |a: LoadChartArgs, progress| async move {
+        self.run_tool_as("chart_training_load", args, ctx, |a: LoadChartArgs, progress| async move {
             let source = self.open_source(a.provider, &progress).await?;
             let today = source.today();
             let (from, to) = day_range(a.from, a.to, today, 90, LOAD_MAX_DAYS)?;
@@ -204,7 +143,7 @@ impl PierreServer {
             let history = source.history().await?;
             let series = load::prepare(&athlete, &history.activities, today, from, to);
             if series.is_empty() {
-                return Err(ChartToolError::Empty { what: "activities", provider: source.provider, from, to });
+                return Err(ToolError::NothingToChart { what: "activities", provider: source.provider, from, to });
             }
             let truncated = history.truncated;
             Ok(draw(move || {
@@ -215,7 +154,7 @@ impl PierreServer {
                 Ok(Drawn { png: load::render(&series)?, summary })
             })
             .await?)
-        })
+        }, |drawn, _format| chart_result(drawn))
         .await
     }
 
@@ -229,10 +168,7 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_chart(
-            "chart_weekly_volume",
-            args,
-            ctx,
+        self.run_tool_as("chart_weekly_volume", args, ctx,
             |a: VolumeChartArgs, progress| async move {
                 let count = in_range("weeks", a.weeks, 12, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
@@ -240,12 +176,12 @@ impl PierreServer {
                 let weeks = Period::Week.recent(today, count);
                 let (from, to) = match (weeks.first(), weeks.last()) {
                     (Some(first), Some(last)) => (first.0, last.1.min(today)),
-                    _ => return Err(ToolError::Internal.into()),
+                    _ => return Err(ToolError::Internal),
                 };
                 let summaries = source.summaries(from, to).await?;
                 let series = volume::prepare(&summaries.activities, &weeks);
                 if series.is_empty() {
-                    return Err(ChartToolError::Empty {
+                    return Err(ToolError::NothingToChart {
                         what: "activities",
                         provider: source.provider,
                         from,
@@ -260,6 +196,7 @@ impl PierreServer {
                 })
                 .await?)
             },
+            |drawn, _format| chart_result(drawn),
         )
         .await
     }
@@ -274,10 +211,7 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_chart(
-            "chart_sleep_recovery",
-            args,
-            ctx,
+        self.run_tool_as("chart_sleep_recovery", args, ctx,
             |a: WellnessChartArgs, progress| async move {
                 let source = self.open_source(a.provider, &progress).await?;
                 let (from, to) = day_range(a.from, a.to, source.today(), 28, SLEEP_MAX_DAYS)?;
@@ -285,7 +219,7 @@ impl PierreServer {
                 let recovery = source.recovery(from, to).await?;
                 let series = wellness::prepare(&sleep, &recovery, from, to);
                 if series.is_empty() {
-                    return Err(ChartToolError::Empty {
+                    return Err(ToolError::NothingToChart {
                         what: "sleep or recovery records",
                         provider: source.provider,
                         from,
@@ -300,6 +234,7 @@ impl PierreServer {
                 })
                 .await?)
             },
+            |drawn, _format| chart_result(drawn),
         )
         .await
     }
@@ -308,6 +243,7 @@ impl PierreServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::parse_args;
 
     fn args(value: serde_json::Value) -> JsonObject {
         value.as_object().cloned().unwrap()
@@ -338,7 +274,7 @@ mod tests {
 
     #[test]
     fn an_empty_range_is_one_actionable_sentence() {
-        let error = ChartToolError::Empty {
+        let error = ToolError::NothingToChart {
             what: "sleep or recovery records",
             provider: ProviderName::Strava,
             from: LocalDate::parse("2025-11-01").unwrap(),

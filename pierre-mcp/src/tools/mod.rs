@@ -146,6 +146,17 @@ pub enum ToolError {
     /// The provider's client failed; its message says what to do.
     #[error(transparent)]
     Provider(#[from] pierre_shared::providers::api::ApiError),
+    /// Nothing to draw: an empty image would cost the model tokens and say
+    /// less than this sentence.
+    #[error(
+        "The {provider} data has no {what} from {from} to {to}, so there is nothing to chart; try a longer or more recent range."
+    )]
+    NothingToChart {
+        what: &'static str,
+        provider: ProviderName,
+        from: LocalDate,
+        to: LocalDate,
+    },
     #[error("The call was cancelled.")]
     Cancelled,
     #[error(
@@ -349,6 +360,26 @@ impl PierreServer {
         F: FnOnce(A, Progress) -> Fut,
         Fut: Future<Output = Result<O, ToolError>>,
     {
+        self.run_tool_as(tool, args, ctx, work, |output, format| respond(&output, format))
+            .await
+    }
+
+    /// [`PierreServer::run_tool`] with the success result built by `build`
+    /// (the chart tools answer with an image instead of structured data).
+    pub(crate) async fn run_tool_as<A, O, F, Fut, B>(
+        &self,
+        tool: &'static str,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+        work: F,
+        build: B,
+    ) -> CallToolResult
+    where
+        A: ToolArgs,
+        F: FnOnce(A, Progress) -> Fut,
+        Fut: Future<Output = Result<O, ToolError>>,
+        B: FnOnce(O, Format) -> CallToolResult,
+    {
         let parsed: A = match parse_args(tool, args) {
             Ok(parsed) => parsed,
             Err(error) => return failure(&error),
@@ -373,7 +404,7 @@ impl PierreServer {
             outcome = job => outcome,
         };
         match outcome {
-            Ok(output) => respond(&output, format),
+            Ok(output) => build(output, format),
             Err(ToolError::Cancelled) => {
                 tracing::info!(tool, request = %ctx.id, "tool call cancelled by the client; work stopped");
                 failure(&ToolError::Cancelled)
