@@ -13,7 +13,7 @@
 //! - `tests.rs` (one test per quirk, paging, malformed shapes) and
 //!   `fuzz.rs` (proptest), against `tests/fixtures/strava/`.
 //!
-//! Requests made: `GET /athlete`; `GET /athlete/activities?before=&after=&page=&per_page=`;
+//! Requests made: `GET /athlete`; `GET /athlete/activities?before=&page=&per_page=` (the window's start is applied locally);
 //! `GET /activities/{id}`, then `.../streams?keys=...&key_by_type=true`
 //! and, only when there is a heart-rate or power stream to put into zones,
 //! `GET /athlete/zones`; `GET /athletes/{id}/stats`. Strava has no
@@ -88,13 +88,13 @@ fn first_page(query: &ActivityQuery, clock: &Clock) -> Cursor {
     }
 }
 
+/// Only `before` is sent: with `after`, Strava lists oldest first, and
+/// pages of an ascending list cannot be turned into newest-first pages.
+/// The window's start is applied here instead (see `activities`).
 fn list_request(c: &Cursor) -> Request {
     let mut r = Request::new("/athlete/activities");
     if let Some(before) = c.before {
         r = r.query("before", before);
-    }
-    if let Some(after) = c.after {
-        r = r.query("after", after);
     }
     r.query("page", c.page).query("per_page", c.per_page)
 }
@@ -129,9 +129,15 @@ impl ProviderApi for Strava {
             .iter()
             .map(|p| map::summary(p, clock.offset))
             .collect::<Result<Vec<_>, _>>()?;
-        // Strava's order depends on the parameters (oldest first is reported
-        // when `after` is given); the model promises newest first.
+        // Newest first, as the model promises (and as Strava lists when
+        // only `before` is given); the window's start ends the listing.
         activities.sort_by_key(|a| std::cmp::Reverse(a.start_time));
+        let reached_start = at
+            .after
+            .is_some_and(|after| activities.iter().any(|a| a.start_time.unix() < after));
+        if let Some(after) = at.after {
+            activities.retain(|a| a.start_time.unix() >= after);
+        }
         if let Some(kind) = query.sport {
             activities.retain(|a| a.sport.kind() == Some(kind));
         }
@@ -141,7 +147,7 @@ impl ProviderApi for Strava {
         };
         Ok(ActivityPage {
             activities,
-            next_cursor: full.then(|| next.encode()),
+            next_cursor: (full && !reached_start).then(|| next.encode()),
         })
     }
 

@@ -70,11 +70,11 @@ fn query(limit: usize) -> ActivityQuery {
 }
 
 fn list_request(page: u32, per_page: u32) -> Request {
-    // after = 2026-11-10T00:00+01:00 = 2026-11-09T23:00Z = 1794265200;
-    // before = 2026-11-23T00:00+01:00 = 2026-11-22T23:00Z = 1795388400.
+    // before = 2026-11-23T00:00+01:00 = 2026-11-22T23:00Z = 1795388400;
+    // the window's start (2026-11-10T00:00+01:00 = 1794265200) is applied
+    // locally: with `after`, Strava would list oldest first.
     Request::new("/athlete/activities")
         .query("before", 1_795_388_400)
-        .query("after", 1_794_265_200)
         .query("page", page)
         .query("per_page", per_page)
 }
@@ -126,7 +126,7 @@ fn listing_pages_to_the_end_with_exact_requests() {
     // The cursor keeps the window and page size even if the caller's limit changes.
     q.limit = 50;
     let p2 = block_on(Strava::activities(&f, &q, &clock())).unwrap();
-    // The fixture is oldest first (as Strava answers with `after`); newest first here.
+    // Whatever order a page comes in, it is listed newest first.
     assert_eq!(
         ids(&p2),
         ["12838765432", "12829876543", "12819000111", "12812345678"]
@@ -139,6 +139,23 @@ fn listing_pages_to_the_end_with_exact_requests() {
         f.requests(),
         vec![list_request(1, 4), list_request(2, 4), list_request(3, 4)]
     );
+}
+
+#[test]
+fn the_window_start_is_applied_locally_and_ends_the_listing() {
+    let f = FixtureFetch::new("strava");
+    // From 2026-11-17: page 1 (full, 22nd to 16th) reaches the 16th, before the start.
+    let q = ActivityQuery {
+        from: Some(LocalDate::parse("2026-11-17").unwrap()),
+        ..query(4)
+    };
+    let p = block_on(Strava::activities(&f, &q, &clock())).unwrap();
+    assert_eq!(ids(&p), ["18014398509481985", "12873645092", "9007199254740993"]);
+    for a in &p.activities {
+        assert!(a.start_time.local_date() >= q.from.unwrap(), "{}", a.start_time);
+    }
+    assert_eq!(p.next_cursor, None, "older pages cannot be in the window");
+    assert!(f.requests().iter().all(|r| r.query.iter().all(|(k, _)| k != "after")));
 }
 
 #[test]
