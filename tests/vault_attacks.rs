@@ -274,8 +274,7 @@ fn a_truncated_vault_is_an_error_not_a_fresh_empty_vault() {
     file.set_len(len / 2).unwrap();
     drop(file);
     let before = snapshot(i.home.path());
-    // Not `restart`: it reads the callback port from `daemon.status`, which counts every
-    // user's connections and so reports this damage too (checked below).
+    // Not `restart` (the shared helper expects a clean status).
     let mut cmd = i.home.command("pierre-authd");
     cmd.arg("serve");
     provider_env(&mut cmd, "strava", &i.fake);
@@ -287,9 +286,13 @@ fn a_truncated_vault_is_an_error_not_a_fresh_empty_vault() {
     assert!(message.contains("pierre-authd doctor"), "says what to do: {message}");
     assert!(tokens_get(&i.home, Some("alice")).get("result").is_some(), "alice's vault still serves");
     let mut client = i.home.connect_hello();
-    let status = client.call("daemon.status", json!({}));
-    let shown = status.to_string();
-    assert!(status.get("result").is_some() || shown.contains("vault.sqlite3"), "status is served or names the file: {status}");
+    // One damaged vault never hides the daemon's state: status is served
+    // and names the unreadable vault with what to run.
+    let status = client.call_ok("daemon.status", json!({}));
+    let unreadable = status["unreadable_vaults"].as_array().expect("unreadable_vaults listed");
+    assert_eq!(unreadable.len(), 1, "{status}");
+    assert!(unreadable[0]["error"].as_str().unwrap().contains("pierre-authd doctor"), "{status}");
+    assert!(status["connections"].as_u64().unwrap() >= 1, "alice's connection still counted: {status}");
     assert!(client.call_ok("users.list", json!({}))["users"].is_array(), "the daemon still answers");
     assert!(daemon.stop().success());
     assert_unchanged(&before, i.home.path(), "truncated vault");

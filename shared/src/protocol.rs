@@ -214,6 +214,10 @@ pub struct StatusResult {
     pub key_backend: String,
     pub users: u64,
     pub connections: u64,
+    /// Users whose vault could not be read (damaged or tampered), with the
+    /// reason; their connections are not in `connections`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_vaults: Vec<UnreadableVault>,
     pub open_socket_connections: u64,
     pub uptime_secs: u64,
     /// Loopback ports the daemon listens on, by purpose (none yet before the
@@ -223,6 +227,14 @@ pub struct StatusResult {
     /// administrator, every user's (otherwise only the caller's).
     #[serde(default)]
     pub rate_limits: Vec<RateLimitBudget>,
+}
+
+/// A user's vault `daemon.status` could not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableVault {
+    pub user: String,
+    /// What went wrong, and what to run.
+    pub error: String,
 }
 
 /// One provider rate-limit window as the daemon tracks it.

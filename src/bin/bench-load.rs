@@ -58,6 +58,52 @@ async fn http(method: &str, url: &str, bearer: Option<&str>, body: Option<&str>)
     (status, headers, body.to_string())
 }
 
+/// One keep-alive connection to the fake, opened before a floor burst so
+/// the burst times the requests, not 2,000 simultaneous connects (which
+/// overflow the fake's listen backlog and cost a 1 s SYN retry).
+struct KeepAlive {
+    host: String,
+    reader: BufReader<TcpStream>,
+}
+
+impl KeepAlive {
+    async fn open(base: &str) -> KeepAlive {
+        let host = base.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let stream = TcpStream::connect(&host).await.unwrap_or_else(|e| panic!("connect {host}: {e}"));
+        stream.set_nodelay(true).expect("nodelay");
+        KeepAlive { host, reader: BufReader::new(stream) }
+    }
+
+    /// GET `path` with the bearer; the status (the body is read and dropped).
+    async fn get(&mut self, path: &str, bearer: &str) -> u16 {
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nAuthorization: Bearer {bearer}\r\n\r\n",
+            self.host
+        );
+        self.reader.get_mut().write_all(req.as_bytes()).await.expect("http write");
+        let (mut status, mut length) = (0u16, 0usize);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).await.expect("http read");
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if status == 0 {
+                status = l.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            } else if let Some((k, v)) = l.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().expect("content-length");
+            }
+        }
+        let mut body = vec![0u8; length];
+        self.reader.read_exact(&mut body).await.expect("http body");
+        status
+    }
+}
+
 /// An administrator connection to the daemon's socket, one call at a time.
 struct Rpc {
     write: OwnedWriteHalf,
@@ -104,7 +150,7 @@ impl Mcp {
         let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let mut mcp = Mcp { child, stdin, lines, next_id: 0 };
         let init = json!({"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "bench-load", "version": "0"}});
-        mcp.burst("initialize", &init, 1).await;
+        mcp.burst("initialize", &[init]).await;
         mcp.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         mcp
     }
@@ -114,12 +160,12 @@ impl Mcp {
         self.stdin.flush().await.expect("mcp flush");
     }
 
-    /// Sends `count` copies of one request at once; each one's latency.
-    async fn burst(&mut self, method: &str, params: &Value, count: usize) -> Vec<Duration> {
-        let first = self.next_id + 1;
+    /// Sends one request per params at once; each one's latency.
+    async fn burst(&mut self, method: &str, params_list: &[Value]) -> Vec<Duration> {
+        let (first, count) = (self.next_id + 1, params_list.len());
         let start = Instant::now();
         let mut batch = String::new();
-        for _ in 0..count {
+        for params in params_list {
             self.next_id += 1;
             batch.push_str(&json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).to_string());
             batch.push('\n');
@@ -185,20 +231,21 @@ async fn connect(rpc: &mut Rpc, fake: &str, user: &str, account: &str) {
 }
 
 /// The floor burst: every (user, call) sends the call's provider requests
-/// straight to the fake, in order, all users and calls at once.
-async fn floor_burst(fake: &str, tokens: &[String], urls: &[String], calls: usize) -> Vec<Duration> {
-    let barrier = Arc::new(Barrier::new(tokens.len() * calls));
+/// (`urls[call]`) straight to the fake, in order, all users and calls at once.
+async fn floor_burst(fake: &str, tokens: &[String], urls: &[Vec<String>]) -> Vec<Duration> {
+    let barrier = Arc::new(Barrier::new(tokens.len() * urls.len()));
     let mut tasks = Vec::new();
     for token in tokens {
-        for _ in 0..calls {
-            let (barrier, token, urls) = (barrier.clone(), token.clone(), urls.to_vec());
+        for call in urls {
+            let (barrier, token, urls) = (barrier.clone(), token.clone(), call.clone());
             let fake = fake.to_string();
             tasks.push(tokio::spawn(async move {
+                let mut conn = KeepAlive::open(&fake).await;
                 barrier.wait().await;
                 let start = Instant::now();
                 for url in &urls {
-                    let (status, _, body) = http("GET", &format!("{fake}{url}"), Some(&token), None).await;
-                    assert_eq!(status, 200, "the fake answered {status}: {body}");
+                    let status = conn.get(url, &token).await;
+                    assert_eq!(status, 200, "the fake answered {status} to {url}");
                 }
                 start.elapsed()
             }));
@@ -211,16 +258,16 @@ async fn floor_burst(fake: &str, tokens: &[String], urls: &[String], calls: usiz
     out
 }
 
-/// One burst through pierre-mcp: every session sends `calls` at once.
-async fn mcp_burst(sessions: Vec<Mcp>, args: &Value, calls: usize) -> (Vec<Mcp>, Vec<Duration>) {
+/// One burst through pierre-mcp: every session sends all `calls` at once.
+async fn mcp_burst(sessions: Vec<Mcp>, calls: &[Value]) -> (Vec<Mcp>, Vec<Duration>) {
     let barrier = Arc::new(Barrier::new(sessions.len()));
     let tasks: Vec<_> = sessions
         .into_iter()
         .map(|mut s| {
-            let (barrier, params) = (barrier.clone(), json!({"name": "get_activities", "arguments": args}));
+            let (barrier, params) = (barrier.clone(), calls.to_vec());
             tokio::spawn(async move {
                 barrier.wait().await;
-                let latencies = s.burst("tools/call", &params, calls).await;
+                let latencies = s.burst("tools/call", &params).await;
                 (s, latencies)
             })
         })
@@ -237,7 +284,7 @@ async fn mcp_burst(sessions: Vec<Mcp>, args: &Value, calls: usize) -> (Vec<Mcp>,
 fn row(measure: &str, pierre: &mut [Duration], floor: &mut [Duration]) {
     let (p50, p99, f50, f99) = (percentile(pierre, 0.5), percentile(pierre, 0.99), percentile(floor, 0.5), percentile(floor, 0.99));
     println!(
-        "| {measure} (n={}) | p50 {:.1} ms · p99 {:.1} ms | direct to the fake p50 {:.1} ms · p99 {:.1} ms | overhead p50 {:+.1} ms · p99 {:+.1} ms · p50 ×{:.2} |",
+        "| {measure} (n={}) | p50 {:.1} ms · p99 {:.1} ms | straight to the fake (keep-alive) p50 {:.1} ms · p99 {:.1} ms | overhead p50 {:+.1} ms · p99 {:+.1} ms · p50 ×{:.2} |",
         pierre.len(),
         ms(p50),
         ms(p99),
@@ -273,11 +320,15 @@ async fn main() {
     }
     eprintln!("bench-load: {users} users connected to the fake in {:.1} s", setup.elapsed().as_secs_f64());
 
+    // The calls of one user's burst differ in `limit` (20, 21, ...) so that
+    // none is answered from another's cached answer in the first burst.
+    let call_list: Vec<Value> = (0..calls)
+        .map(|j| json!({"name": "get_activities", "arguments": {"provider": "strava", "limit": 20 + j}}))
+        .collect();
     // Which provider requests one call makes: ask once and read the fake's log.
-    let call_args = json!({"provider": "strava", "limit": 20});
     let before = api_counter(&fake).await;
     let mut probe = Mcp::start(&mcp, "load-0").await;
-    probe.burst("tools/call", &json!({"name": "get_activities", "arguments": call_args}), 1).await;
+    probe.burst("tools/call", &call_list[..1]).await;
     probe.close().await;
     let per_call = (api_counter(&fake).await - before) as usize;
     let (_, _, log) = http("GET", &format!("{fake}/__fake/requests"), None, None).await;
@@ -291,23 +342,26 @@ async fn main() {
         })
         .collect();
     eprintln!("bench-load: one get_activities call makes {per_call} provider request(s): {urls:?}");
+    assert!(urls.iter().all(|u| u.contains("per_page=20")), "expected per_page=20 = limit in {urls:?}");
+    let urls: Vec<Vec<String>> =
+        (0..calls).map(|j| urls.iter().map(|u| u.replace("per_page=20", &format!("per_page={}", 20 + j))).collect()).collect();
     configure(&fake, json!({"api_delay_ms": delay})).await;
 
     let (mut floor, mut first, mut cached) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         // Alternate which goes first, so neither always follows the other.
         if round % 2 == 0 {
-            floor.extend(floor_burst(&fake, &tokens, &urls, calls).await);
+            floor.extend(floor_burst(&fake, &tokens, &urls).await);
         }
         let mut sessions = Vec::new();
         for i in 0..users {
             sessions.push(Mcp::start(&mcp, &format!("load-{i}")).await);
         }
         let before = api_counter(&fake).await;
-        let (sessions, l) = mcp_burst(sessions, &call_args, calls).await;
+        let (sessions, l) = mcp_burst(sessions, &call_list).await;
         first.extend(l);
         let mid = api_counter(&fake).await;
-        let (sessions, l) = mcp_burst(sessions, &call_args, calls).await;
+        let (sessions, l) = mcp_burst(sessions, &call_list).await;
         cached.extend(l);
         let after = api_counter(&fake).await;
         eprintln!(
@@ -320,10 +374,13 @@ async fn main() {
             s.close().await;
         }
         if round % 2 == 1 {
-            floor.extend(floor_burst(&fake, &tokens, &urls, calls).await);
+            floor.extend(floor_burst(&fake, &tokens, &urls).await);
         }
     }
-    let label = format!("{users} users × {calls} concurrent `get_activities provider=strava limit=20` via pierre-mcp, fake API latency {delay} ms");
+    let label = format!(
+        "{users} users × {calls} concurrent `get_activities provider=strava limit=20..{}` via pierre-mcp (the fixture has 4 activities), fake API latency {delay} ms",
+        20 + calls - 1
+    );
     row(&format!("{label}: first calls (uncached, {per_call} provider request each)"), &mut first, &mut floor);
     row(&format!("{label}: repeated calls (pierre-mcp's 60 s answer cache, no provider request)"), &mut cached, &mut floor);
 }

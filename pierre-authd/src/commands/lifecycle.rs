@@ -219,6 +219,9 @@ pub async fn status(config: &Config, as_json: bool) -> Result<ExitCode, CliError
         println!("  key backend:  {}", status.key_backend);
         println!("  users:        {}", status.users);
         println!("  connections:  {}", status.connections);
+        for v in &status.unreadable_vaults {
+            println!("  unreadable vault of {}: {}", v.user, v.error);
+        }
         println!("  open sockets: {}", status.open_socket_connections);
         println!("  uptime:       {} s", status.uptime_secs);
         for (purpose, port) in &status.ports {

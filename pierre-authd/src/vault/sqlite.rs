@@ -27,7 +27,7 @@ use super::migrations;
 use super::names::{validate_install_kind, validate_install_secret, validate_provider, validate_user_name};
 use super::sealed::{open_row, seal_row};
 use super::state::{self, InstallRow};
-use super::store::{ConnectionRecord, InstallInfo, Store, UserRecord};
+use super::store::{ConnectionCount, ConnectionRecord, InstallInfo, Store, UserRecord};
 use super::user_vault::{VaultHandle, VaultPool, lock};
 
 /// Open vault files kept by default: far below any `ulimit -n`, far above
@@ -445,17 +445,23 @@ impl Store for SqliteStore {
 
     /// Opens each uncached vault briefly, without disturbing the LRU: cost
     /// grows with the number of users (see `examples/vault_cost.rs`).
-    fn count_connections(&self) -> Result<u64, StoreError> {
-        let mut total = 0;
+    fn count_connections(&self) -> Result<ConnectionCount, StoreError> {
+        let mut count = ConnectionCount::default();
         for user in self.list_users()? {
-            total += match self.vaults.peek(&user.user_id) {
-                Some(handle) => handle.count_connections()?,
-                None => {
-                    VaultHandle::open(&self.paths, &user.user_id, self.user_key(&user.user_id))?.count_connections()?
-                }
+            let counted = match self.vaults.peek(&user.user_id) {
+                Some(handle) => handle.count_connections(),
+                None => VaultHandle::open(&self.paths, &user.user_id, self.user_key(&user.user_id))
+                    .and_then(|vault| vault.count_connections()),
             };
+            match counted {
+                Ok(n) => count.total += n,
+                Err(error) => {
+                    tracing::warn!(user_id = %user.user_id, %error, "a vault could not be read while counting connections");
+                    count.unreadable.push((user.name.clone(), error.to_string()));
+                }
+            }
         }
-        Ok(total)
+        Ok(count)
     }
 
     fn purge(&self) -> Result<(), StoreError> {

@@ -129,11 +129,14 @@ pub trait Store: Send + Sync {
     /// `UnknownUser`, `InvalidProvider`, vault and storage errors.
     fn delete_connection(&self, user_id: &str, provider: &str) -> Result<bool, StoreError>;
 
-    /// Connections of every user together.
+    /// Connections of every user together. A vault that cannot be read
+    /// (damaged, tampered) is listed in [`ConnectionCount::unreadable`]
+    /// instead of failing the count, so one user's broken vault never hides
+    /// the daemon's state from everyone else.
     ///
     /// # Errors
-    /// Vault and storage errors of any user.
-    fn count_connections(&self) -> Result<u64, StoreError>;
+    /// Errors of the state database.
+    fn count_connections(&self) -> Result<ConnectionCount, StoreError>;
 
     /// Removes every user and vault, the state database, the key file and
     /// this install's keyring entry. The store is unusable afterwards.
@@ -170,4 +173,12 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// `InvalidInstallSecretName`, storage errors.
     fn list_install_secret_ids(&self, kind: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// [`Store::count_connections`]'s answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionCount {
+    pub total: u64,
+    /// Users whose vault could not be read, with why.
+    pub unreadable: Vec<(String, String)>,
 }

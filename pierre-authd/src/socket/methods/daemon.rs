@@ -1,6 +1,6 @@
 //! `daemon.hello`, `daemon.status`, `daemon.shutdown`, `daemon.purge`.
 
-use pierre_shared::protocol::{HelloParams, HelloResult, RpcError, StatusResult, PROTOCOL_VERSIONS};
+use pierre_shared::protocol::{HelloParams, HelloResult, RpcError, StatusResult, UnreadableVault, PROTOCOL_VERSIONS};
 use pierre_shared::ErrorCode;
 use serde_json::{json, Value};
 
@@ -54,16 +54,26 @@ async fn owner(daemon: &Daemon) -> Result<ResolvedUser, RpcError> {
 /// What the daemon is and where: for `pierre-authd status`.
 pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> {
     let daemon = ctx.daemon;
-    let (users, connections) = daemon
+    let (users, count) = daemon
         .store(|store| Ok((store.list_users()?.len() as u64, store.count_connections()?)))
         .await?;
+    // Who is damaged is the administrator's business; a user sees only a count.
+    let unreadable_vaults = count
+        .unreadable
+        .into_iter()
+        .map(|(user, error)| UnreadableVault {
+            user: if ctx.session.is_admin || user == ctx.user.name { user } else { "another user".to_owned() },
+            error,
+        })
+        .collect();
     Ok(StatusResult {
         daemon_version: env!("CARGO_PKG_VERSION").to_string(),
         pid: std::process::id(),
         socket: daemon.paths.socket.display().to_string(),
         key_backend: daemon.store.install_info().key_backend.as_str().to_string(),
         users,
-        connections,
+        connections: count.total,
+        unreadable_vaults,
         open_socket_connections: daemon.connection_count(),
         uptime_secs: daemon.started.elapsed().as_secs(),
         ports: ctx
