@@ -14,10 +14,11 @@
 //!   from `/1/user/-/hrv/date/{from}/{to}.json` (at most 30 days a call).
 //!
 //! Fitbit sends local times: activity starts with the user's offset, sleep
-//! times without any. The latter take the [`Clock`]'s offset, which saves
-//! a profile call on each sleep request out of the 150 a user may make per
-//! hour; the caller should build that clock from the profile's
-//! `offsetFromUTCMillis` ([`map::profile_offset`]).
+//! times without any. The latter take the offset of the Fitbit profile
+//! (`offsetFromUTCMillis`, [`map::profile_offset`]) — the zone the user's
+//! device lives in, which need not be this machine's — and the [`Clock`]'s
+//! only when the profile has none. pierre-mcp caches the profile answer, so
+//! this costs one request of the 150 a user may make per hour per minute of use.
 
 mod map;
 mod paging;
@@ -112,11 +113,13 @@ impl ProviderApi for Fitbit {
     }
 
     async fn sleep<F: Fetch>(f: &F, from: LocalDate, to: LocalDate, clock: &Clock) -> Result<Vec<SleepSession>, ApiError> {
+        let profile = f.get(paging::get("/1/user/-/profile.json")).await?;
+        let offset = profile_offset(profile)?.unwrap_or(clock.offset);
         let mut answers = Vec::new();
         for (start, end) in windows(from, to, SLEEP_MAX_DAYS) {
             answers.push(f.get(paging::get(format!("/1.2/user/-/sleep/date/{start}/{end}.json"))).await?);
         }
-        map::sleep(answers, from, to, clock.offset)
+        map::sleep(answers, from, to, offset)
     }
 
     async fn recovery<F: Fetch>(f: &F, from: LocalDate, to: LocalDate, _clock: &Clock) -> Result<Vec<Recovery>, ApiError> {

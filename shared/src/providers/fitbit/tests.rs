@@ -157,7 +157,7 @@ fn units_follow_the_accept_language_header_sent_on_every_request() {
     block_on(Fitbit::sleep(&f, day("2026-11-10"), day("2026-11-22"), &c)).unwrap();
     block_on(Fitbit::recovery(&f, day("2026-11-10"), day("2026-11-22"), &c)).unwrap();
     let requests = f.requests();
-    assert_eq!(requests.len(), 7);
+    assert_eq!(requests.len(), 8);
     for r in &requests {
         assert_eq!(r.headers, [("Accept-Language".to_owned(), "en_US".to_owned())], "{}", r.path);
     }
@@ -437,11 +437,12 @@ fn unknown_or_odd_activity_ids_are_not_found() {
 fn sleep_main_nights_stages_classic_and_local_times() {
     let f = FixtureFetch::new("fitbit");
     let nights = block_on(Fitbit::sleep(&f, day("2026-11-10"), day("2026-11-22"), &clock())).unwrap();
-    assert_eq!(f.requests()[0].path, "/1.2/user/-/sleep/date/2026-11-10/2026-11-22.json");
+    let paths: Vec<String> = f.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/1/user/-/profile.json", "/1.2/user/-/sleep/date/2026-11-10/2026-11-22.json"]);
     // The 2026-11-21 nap (isMainSleep false) is not a night.
     let dates: Vec<String> = nights.iter().map(|n| n.date.to_string()).collect();
     assert_eq!(dates, ["2026-11-22", "2026-11-21", "2026-11-15"]);
-    // Night of 2026-11-22: "2026-11-21T23:12:30.000" has no zone → +01:00 from the clock;
+    // Night of 2026-11-22: "2026-11-21T23:12:30.000" has no zone → +01:00 from the profile;
     // timeInBed 466 min = 27 960 s; minutesAsleep 421 = 25 260 s; deep 82 = 4 920,
     // light 241 = 14 460, rem 98 = 5 880, wake 45 = 2 700 (82+241+98 = 421); efficiency 91 → 0.91.
     assert_eq!(
@@ -495,19 +496,27 @@ fn classic_sleep_records_have_totals_but_no_stages() {
 }
 
 #[test]
-fn sleep_times_without_zone_take_the_clock_offset() {
+fn sleep_times_without_zone_take_the_profile_offset_else_the_clock() {
     let answer = json!({"sleep": [{"dateOfSleep": "2026-07-01", "startTime": "2026-06-30T23:00:00.000",
         "endTime": "2026-07-01T07:00:00.000", "minutesAsleep": 450, "timeInBed": 480, "isMainSleep": true}]});
-    let f = MapFetch::new(&[("/1.2/user/-/sleep/date/2026-07-01/2026-07-01.json", answer)]);
+    let sleep_path = "/1.2/user/-/sleep/date/2026-07-01/2026-07-01.json";
+    // This machine is at +02:00; the Fitbit user's device is in New York (-04:00 in July).
     let summer = Clock {
         today: day("2026-07-01"),
         offset: offset!(+2),
     };
+    let profile = json!({"user": {"encodedId": "ABC123", "offsetFromUTCMillis": -14_400_000}});
+    let f = MapFetch::new(&[("/1/user/-/profile.json", profile), (sleep_path, answer.clone())]);
     let nights = block_on(Fitbit::sleep(&f, day("2026-07-01"), day("2026-07-01"), &summer)).unwrap();
-    assert_eq!(nights[0].start_time.to_string(), "2026-06-30T23:00:00+02:00");
-    assert_eq!(nights[0].end_time.unix(), at("2026-07-01T05:00:00Z").unix());
+    assert_eq!(nights[0].start_time.to_string(), "2026-06-30T23:00:00-04:00");
+    assert_eq!(nights[0].end_time.unix(), at("2026-07-01T11:00:00Z").unix());
     // No levels, no efficiency: absent, not zero.
     assert_eq!((nights[0].stages.as_ref(), nights[0].efficiency), (None, None));
+    // A profile without an offset: the clock's.
+    let bare = json!({"user": {"encodedId": "ABC123"}});
+    let f = MapFetch::new(&[("/1/user/-/profile.json", bare), (sleep_path, answer)]);
+    let nights = block_on(Fitbit::sleep(&f, day("2026-07-01"), day("2026-07-01"), &summer)).unwrap();
+    assert_eq!(nights[0].start_time.to_string(), "2026-06-30T23:00:00+02:00");
 }
 
 #[test]
