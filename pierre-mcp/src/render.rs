@@ -412,7 +412,7 @@ fn sleep(out: &SleepOutput) -> String {
         table.row(vec![
             n.date.to_string(),
             format!("{:02}:{:02}", t.hour(), t.minute()),
-            duration(u64::from(n.asleep_s)),
+            or_dash(n.asleep_s, |s| duration(u64::from(s))),
             stage(|s| s.deep_s),
             stage(|s| s.rem_s),
             or_dash(n.efficiency, |e| format!("{:.0}%", e * 100.0)),

@@ -63,10 +63,12 @@ pub fn prepare(
     let mut nights: BTreeMap<LocalDate, Night> = BTreeMap::new();
     let mut sleep_hrv: BTreeMap<LocalDate, f64> = BTreeMap::new();
     for s in sleep.iter().filter(|s| in_range(&s.date)) {
+        // A night the provider has not scored has no sleep to draw.
+        let Some(asleep_s) = s.asleep_s else { continue };
         // Naps and split nights: the longest sleep of a date stands for it.
         let night = Night {
             date: s.date,
-            asleep_h: hours(s.asleep_s),
+            asleep_h: hours(asleep_s),
             stages_h: s.stages.as_ref().map(|st| {
                 [
                     hours(st.deep_s),

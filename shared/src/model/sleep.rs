@@ -23,7 +23,10 @@ pub struct SleepSession {
     pub start_time: Timestamp,
     pub end_time: Timestamp,
     pub in_bed_s: u32,
-    pub asleep_s: u32,
+    /// Absent when the provider has the night but has not scored it yet
+    /// (`score_status`), never 0 for "unknown".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asleep_s: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<SleepStages>,
     /// Asleep / in bed, 0 to 1.
@@ -57,7 +60,7 @@ mod tests {
             start_time: Timestamp::parse("2025-11-22T23:10:00+01:00").unwrap(),
             end_time: Timestamp::parse("2025-11-23T06:50:00+01:00").unwrap(),
             in_bed_s: 27_600,
-            asleep_s: 25_900,
+            asleep_s: Some(25_900),
             stages: Some(SleepStages {
                 deep_s: 4_800,
                 light_s: 14_000,

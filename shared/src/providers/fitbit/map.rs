@@ -260,7 +260,7 @@ fn night(log: &SleepLog, offset: UtcOffset) -> Result<SleepSession, ApiError> {
         start_time,
         end_time,
         in_bed_s,
-        asleep_s,
+        asleep_s: Some(asleep_s),
         stages,
         efficiency: log
             .efficiency

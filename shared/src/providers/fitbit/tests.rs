@@ -452,7 +452,7 @@ fn sleep_main_nights_stages_classic_and_local_times() {
             start_time: at("2026-11-21T23:12:30+01:00"),
             end_time: at("2026-11-22T06:58:30+01:00"),
             in_bed_s: 27_960,
-            asleep_s: 25_260,
+            asleep_s: Some(25_260),
             stages: Some(SleepStages {
                 deep_s: 4_920,
                 light_s: 14_460,
@@ -470,7 +470,7 @@ fn sleep_main_nights_stages_classic_and_local_times() {
     );
     assert_eq!(nights[0].start_time.offset(), offset!(+1));
     // 2026-11-21: 462 min in bed = 27 720 s, 415 asleep = 24 900 s; 70/250/95/47 min.
-    assert_eq!((nights[1].in_bed_s, nights[1].asleep_s), (27_720, 24_900));
+    assert_eq!((nights[1].in_bed_s, nights[1].asleep_s), (27_720, Some(24_900)));
     assert_eq!(
         nights[1].stages,
         Some(SleepStages {
@@ -490,7 +490,7 @@ fn classic_sleep_records_have_totals_but_no_stages() {
     let classic = &nights[2];
     // asleep/restless/awake are not stages; 450 min in bed = 27 000 s; 410 asleep = 24 600 s.
     assert_eq!(classic.stages, None);
-    assert_eq!((classic.in_bed_s, classic.asleep_s, classic.efficiency), (27_000, 24_600, Some(0.91)));
+    assert_eq!((classic.in_bed_s, classic.asleep_s, classic.efficiency), (27_000, Some(24_600), Some(0.91)));
     assert_eq!(classic.start_time, at("2026-11-14T23:30:00+01:00"));
     assert_eq!(classic.end_time, at("2026-11-15T07:00:00+01:00"));
 }

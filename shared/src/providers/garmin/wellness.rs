@@ -157,7 +157,7 @@ fn session(
         start_time: convert::at_offset(start, offset, "a sleep start")?,
         end_time: convert::at_offset(end, offset, "a sleep end")?,
         in_bed_s,
-        asleep_s,
+        asleep_s: Some(asleep_s),
         stages,
         efficiency: efficiency.filter(|e| *e <= 1.0),
         score: sleep_score(&dto),

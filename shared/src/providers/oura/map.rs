@@ -283,7 +283,7 @@ pub fn sleep_session(
         start_time: start,
         end_time: end,
         in_bed_s: in_bed,
-        asleep_s: asleep,
+        asleep_s: Some(asleep),
         stages,
         efficiency,
         score,

@@ -178,7 +178,7 @@ impl Wellness {
             start_time: Timestamp::new(bed),
             end_time: Timestamp::new(bed + Duration::seconds(in_bed as i64)),
             in_bed_s: in_bed as u32,
-            asleep_s: asleep,
+            asleep_s: Some(asleep),
             stages: Some(stages),
             efficiency: Some(round_to(efficiency, 2)),
             score: Some(score),

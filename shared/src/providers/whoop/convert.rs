@@ -67,8 +67,8 @@ pub fn workout(w: &payload::Workout, fallback: UtcOffset) -> Result<ActivitySumm
 /// session per night).
 ///
 /// Unscored nights (pending or unscorable) keep their times, with in-bed
-/// time from start to end, `asleep_s` 0 (unknown; the model has no "absent"
-/// for it) and `score_status` saying why.
+/// time from start to end, `asleep_s` absent (unknown, not zero) and
+/// `score_status` saying why.
 pub fn sleep(s: &payload::Sleep, fallback: UtcOffset) -> Result<Option<SleepSession>, ApiError> {
     if s.nap {
         return Ok(None);
@@ -116,7 +116,7 @@ pub fn sleep(s: &payload::Sleep, fallback: UtcOffset) -> Result<Option<SleepSess
         .and_then(|sc| sc.sleep_performance_percentage)
         .map(|p| percent_score(p, &format!("{what} sleep_performance_percentage")))
         .transpose()?;
-    let asleep = stages.as_ref().map_or(0, |(st, _)| {
+    let asleep = stages.as_ref().map(|(st, _)| {
         st.deep_s
             .saturating_add(st.light_s)
             .saturating_add(st.rem_s)

@@ -28,7 +28,7 @@
 //! kept by their computed date. WHOOP returns any workout that overlaps the
 //! window; only those that started in it are listed. A night WHOOP has not
 //! scored (pending, unscorable) keeps its times and in-bed time, with
-//! `asleep_s` 0 because the model has no "unknown" for it, and
+//! `asleep_s` absent (unknown, not zero), and
 //! `score_status` saying why.
 //!
 //! Layout: `payload` (the JSON as sent), `units` (offsets, instants,

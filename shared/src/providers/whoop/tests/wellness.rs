@@ -61,7 +61,7 @@ fn sleep_pages_to_the_end_leaves_naps_out_and_dates_by_morning() {
         })
     );
     // 6104 + 13512 + 6456.
-    assert_eq!(n.asleep_s, 26_072);
+    assert_eq!(n.asleep_s, Some(26_072));
     // sleep_efficiency_percentage 89.8397... (26,071,500 / 29,020,000) → 0.898.
     assert_eq!(n.efficiency, Some(0.898));
     assert_eq!(n.score, Some(91));
@@ -101,10 +101,10 @@ fn sleep_and_recovery_score_absent_in_all_three_states() {
         (None, Some(ScoreStatus::Pending))
     );
     // No stage summary: in bed from start to end, 23:05:00 → 07:01:30 = 28590 s;
-    // asleep unknown (0).
+    // asleep unknown: absent, not zero.
     assert_eq!(
         (pending.in_bed_s, pending.asleep_s, pending.stages.clone()),
-        (28_590, 0, None)
+        (28_590, None, None)
     );
     assert_eq!(
         (pending.efficiency, pending.respiratory_rate_per_min),
