@@ -128,6 +128,15 @@ fn every_provider_answers_the_data_tools() {
             }
         }
         assert!(detailed > 0, "{provider}: no activity read in full");
+        // The analysis tools read the same provider (details of the newest
+        // activities for records; ones without a detail are skipped).
+        let range = [args[0], "from=2026-11-09", "to=2026-11-22"];
+        let records = ok(&c, "get_personal_records", &range);
+        assert_eq!(records["provider"], provider, "{records}");
+        let load = ok(&c, "get_training_load", &range);
+        assert!(!load["days"].as_array().unwrap().is_empty(), "{provider}: {load}");
+        let stats = ok(&c, "get_stats", &[args[0], "period=week", "count=2"]);
+        assert_eq!(stats["provider"], provider, "{stats}");
     }
 }
 

@@ -20,7 +20,7 @@ use pierre_shared::model::{
     SportKind,
 };
 use pierre_shared::protocol::{ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult};
-use pierre_shared::providers::api::{ActivityQuery, Clock};
+use pierre_shared::providers::api::{ActivityQuery, ApiError, Clock};
 use pierre_shared::providers::synthetic::{QueryError, Synthetic};
 use time::OffsetDateTime;
 
@@ -44,6 +44,9 @@ pub const HISTORY_DAYS: i64 = 400;
 /// The most activity details one call fetches from a real provider
 /// (personal records): each is a request against the user's rate limit.
 pub const MAX_DETAILS: usize = 30;
+
+/// Activity details fetched at once from a real provider.
+const DETAILS_AT_ONCE: usize = 4;
 
 /// The data a tool call reads from.
 pub struct Source {
@@ -147,9 +150,24 @@ impl Source {
                     })
             }
             Data::Remote(r) => {
+                // A few at a time: faster than one by one, gentle on the
+                // provider's rate limit; the order is kept. An activity
+                // deleted since it was listed is skipped, not an error.
+                let one = |id: &str| {
+                    let id = id.to_owned();
+                    async move {
+                        match r.activity(&id).await {
+                            Ok(activity) => Ok(Some(activity)),
+                            Err(ApiError::NotFound { .. }) => Ok(None),
+                            Err(error) => Err(error),
+                        }
+                    }
+                };
                 let mut details = Vec::new();
-                for summary in summaries.iter().take(MAX_DETAILS) {
-                    details.push(r.activity(&summary.id).await?);
+                let newest = &summaries[..summaries.len().min(MAX_DETAILS)];
+                for chunk in newest.chunks(DETAILS_AT_ONCE) {
+                    let got = futures::future::try_join_all(chunk.iter().map(|s| one(&s.id))).await?;
+                    details.extend(got.into_iter().flatten());
                 }
                 Ok(details)
             }
