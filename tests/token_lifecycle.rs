@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::fake::{ALICE_ACCOUNT, BOB_ACCOUNT, FakeProvider};
@@ -18,12 +16,6 @@ const ALICE: &str = ALICE_ACCOUNT;
 const BOB: &str = BOB_ACCOUNT;
 
 type Fake = FakeProvider;
-
-/// Status and body of a plain request.
-fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
-    let (status, _, payload) = common::http::http(method, url, None, body);
-    (status, payload)
-}
 
 /// Status, the response head (status line, then `name: value` lines with
 /// lower-case names) and body.

@@ -146,14 +146,14 @@ impl PierreServer {
                 return Err(ToolError::NothingToChart { what: "activities", provider: source.provider, from, to });
             }
             let truncated = history.truncated;
-            Ok(draw(move || {
+            draw(move || {
                 let mut summary = series.summary();
                 if truncated {
                     summary.push_str("\nThe provider had more activities than were read, so fitness may read low.");
                 }
                 Ok(Drawn { png: load::render(&series)?, summary })
             })
-            .await?)
+            .await
         }, |drawn, _format| chart_result(drawn))
         .await
     }
@@ -188,13 +188,13 @@ impl PierreServer {
                         to,
                     });
                 }
-                Ok(draw(move || {
+                draw(move || {
                     Ok(Drawn {
                         png: volume::render(&series)?,
                         summary: series.summary(),
                     })
                 })
-                .await?)
+                .await
             },
             |drawn, _format| chart_result(drawn),
         )
@@ -226,13 +226,13 @@ impl PierreServer {
                         to,
                     });
                 }
-                Ok(draw(move || {
+                draw(move || {
                     Ok(Drawn {
                         png: wellness::render(&series)?,
                         summary: series.summary(),
                     })
                 })
-                .await?)
+                .await
             },
             |drawn, _format| chart_result(drawn),
         )

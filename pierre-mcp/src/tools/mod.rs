@@ -13,6 +13,7 @@ pub mod charts;
 pub mod connections;
 pub mod recovery;
 mod schema;
+mod scoring;
 pub mod sleep;
 pub mod stats;
 
