@@ -13,33 +13,36 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pierre_shared::providers::fixtures;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::state::{ApiRequestSeen, Fake, FaultKind, FaultTarget, REQUESTS_KEPT};
 
 /// The member every served object gets.
 pub const ACCOUNT_TAG: &str = "pierre_test_account";
 
-/// Tags the top object, every object in a top-level array, and every object
-/// in an array one level down (`records`, `activities`, `data`, ...).
-pub fn tag(value: &mut Value, account: &str) {
-    let tag_object = |v: &mut Value| {
-        if let Value::Object(map) = v {
-            map.insert(ACCOUNT_TAG.into(), json!(account));
-        }
-    };
+/// Calls `f` on every record of a served value: the top object, every
+/// object in a top-level array, and every object in an array one level down
+/// (`records`, `activities`, `data`, ...).
+fn for_each_record(value: &mut Value, mut f: impl FnMut(&mut Map<String, Value>)) {
     match value {
-        Value::Array(items) => items.iter_mut().for_each(tag_object),
+        Value::Array(items) => items.iter_mut().filter_map(Value::as_object_mut).for_each(f),
         Value::Object(map) => {
             for member in map.values_mut() {
                 if let Value::Array(items) = member {
-                    items.iter_mut().for_each(tag_object);
+                    items.iter_mut().filter_map(Value::as_object_mut).for_each(&mut f);
                 }
             }
-            map.insert(ACCOUNT_TAG.into(), json!(account));
+            f(map);
         }
         _ => {}
     }
+}
+
+/// Tags every record (see [`for_each_record`]) with the account.
+pub fn tag(value: &mut Value, account: &str) {
+    for_each_record(value, |record| {
+        record.insert(ACCOUNT_TAG.into(), json!(account));
+    });
 }
 
 /// The provider's rate-limit headers for a 429.
@@ -210,31 +213,15 @@ fn fixture(dir: &std::path::Path, path: &str, query: &str) -> Option<String> {
 /// (never an identifier such as Garmin's `displayName`, a path parameter).
 const NAME_FIELDS: &[&str] = &["name", "activityName", "sport_name", "activity", "firstname", "first_name", "fullName"];
 
-/// Appends ` [<account>]` to the name fields of every object [`tag`] tags.
+/// Appends ` [<account>]` to the name fields of every record [`tag`] tags.
 pub fn tag_names(value: &mut Value, account: &str) {
-    let mark = |v: &mut Value| {
-        if let Value::Object(map) = v {
-            for field in NAME_FIELDS {
-                if let Some(Value::String(name)) = map.get_mut(*field) {
-                    name.push_str(&format!(" [{account}]"));
-                }
+    for_each_record(value, |record| {
+        for field in NAME_FIELDS {
+            if let Some(Value::String(name)) = record.get_mut(*field) {
+                name.push_str(&format!(" [{account}]"));
             }
         }
-    };
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(mark),
-        Value::Object(_) => {
-            if let Value::Object(map) = value {
-                for member in map.values_mut() {
-                    if let Value::Array(items) = member {
-                        items.iter_mut().for_each(mark);
-                    }
-                }
-            }
-            mark(value);
-        }
-        _ => {}
-    }
+    });
 }
 
 /// Where a provider's profile route carries the account's own id, so the
