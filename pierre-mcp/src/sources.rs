@@ -202,15 +202,7 @@ impl Source {
             return Ok(Vec::new());
         };
         let summaries = self.summaries(first.0, last.1).await?;
-        let chosen: Vec<&ActivitySummary> = summaries
-            .activities
-            .iter()
-            .filter(|a| sport.is_none_or(|s| a.sport.kind() == Some(s)))
-            .collect();
-        Ok(periods
-            .into_iter()
-            .map(|(start, end)| PeriodTotals::collect(start, end, chosen.iter().copied()))
-            .collect())
+        Ok(PeriodTotals::for_periods(&periods, &summaries.activities, sport))
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::activity::{ActivitySummary, SportType, round_to};
+use super::activity::{ActivitySummary, SportKind, SportType, round_to};
 use super::time::LocalDate;
 
 /// A calendar period in the athlete's time zone. Weeks run Monday to Sunday.
@@ -106,6 +106,23 @@ pub struct PeriodTotals {
 }
 
 impl PeriodTotals {
+    /// Totals for each of `periods` (as [`Period::recent`] gives them) of
+    /// the activities of `sport` (every sport when `None`).
+    pub fn for_periods(
+        periods: &[(LocalDate, LocalDate)],
+        activities: &[ActivitySummary],
+        sport: Option<SportKind>,
+    ) -> Vec<PeriodTotals> {
+        let chosen: Vec<&ActivitySummary> = activities
+            .iter()
+            .filter(|a| sport.is_none_or(|s| a.sport.kind() == Some(s)))
+            .collect();
+        periods
+            .iter()
+            .map(|&(start, end)| PeriodTotals::collect(start, end, chosen.iter().copied()))
+            .collect()
+    }
+
     /// Totals of the activities that started on a day from `start` to `end`
     /// (inclusive), by the activity's own local date.
     pub fn collect<'a>(

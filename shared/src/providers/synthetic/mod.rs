@@ -190,17 +190,7 @@ impl Synthetic {
 
     /// Totals for the `count` most recent periods up to today, oldest first.
     pub fn stats(&self, period: Period, count: u32, sport: Option<SportKind>) -> Vec<PeriodTotals> {
-        let chosen: Vec<&ActivitySummary> = self
-            .history
-            .activities
-            .iter()
-            .filter(|a| sport.is_none_or(|s| a.sport.kind() == Some(s)))
-            .collect();
-        period
-            .recent(self.today(), count)
-            .into_iter()
-            .map(|(start, end)| PeriodTotals::collect(start, end, chosen.iter().copied()))
-            .collect()
+        PeriodTotals::for_periods(&period.recent(self.today(), count), &self.history.activities, sport)
     }
 
     /// Nights that ended on a day from `from` to `to` (inclusive), newest first.
