@@ -13,6 +13,7 @@ use std::process::Output;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::fake::FakeProvider;
+use common::files::{contains, files_under};
 use common::http::http;
 use common::{DaemonGuard, RpcClient, TestHome, output_within};
 use serde_json::{Value, json};
@@ -122,27 +123,10 @@ fn api_requests(fake: &FakeProvider) -> Vec<(String, Value)> {
     v["requests"].as_array().unwrap().iter().map(|r| (r["path"].as_str().unwrap().to_string(), r["account"].clone())).collect()
 }
 
-/// Every regular file under `dir`, with its bytes.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let meta = std::fs::symlink_metadata(entry.path()).unwrap();
-            if meta.is_dir() {
-                stack.push(entry.path());
-            } else if meta.is_file() {
-                out.push((entry.path(), std::fs::read(entry.path()).unwrap_or_default()));
-            }
-        }
-    }
-    out
-}
-
 fn hits(files: &[(PathBuf, Vec<u8>)], secret: &str) -> Vec<PathBuf> {
     files
         .iter()
-        .filter(|(_, bytes)| bytes.windows(secret.len()).any(|w| w == secret.as_bytes()))
+        .filter(|(_, bytes)| contains(bytes, secret.as_bytes()))
         .map(|(p, _)| p.clone())
         .collect()
 }

@@ -161,27 +161,6 @@ fn user_dir(w: &World, name: &str) -> std::path::PathBuf {
     w.home.path().join("data/users").join(id)
 }
 
-/// Every file under `dir`, as bytes.
-fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                out.push((path, bytes));
-            }
-        }
-    }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 /// The five steps of the incident, for two users identified by `a`/`b`.
 fn five_steps(w: &World, a: &Who, b: &Who) {
     // 1. A connects; 2. A reads only A's data.
@@ -206,11 +185,11 @@ fn five_steps(w: &World, a: &Who, b: &Who) {
     // Nothing of B's under A's directory.
     let bob_secrets = tokens_of(&w.fake, ACCOUNT_B);
     assert!(!bob_secrets.is_empty());
-    for (path, bytes) in files_under(&user_dir(w, "alice")) {
+    for (path, bytes) in common::files::files_under(&user_dir(w, "alice")) {
         for secret in &bob_secrets {
-            assert!(!contains(&bytes, secret), "a token of bob's is in {}", path.display());
+            assert!(!common::files::contains(&bytes, secret.as_bytes()), "a token of bob's is in {}", path.display());
         }
-        assert!(!contains(&bytes, ACCOUNT_B), "bob's account id is in {}", path.display());
+        assert!(!common::files::contains(&bytes, ACCOUNT_B.as_bytes()), "bob's account id is in {}", path.display());
     }
 }
 

@@ -127,32 +127,16 @@ fn run_connect(
     (status, rest, err, page_status, page)
 }
 
-/// Every file under `dir` (recursively), as bytes.
-fn all_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        let meta = std::fs::symlink_metadata(&path).unwrap();
-        if meta.is_dir() {
-            all_files(&path, out);
-        } else if meta.is_file() {
-            out.push((
-                path.display().to_string(),
-                std::fs::read(&path).unwrap_or_default(),
-            ));
-        }
-    }
-}
-
 fn assert_no_secret_in(home: &Path, secrets: &[String]) {
-    let mut files = Vec::new();
-    all_files(home, &mut files);
+    let files = common::files::files_under(home);
     assert!(!files.is_empty());
     for secret in secrets {
         assert!(secret.len() >= 16, "{secret}");
         for (name, bytes) in &files {
             assert!(
-                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-                "{name} holds a secret in plain text ({}…)",
+                !common::files::contains(bytes, secret.as_bytes()),
+                "{} holds a secret in plain text ({}…)",
+                name.display(),
                 &secret[..8]
             );
         }

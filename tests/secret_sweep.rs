@@ -15,7 +15,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -49,22 +48,6 @@ fn connect(home: &TestHome, log: &mut Vec<Captured>) {
     log.push(Captured { what: "callback page".into(), bytes: run.callback_page.into_bytes() });
     log.push(Captured { what: "connect (stdout)".into(), bytes: format!("{}\n{}", run.url, run.stdout).into_bytes() });
     log.push(Captured { what: "connect (stderr)".into(), bytes: run.stderr.into_bytes() });
-}
-
-fn files_under(dir: &Path, out: &mut Vec<Captured>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        let meta = std::fs::symlink_metadata(&path).unwrap();
-        if meta.is_dir() {
-            files_under(&path, out);
-        } else if meta.is_file() {
-            out.push(Captured { what: path.display().to_string(), bytes: std::fs::read(&path).unwrap_or_default() });
-        }
-    }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Guards every redaction at once: `Secret`'s `Debug`, the request/response `Debug`s, the
@@ -131,14 +114,16 @@ fn no_secret_is_left_in_any_file_or_output() {
     // Stop the daemon first so its logs are complete, then sweep.
     drop(client);
     assert!(daemon.stop().success());
-    let mut files = Vec::new();
-    files_under(home.path(), &mut files);
+    let files: Vec<Captured> = common::files::files_under(home.path())
+        .into_iter()
+        .map(|(path, bytes)| Captured { what: path.display().to_string(), bytes })
+        .collect();
     let names: Vec<&str> = files.iter().map(|f| f.what.as_str()).collect();
     assert!(names.iter().any(|n| n.contains("/logs/")), "the logs are swept too: {names:?}");
     assert!(files.iter().any(|f| f.what.ends_with("vault.sqlite3")));
 
     // Positive control: the search finds a secret where it is allowed to be.
-    assert!(contains(&log[token_stdout].bytes, jwt.as_bytes()), "the sweep cannot find the JWT in token's stdout");
+    assert!(common::files::contains(&log[token_stdout].bytes, jwt.as_bytes()), "the sweep cannot find the JWT in token's stdout");
 
     eprintln!("files: {names:?}");
     let mut hits = Vec::new();
@@ -147,7 +132,7 @@ fn no_secret_is_left_in_any_file_or_output() {
             continue; // `token` prints the JWT: that is its job
         }
         for (name, secret) in &secrets {
-            if contains(&place.bytes, secret) {
+            if common::files::contains(&place.bytes, secret) {
                 hits.push(format!("{name} in {}", place.what));
             }
         }

@@ -16,6 +16,7 @@
 
 mod daemon;
 pub mod fake;
+pub mod files;
 pub mod http;
 mod home;
 mod rpc;
