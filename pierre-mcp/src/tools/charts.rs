@@ -123,6 +123,25 @@ macro_rules! chart_args {
 }
 chart_args!(LoadChartArgs, VolumeChartArgs, WellnessChartArgs);
 
+impl PierreServer {
+    /// Runs a chart tool as every tool runs, answering with the image.
+    async fn run_chart<A, F, Fut>(
+        &self,
+        tool: &'static str,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+        work: F,
+    ) -> CallToolResult
+    where
+        A: super::ToolArgs,
+        F: FnOnce(A, super::Progress) -> Fut,
+        Fut: std::future::Future<Output = Result<Drawn, ToolError>>,
+    {
+        self.run_tool_as(tool, args, ctx, work, |drawn, _format| chart_result(drawn))
+            .await
+    }
+}
+
 #[tool_router(router = chart_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
@@ -135,7 +154,7 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_tool_as("chart_training_load", args, ctx, |a: LoadChartArgs, progress| async move {
+        self.run_chart("chart_training_load", args, ctx, |a: LoadChartArgs, progress| async move {
             let source = self.open_source(a.provider, &progress).await?;
             let today = source.today();
             let (from, to) = day_range(a.from, a.to, today, 90, LOAD_MAX_DAYS)?;
@@ -154,7 +173,7 @@ impl PierreServer {
                 Ok(Drawn { png: load::render(&series)?, summary })
             })
             .await
-        }, |drawn, _format| chart_result(drawn))
+        })
         .await
     }
 
@@ -168,7 +187,10 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_tool_as("chart_weekly_volume", args, ctx,
+        self.run_chart(
+            "chart_weekly_volume",
+            args,
+            ctx,
             |a: VolumeChartArgs, progress| async move {
                 let count = in_range("weeks", a.weeks, 12, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
@@ -196,7 +218,6 @@ impl PierreServer {
                 })
                 .await
             },
-            |drawn, _format| chart_result(drawn),
         )
         .await
     }
@@ -211,7 +232,10 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_tool_as("chart_sleep_recovery", args, ctx,
+        self.run_chart(
+            "chart_sleep_recovery",
+            args,
+            ctx,
             |a: WellnessChartArgs, progress| async move {
                 let source = self.open_source(a.provider, &progress).await?;
                 let (from, to) = day_range(a.from, a.to, source.today(), 28, SLEEP_MAX_DAYS)?;
@@ -234,7 +258,6 @@ impl PierreServer {
                 })
                 .await
             },
-            |drawn, _format| chart_result(drawn),
         )
         .await
     }
