@@ -180,6 +180,7 @@ mod tests {
         assert_eq!((c.synthetic.seed, c.synthetic.now), (DEFAULT_SEED, None));
         assert_eq!(c.paths.home.as_deref(), Some(Path::new("/tmp/pm-home")));
         assert!(c.link.token.is_none() && c.link.user.is_none() && c.test_delay.is_none());
+        assert_eq!(c.provider_timeout, DEFAULT_PROVIDER_TIMEOUT);
     }
 
     #[test]
@@ -226,5 +227,11 @@ mod tests {
         assert!(err.to_string().contains("RFC 3339"), "{err}");
         let err = Config::resolve(&flags, env_of(&[("PIERRE_TEST_SLOW_MS", "-1")])).unwrap_err();
         assert!(matches!(err, ConfigError::TestDelay { .. }));
+        for bad in ["0", "30s", "600001"] {
+            let err = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", bad)])).unwrap_err();
+            assert!(err.to_string().starts_with("PIERRE_PROVIDER_TIMEOUT_MS must be"), "{bad}: {err}");
+        }
+        let c = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", "1500")])).unwrap();
+        assert_eq!(c.provider_timeout, Duration::from_millis(1500));
     }
 }
