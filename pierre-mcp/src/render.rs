@@ -7,7 +7,9 @@
 
 use std::fmt::Write as _;
 
-use pierre_shared::model::{Activity, ActivitySummary, SportKind, SportType, Timestamp};
+use pierre_shared::model::{
+    Activity, ActivitySummary, LoadMethod, SportKind, SportType, Timestamp,
+};
 use rmcp::model::Tool;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -141,6 +143,25 @@ fn speed(sport: &SportType, mps: f64) -> String {
 fn when(t: Timestamp) -> String {
     let t = t.get();
     format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+/// A training load as the tools give it: already rounded to 0.1 by
+/// `analysis::load`, so shown with that one decimal and never rounded again
+/// (get_activity and get_training_load must read the same).
+fn load_figure(load: f64) -> String {
+    format!("{load:.1}")
+}
+
+/// An activity's load and how it was found, e.g. `102.5 (power)`.
+fn training_load(load: f64, method: Option<LoadMethod>) -> String {
+    let method = match method {
+        Some(LoadMethod::Power) => " (power)",
+        Some(LoadMethod::Pace) => " (pace)",
+        Some(LoadMethod::HeartRate) => " (heart rate)",
+        Some(LoadMethod::None) => " (no power, pace or heart rate)",
+        None => "",
+    };
+    format!("{}{method}", load_figure(load))
 }
 
 fn bpm(v: f64) -> String {
@@ -283,7 +304,11 @@ fn activity(out: &ActivityOutput) -> String {
         let _ = writeln!(text, "  power      {avg:.0} W avg, {max:.0} W max");
     }
     if let Some(load) = a.training_load {
-        let _ = writeln!(text, "  load       {load:.0}");
+        let _ = writeln!(
+            text,
+            "  load       {}",
+            training_load(load, a.training_load_method)
+        );
     }
     if let Some(d) = description {
         let _ = writeln!(text, "  {d}");
@@ -382,7 +407,7 @@ fn stats(out: &StatsOutput) -> String {
             km(p.totals.distance_m),
             duration(p.totals.moving_time_s),
             format!("{:.0} m", p.totals.elevation_gain_m),
-            format!("{:.0}", p.totals.training_load),
+            load_figure(p.totals.training_load),
             by_sport.join(", "),
         ]);
     }

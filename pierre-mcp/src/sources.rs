@@ -15,11 +15,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use pierre_shared::analysis::load::{self, LoadBasis};
 use pierre_shared::model::{
-    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery, SleepSession,
-    SportKind,
+    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery,
+    SleepSession, SportKind,
 };
-use pierre_shared::protocol::{ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult};
+use pierre_shared::protocol::{
+    ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult,
+};
 use pierre_shared::providers::api::{ActivityQuery, ApiError, Clock};
 use pierre_shared::providers::synthetic::{QueryError, Synthetic};
 use time::OffsetDateTime;
@@ -81,14 +84,46 @@ impl Source {
         }
     }
 
-    pub async fn activities(&self, query: &ActivityQuery) -> Result<ActivityPage, ToolError> {
-        match &self.data {
-            Data::Synthetic(s) => s.activities(query).map_err(|_| ToolError::BadCursor),
-            Data::Remote(r) => Ok(r.activities(query).await?),
+    /// The thresholds every activity of this source is scored on (the same
+    /// the analysis tools use: the athlete's profile, with stated defaults).
+    pub async fn load_basis(&self) -> Result<LoadBasis, ToolError> {
+        Ok(LoadBasis::from_athlete(
+            &self.athlete().await?,
+            self.today(),
+        ))
+    }
+
+    /// Sets each activity's `training_load` with Pierre's one load function,
+    /// whatever the provider put there, so an activity shows the very number
+    /// it adds to its day in get_training_load.
+    async fn score(&self, activities: &mut [ActivitySummary]) -> Result<(), ToolError> {
+        if activities.is_empty() {
+            return Ok(());
         }
+        let basis = self.load_basis().await?;
+        for a in activities {
+            load::score(a, &basis);
+        }
+        Ok(())
+    }
+
+    pub async fn activities(&self, query: &ActivityQuery) -> Result<ActivityPage, ToolError> {
+        let mut page = match &self.data {
+            Data::Synthetic(s) => s.activities(query).map_err(|_| ToolError::BadCursor)?,
+            Data::Remote(r) => r.activities(query).await?,
+        };
+        self.score(&mut page.activities).await?;
+        Ok(page)
     }
 
     pub async fn activity(&self, id: &str) -> Result<Activity, ToolError> {
+        let mut activity = self.unscored_activity(id).await?;
+        self.score(std::slice::from_mut(&mut activity.summary))
+            .await?;
+        Ok(activity)
+    }
+
+    async fn unscored_activity(&self, id: &str) -> Result<Activity, ToolError> {
         match &self.data {
             Data::Synthetic(s) => s.activity(id).map_err(|e| match e {
                 QueryError::BadCursor => ToolError::BadCursor,
@@ -103,6 +138,16 @@ impl Source {
 
     /// Activities that started from `from` to `to` (inclusive), newest first.
     pub async fn summaries(&self, from: LocalDate, to: LocalDate) -> Result<Summaries, ToolError> {
+        let mut summaries = self.unscored_summaries(from, to).await?;
+        self.score(&mut summaries.activities).await?;
+        Ok(summaries)
+    }
+
+    async fn unscored_summaries(
+        &self,
+        from: LocalDate,
+        to: LocalDate,
+    ) -> Result<Summaries, ToolError> {
         match &self.data {
             Data::Synthetic(s) => Ok(Summaries {
                 activities: s
@@ -115,7 +160,10 @@ impl Source {
             }),
             Data::Remote(r) => {
                 let (activities, truncated) = r.summaries(from, to).await?;
-                Ok(Summaries { activities, truncated })
+                Ok(Summaries {
+                    activities,
+                    truncated,
+                })
             }
         }
     }
@@ -137,17 +185,33 @@ impl Source {
     /// The details of `summaries` (newest first): every one for the
     /// synthetic provider, the newest [`MAX_DETAILS`] for a real one.
     pub async fn details(&self, summaries: &[ActivitySummary]) -> Result<Vec<Activity>, ToolError> {
+        let mut details = self.unscored_details(summaries).await?;
+        if !details.is_empty() {
+            let basis = self.load_basis().await?;
+            for activity in &mut details {
+                load::score(&mut activity.summary, &basis);
+            }
+        }
+        Ok(details)
+    }
+
+    async fn unscored_details(
+        &self,
+        summaries: &[ActivitySummary],
+    ) -> Result<Vec<Activity>, ToolError> {
         match &self.data {
             Data::Synthetic(s) => {
                 let data = s.clone();
                 let ids: Vec<String> = summaries.iter().map(|a| a.id.clone()).collect();
                 // The synthetic provider simulates each detail again: off the async workers.
-                tokio::task::spawn_blocking(move || ids.iter().filter_map(|id| data.activity(id).ok()).collect())
-                    .await
-                    .map_err(|error| {
-                        tracing::error!(%error, "reading activity details failed");
-                        ToolError::Internal
-                    })
+                tokio::task::spawn_blocking(move || {
+                    ids.iter().filter_map(|id| data.activity(id).ok()).collect()
+                })
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "reading activity details failed");
+                    ToolError::Internal
+                })
             }
             Data::Remote(r) => {
                 // A few at a time: faster than one by one, gentle on the
@@ -166,7 +230,8 @@ impl Source {
                 let mut details = Vec::new();
                 let newest = &summaries[..summaries.len().min(MAX_DETAILS)];
                 for chunk in newest.chunks(DETAILS_AT_ONCE) {
-                    let got = futures::future::try_join_all(chunk.iter().map(|s| one(&s.id))).await?;
+                    let got =
+                        futures::future::try_join_all(chunk.iter().map(|s| one(&s.id))).await?;
                     details.extend(got.into_iter().flatten());
                 }
                 Ok(details)
@@ -180,7 +245,11 @@ impl Source {
     }
 
     /// Nights that ended from `from` to `to` (inclusive), newest first.
-    pub async fn sleep(&self, from: LocalDate, to: LocalDate) -> Result<Vec<SleepSession>, ToolError> {
+    pub async fn sleep(
+        &self,
+        from: LocalDate,
+        to: LocalDate,
+    ) -> Result<Vec<SleepSession>, ToolError> {
         match &self.data {
             Data::Synthetic(s) => Ok(s.sleep(from, to)),
             Data::Remote(r) => Ok(r.sleep(from, to).await?),
@@ -188,7 +257,11 @@ impl Source {
     }
 
     /// Mornings from `from` to `to` (inclusive), newest first.
-    pub async fn recovery(&self, from: LocalDate, to: LocalDate) -> Result<Vec<Recovery>, ToolError> {
+    pub async fn recovery(
+        &self,
+        from: LocalDate,
+        to: LocalDate,
+    ) -> Result<Vec<Recovery>, ToolError> {
         match &self.data {
             Data::Synthetic(s) => Ok(s.recovery(from, to)),
             Data::Remote(r) => Ok(r.recovery(from, to).await?),
@@ -196,13 +269,22 @@ impl Source {
     }
 
     /// Totals for the `count` most recent periods up to today, oldest first.
-    pub async fn stats(&self, period: Period, count: u32, sport: Option<SportKind>) -> Result<Vec<PeriodTotals>, ToolError> {
+    pub async fn stats(
+        &self,
+        period: Period,
+        count: u32,
+        sport: Option<SportKind>,
+    ) -> Result<Vec<PeriodTotals>, ToolError> {
         let periods = period.recent(self.today(), count);
         let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
             return Ok(Vec::new());
         };
         let summaries = self.summaries(first.0, last.1).await?;
-        Ok(PeriodTotals::for_periods(&periods, &summaries.activities, sport))
+        Ok(PeriodTotals::for_periods(
+            &periods,
+            &summaries.activities,
+            sport,
+        ))
     }
 }
 
@@ -242,7 +324,11 @@ impl Sources {
     }
 
     /// Any other daemon method (connect_provider's `connections.begin|wait`).
-    pub async fn call<R: serde::de::DeserializeOwned>(&self, method: &str, params: serde_json::Value) -> Result<R, LinkError> {
+    pub async fn call<R: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<R, LinkError> {
         self.link.call(method, params).await
     }
 
@@ -359,8 +445,7 @@ fn choose(
             .ok_or(ToolError::NotConnected { provider: wanted });
     }
     let readable = |c: &&ConnectionInfo| {
-        c.state == ConnectionState::Connected
-            && ProviderName::from_name(&c.provider).is_some()
+        c.state == ConnectionState::Connected && ProviderName::from_name(&c.provider).is_some()
     };
     connections
         .iter()

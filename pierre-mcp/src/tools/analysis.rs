@@ -15,9 +15,9 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::scoring::{Scored, form_reading, records_missing, week_ramp};
 use super::{Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
-use super::scoring::{Scored, form_reading, records_missing, week_ramp};
 
 /// Longest range one call analyses.
 const MAX_DAYS: i64 = 366;
@@ -177,7 +177,7 @@ super::tool_args!(
 #[tool_router(router = analysis_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Load per activity (TSS from power/pace, else Banister TRIMP scaled to 100/h at threshold HR) and daily fitness/fatigue/form: EWMA k=1−e^(−1/τ), τ 42/7 d.",
+        description = "Daily load (sum of each activity's training_load: power TSS, else pace rTSS, else HR TRIMP; 100 = 1 h at threshold) and fitness/fatigue/form: EWMA τ 42/7 d.",
         input_schema = input_schema::<TrainingLoadArgs>(),
         output_schema = output_schema::<TrainingLoadOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
@@ -410,7 +410,9 @@ impl PierreServer {
                     .map(|w| w.0)
                     .collect();
                 let max_hr = source.athlete().await?.thresholds.max_heartrate_bpm;
-                let history = source.summaries(starts.first().copied().unwrap_or(today), today).await?;
+                let history = source
+                    .summaries(starts.first().copied().unwrap_or(today), today)
+                    .await?;
                 let weeks = weekly_points(&history.activities, sport, &starts, max_hr);
                 let trends = trends(&weeks, sport);
                 let mut missing = Vec::new();

@@ -1,18 +1,28 @@
-//! Training load of one activity, from power, pace or heart rate.
+//! Training load of one activity, from power, pace or heart rate: the one
+//! definition every tool uses.
+//!
+//! [`activity_load`] is the only place a load is computed. Each activity's
+//! `training_load` (get_activities, get_activity, get_stats), the daily
+//! loads of the fitness/fatigue model ([`super::fitness`]) and the totals of
+//! get_weekly_summary and compare_periods are all its result, rounded once
+//! to 0.1 here and only ever summed afterwards. A provider's own load figure
+//! (Garmin's EPOC-based "training load") is on another scale and is not used.
 //!
 //! Every method is put on one scale, where one hour at threshold scores
-//! 100, so loads from different sports and sensors can be added into the
-//! fitness/fatigue model ([`super::fitness`]):
+//! 100, so loads from different sports and sensors can be added. The first
+//! that applies is used:
 //!
-//! - power (rides): TSS = hours × IF² × 100, IF = average power / FTP
-//!   (Coggan). Summaries carry average, not normalised, power, so a very
-//!   variable ride scores somewhat low.
-//! - pace (road runs, swims): rTSS = hours × IF² × 100 with IF = speed /
-//!   threshold speed; swims use IF³ (sTSS). Hills are ignored.
-//! - heart rate (everything else with heart rate): Banister TRIMP =
-//!   minutes × HRr × a·e^(b·HRr), HRr = (HRavg − HRrest)/(HRmax − HRrest),
-//!   a = 0.64, b = 1.92 for men and 0.86, 1.67 for women; scaled so that an
-//!   hour at threshold heart rate is 100.
+//! 1. power (rides with average power, when an FTP is known): TSS = hours ×
+//!    IF² × 100, IF = average power / FTP (Coggan). Summaries carry average,
+//!    not normalised, power, so a very variable ride scores somewhat low.
+//! 2. pace (road runs and swims with a speed, when a threshold pace is
+//!    known): rTSS = hours × IF² × 100 with IF = speed / threshold speed;
+//!    swims use IF³ (sTSS). Hills are ignored, so trail runs fall through.
+//! 3. heart rate (anything with an average heart rate): Banister TRIMP =
+//!    minutes × HRr × a·e^(b·HRr), HRr = (HRavg − HRrest)/(HRmax − HRrest),
+//!    a = 0.64, b = 1.92 for men and 0.86, 1.67 for women; scaled so that an
+//!    hour at threshold heart rate is 100.
+//! 4. none: no power, pace or heart rate; the activity counts as zero.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -20,17 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::activity::round_to;
 use crate::model::{ActivitySummary, Athlete, LocalDate, SportKind};
 
-// How an activity's load was computed; `none`: no power, pace or heart
-// rate, counted as zero. (Plain comments keep the published schema short.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum LoadMethod {
-    Power,
-    Pace,
-    HeartRate,
-    None,
-}
+pub use crate::model::LoadMethod;
 
 /// The thresholds loads are computed from, and the defaults assumed.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +120,7 @@ pub struct ActivityLoad {
     /// IF (power, pace) or HRr (heart rate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intensity: Option<f64>,
-    /// 100 = one hour at threshold.
+    /// The activity's training_load: 100 = 1 h at threshold.
     pub load: f64,
 }
 
@@ -165,8 +165,18 @@ fn is_ride(kind: Option<SportKind>) -> bool {
     )
 }
 
-/// The load of one activity: power if it is a ride with power and an FTP is
-/// known, else pace for road runs and swims with a threshold, else heart rate.
+/// Sets `a.training_load` and `a.training_load_method` from
+/// [`activity_load`], replacing whatever the provider put there: every tool
+/// that shows an activity calls this, so an activity's load is always its
+/// contribution to the day's load in get_training_load.
+pub fn score(a: &mut ActivitySummary, basis: &LoadBasis) {
+    let load = activity_load(a, basis);
+    a.training_load = Some(load.load);
+    a.training_load_method = Some(load.method);
+}
+
+/// The load of one activity by the first method of the module's list that
+/// applies, rounded to 0.1 (the only rounding a load gets).
 pub fn activity_load(a: &ActivitySummary, basis: &LoadBasis) -> ActivityLoad {
     let secs = f64::from(a.moving_time_s);
     let kind = a.sport.kind();
@@ -239,6 +249,7 @@ pub(crate) mod tests {
             average_cadence_per_min: None,
             energy_j: None,
             training_load: None,
+            training_load_method: None,
         }
     }
 
@@ -316,6 +327,69 @@ pub(crate) mod tests {
         assert_eq!(b.rest_hr, 60.0);
         assert_eq!(b.assumed.len(), 4, "{:?}", b.assumed);
         assert!(b.ftp_w.is_none());
+    }
+
+    #[test]
+    fn score_replaces_a_providers_figure_with_pierres_load_and_method() {
+        let mut ride = summary(SportKind::Ride, 3600);
+        ride.average_power_w = Some(250.0);
+        // Garmin's EPOC-based figure on another scale.
+        ride.training_load = Some(132.6);
+        score(&mut ride, &basis());
+        assert_eq!(
+            (ride.training_load, ride.training_load_method),
+            (Some(100.0), Some(LoadMethod::Power))
+        );
+    }
+
+    /// The issue: one long ride showed 159.5 in get_activities and 102.5 in
+    /// get_training_load. Every synthetic activity's `training_load` must be
+    /// exactly what it adds to its day in the fitness/fatigue series.
+    #[test]
+    fn an_activitys_training_load_is_what_it_adds_to_its_day() {
+        use crate::analysis::fitness::form_series;
+        use crate::providers::synthetic::{DEFAULT_SEED, Synthetic};
+        use std::collections::BTreeMap;
+
+        let s = Synthetic::generate(
+            DEFAULT_SEED,
+            time::macros::datetime!(2025-11-23 18:00 +01:00),
+        );
+        let basis = LoadBasis::from_athlete(s.athlete(), s.today());
+        let activities = s.all_activities();
+        let loads: Vec<ActivityLoad> = activities
+            .iter()
+            .map(|a| activity_load(a, &basis))
+            .collect();
+        let first = loads.iter().map(|l| l.date).min().unwrap();
+        let days = form_series(&loads, first, s.today());
+        let mut own: BTreeMap<LocalDate, Vec<&ActivitySummary>> = BTreeMap::new();
+        for a in activities {
+            own.entry(a.start_time.local_date()).or_default().push(a);
+        }
+        let mut alone = 0;
+        for day in &days {
+            let on_day = own.get(&day.date).map_or(&[][..], Vec::as_slice);
+            let sum: f64 = on_day
+                .iter()
+                .map(|a| a.training_load.expect("every activity is scored"))
+                .sum();
+            assert_eq!(round_to(sum, 1), day.load, "{}", day.date);
+            if let [a] = on_day {
+                alone += 1;
+                assert_eq!(a.training_load, Some(day.load), "{} {}", a.id, a.sport);
+            }
+        }
+        assert!(alone > 50, "{alone} days with one activity");
+        for a in activities.iter().step_by(25) {
+            let l = activity_load(a, &basis);
+            assert_eq!(
+                (a.training_load, a.training_load_method),
+                (Some(l.load), Some(l.method))
+            );
+            let detail = s.activity(&a.id).unwrap();
+            assert_eq!(detail.summary.training_load, a.training_load, "{}", a.id);
+        }
     }
 
     fn any_summary() -> impl Strategy<Value = (ActivitySummary, u32)> {

@@ -179,7 +179,7 @@ impl JsonSchema for SportType {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "A sport name such as run, ride or swim, or the provider's own name"
+            "description": "e.g. run, ride, swim, or the provider's own name"
         })
     }
 }
@@ -216,9 +216,28 @@ pub struct ActivitySummary {
     /// Estimated energy expended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy_j: Option<f64>,
-    /// 100 = one hour at threshold.
+    /// Pierre's own load (not the provider's): 100 = 1 h at threshold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_load: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_load_method: Option<LoadMethod>,
+}
+
+/// How an activity's training load was found, in the order tried:
+/// `power` (TSS: a ride with average power and an FTP), `pace` (rTSS: a
+/// road run or swim with speed and a threshold pace), `heart_rate`
+/// (Banister TRIMP scaled so an hour at threshold heart rate is 100), or
+/// `none` (no power, pace or heart rate: counted as zero). The rules are
+/// in `crate::analysis::load`; the tools state them once, in
+/// get_training_load's description, so the published schema stays short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(description = "")]
+pub enum LoadMethod {
+    Power,
+    Pace,
+    HeartRate,
+    None,
 }
 
 /// A lap: a manual or device-made segment of an activity.
@@ -436,6 +455,7 @@ mod tests {
             average_cadence_per_min: Some(172.0),
             energy_j: Some(2_900_000.0),
             training_load: Some(61.0),
+            training_load_method: Some(LoadMethod::Pace),
         }
     }
 

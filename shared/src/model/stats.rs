@@ -214,6 +214,7 @@ mod tests {
             average_cadence_per_min: None,
             energy_j: None,
             training_load: Some(10.0),
+            training_load_method: None,
         };
         let list = [
             mk("2025-11-17T07:00:00+01:00", SportKind::Run, 10.0, 3000),

@@ -185,6 +185,7 @@ pub fn summary(log: &ActivityLog, offset: UtcOffset) -> Result<ActivitySummary, 
         average_cadence_per_min,
         energy_j: log.calories.filter(|c| *c >= 0.0).map(|c| round_to(c * JOULES_PER_KCAL, 0)),
         training_load: None,
+        training_load_method: None,
     })
 }
 

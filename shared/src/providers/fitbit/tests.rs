@@ -104,6 +104,7 @@ fn run_58934810233() -> ActivitySummary {
         average_cadence_per_min: Some(182.0),
         energy_j: Some(2_979_008.0),
         training_load: None,
+        training_load_method: None,
     }
 }
 

@@ -271,7 +271,11 @@ fn summary(
         max_power_w: tidy(m.max_power, 1),
         average_cadence_per_min: tidy(cadence, 1),
         energy_j: kcal_to_joules(m.calories),
-        training_load: tidy(m.activity_training_load, 1),
+        // Garmin's `activityTrainingLoad` is its own EPOC-based figure, on
+        // another scale than Pierre's load (100 = an hour at threshold), so
+        // it is not passed on; pierre-mcp scores every activity itself.
+        training_load: None,
+        training_load_method: None,
     })
 }
 

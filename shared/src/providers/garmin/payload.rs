@@ -105,7 +105,8 @@ pub struct Metrics {
     pub max_power: Option<f64>,
     /// Kilocalories.
     pub calories: Option<f64>,
-    pub activity_training_load: Option<f64>,
+    // `activityTrainingLoad` (Garmin's EPOC-based load) is left unread on
+    // purpose: it is not Pierre's training load (see activity.rs).
 }
 
 /// `/activity-service/activity/{id}`.

@@ -191,6 +191,7 @@ pub fn workout(w: &Workout, offset: UtcOffset) -> Result<ActivitySummary, ApiErr
         average_cadence_per_min: None,
         energy_j: energy,
         training_load: None,
+        training_load_method: None,
     })
 }
 

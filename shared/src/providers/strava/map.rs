@@ -270,6 +270,7 @@ pub fn summary(p: &ActivityPayload, fallback: UtcOffset) -> Result<ActivitySumma
         // Strava's `suffer_score` (Relative Effort) is on another scale than
         // "100 = one hour at threshold"; leave it to Pierre's own analysis.
         training_load: None,
+        training_load_method: None,
         sport,
         id,
     })

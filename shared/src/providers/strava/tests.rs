@@ -236,6 +236,7 @@ fn virtual_ride_summary_every_field() {
         // 724.7 kJ × 1000.
         energy_j: Some(724_700.0),
         training_load: None,
+        training_load_method: None,
     };
     assert_eq!(p.activities[0], expected);
     assert_eq!(p.activities[0].start_time.offset(), PLUS_ONE);

@@ -21,7 +21,8 @@ use super::season::{Season, monday_of};
 use super::series::{self, Physiology, Workout};
 use super::sessions::Purpose;
 use super::wellness::{Day, Wellness};
-use crate::model::{Activity, ActivitySummary, SportKind, Timestamp};
+use crate::analysis::load::{self, LoadBasis};
+use crate::model::{Activity, ActivitySummary, LocalDate, SportKind, Timestamp};
 use crate::providers::{Generator, History};
 
 /// Days before the history used to warm up the load averages.
@@ -36,16 +37,23 @@ pub struct PeriodisedGenerator {
     now: OffsetDateTime,
     profile: Profile,
     season: Season,
+    /// The athlete's thresholds as the analysis tools read them: every
+    /// activity is scored on it, so the load the body absorbs (and sleep and
+    /// recovery answer to) is the load every tool reports.
+    basis: LoadBasis,
 }
 
 impl PeriodisedGenerator {
     /// A generator whose history ends at `now`, in `now`'s UTC offset.
     pub fn new(seed: u64, now: OffsetDateTime) -> Self {
+        let profile = Profile::draw(seed, now);
+        let basis = LoadBasis::from_athlete(&profile.athlete, LocalDate::new(now.date()));
         Self {
             seed,
             now,
-            profile: Profile::draw(seed, now),
+            profile,
             season: Season::new(seed, now.year()),
+            basis,
         }
     }
 
@@ -204,7 +212,8 @@ impl Generator for PeriodisedGenerator {
                 .iter()
                 .filter(|w| w.start + Duration::seconds(i64::from(w.elapsed_s())) <= now)
             {
-                let summary = series::summarise(w, &series::simulate(w, &shape));
+                let mut summary = series::summarise(w, &series::simulate(w, &shape));
+                load::score(&mut summary, &self.basis);
                 load += summary.training_load.unwrap_or(0.0);
                 activities.push(summary);
             }
@@ -235,6 +244,7 @@ impl Generator for PeriodisedGenerator {
             .find(|w| w.id == summary.id)?;
         let body = self.body_on(date);
         let mut activity = series::detail(&workout, &series::simulate(&workout, &body), &body);
+        load::score(&mut activity.summary, &self.basis);
         if workout.purpose == Some(Purpose::Race) {
             activity.description = self.race_report(date, &activity);
         }

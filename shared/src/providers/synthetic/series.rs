@@ -78,8 +78,9 @@ impl Workout {
         self.segments.iter().map(|s| ticks(s.secs) * TICK_S).sum()
     }
 
-    /// Training load from the plan alone (no simulation): used to warm up
-    /// the load averages before the first simulated day.
+    /// Training load from the plan alone (no simulation), on the same scale
+    /// as `analysis::load` (effort² × hours × 100): only to warm up the
+    /// body's load averages before the first simulated day, never shown.
     pub fn planned_load(&self) -> f64 {
         self.segments
             .iter()
@@ -174,7 +175,6 @@ pub(super) struct Series {
     /// Cumulative distance at the end of each tick.
     distance: Vec<f64>,
     energy_j: Vec<f64>,
-    load: Vec<f64>,
     /// First tick of each segment.
     segment_starts: Vec<usize>,
 }
@@ -234,7 +234,6 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
         altitude: Vec::new(),
         distance: Vec::with_capacity(n),
         energy_j: Vec::with_capacity(n),
-        load: Vec::with_capacity(n),
         segment_starts: Vec::with_capacity(w.segments.len()),
     };
     let mut hr = body.rest_hr + 0.25 * reserve;
@@ -286,11 +285,6 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
             s.distance.push(distance);
             s.energy_j
                 .push(energy(w.sport, body, effort, speed, power, stopped) * tick);
-            s.load.push(if stopped {
-                0.0
-            } else {
-                effort * effort * tick / 36.0
-            });
         }
     }
     s
@@ -383,7 +377,6 @@ struct Span {
     avg_cadence: Option<f64>,
     gain: Option<f64>,
     energy_j: f64,
-    load: f64,
 }
 
 fn mean_where(
@@ -442,8 +435,7 @@ impl Series {
             max_power: max_in(&self.power, range.clone()).map(f64::round),
             avg_cadence: mean_where(&self.cadence, moving, range.clone()).map(|v| round_to(v, 1)),
             gain: gain.map(|g| round_to(g, 1)),
-            energy_j: self.energy_j[range.clone()].iter().sum(),
-            load: self.load[range].iter().sum(),
+            energy_j: self.energy_j[range].iter().sum(),
         }
     }
 
@@ -498,7 +490,10 @@ pub(super) fn summarise(w: &Workout, series: &Series) -> ActivitySummary {
         max_power_w: all.max_power,
         average_cadence_per_min: all.avg_cadence,
         energy_j: Some(all.energy_j.round()),
-        training_load: Some(round_to(all.load, 1)),
+        // Scored by the caller with the one load function
+        // (`analysis::load::score`), as every provider's activities are.
+        training_load: None,
+        training_load_method: None,
     }
 }
 

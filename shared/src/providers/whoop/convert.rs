@@ -60,6 +60,7 @@ pub fn workout(w: &payload::Workout, fallback: UtcOffset) -> Result<ActivitySumm
         energy_j: kilojoule.map(|kj| round_to(kj * 1000.0, 0)),
         // WHOOP strain (0-21, logarithmic) is not "100 = one hour at threshold".
         training_load: None,
+        training_load_method: None,
     })
 }
 

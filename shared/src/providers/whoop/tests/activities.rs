@@ -32,6 +32,7 @@ fn the_run() -> ActivitySummary {
         // 2979.1 kJ × 1000.
         energy_j: Some(2_979_100.0),
         training_load: None,
+        training_load_method: None,
     }
 }
 
