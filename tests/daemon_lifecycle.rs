@@ -188,7 +188,7 @@ fn the_daemon_exits_when_its_home_disappears() {
 fn cli_errors_say_what_to_do() {
     let home = TestHome::new();
     let _daemon = home.spawn_daemon();
-    let out = run(&home, &["users", "remove", "nobody-here"]);
+    let out = run(&home, &["users", "remove", "nobody-here", "--yes"]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("no Pierre user named `nobody-here`"), "{err}");

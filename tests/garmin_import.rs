@@ -192,10 +192,18 @@ fn delete_plaintext_removes_exactly_the_two_files_and_the_empty_directory() {
     // Another file in the directory: only the two token files go.
     let bob = sign_in(&fake, &outside.path().join("bob-tokens"), "bob", Some(BOB), now() + 3_600);
     write(&bob.dir.join("notes.txt"), "keep me", 0o600);
+    // A user that does not exist is refused (a typo must not make a user with no
+    // sign-ins), and the plaintext stays where it is.
+    let out = import(&home, &bob.dir, &["--user", "bob", "--delete-plaintext"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("`pierre-authd users add bob`"), "{stderr}");
+    assert!(bob.dir.join("oauth1_token.json").exists() && bob.dir.join("oauth2_token.json").exists());
+    let added = output_within(home.command("pierre-authd").args(["users", "add", "bob"]), Duration::from_secs(30));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let out = import(&home, &bob.dir, &["--user", "bob", "--delete-plaintext"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("added Pierre user bob"), "{stderr}");
     assert!(stdout.contains("because other files are in it"), "{stdout}");
     assert!(!bob.dir.join("oauth1_token.json").exists() && !bob.dir.join("oauth2_token.json").exists());
     assert_eq!(std::fs::read_to_string(bob.dir.join("notes.txt")).unwrap(), "keep me");

@@ -418,10 +418,19 @@ fn two_users_connect_one_provider_with_different_accounts() {
         "config",
         json!({ "accounts": [ALICE_ACCOUNT, BOB_ACCOUNT], "authorize_as": BOB_ACCOUNT }),
     );
+    // `--user` names an existing user: a typo is refused, not made a new user.
+    let typo = output_within(
+        home.command("pierre-authd").args(["connect", "strava", "--no-browser", "--user", "bob"]),
+        Duration::from_secs(30),
+    );
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert!(!typo.status.success());
+    assert!(err.contains("`pierre-authd users add bob`"), "{err}");
+    let added = output_within(home.command("pierre-authd").args(["users", "add", "bob"]), Duration::from_secs(30));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let (status, _, err, _, _) =
         run_connect(&home, &["connect", "strava", "--no-browser"], Some("bob"));
     assert!(status.success(), "{err}");
-    assert!(err.contains("added Pierre user bob"), "{err}");
     let owner = connections(&home, None);
     let bob = connections(&home, Some("bob"));
     assert_eq!(account_of(&owner, "strava").as_deref(), Some(ALICE_ACCOUNT));

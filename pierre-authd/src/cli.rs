@@ -157,6 +157,13 @@ pub enum AppsCommand {
         #[arg(long, required = true)]
         client_secret_stdin: bool,
     },
+    /// List provider apps: client id, where it comes from, and the secret's fingerprint.
+    List(JsonFlag),
+    /// Forget the app stored with `apps set` (apps from the environment or config.toml stay).
+    Remove {
+        /// The provider.
+        provider: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -172,10 +179,13 @@ pub enum UsersCommand {
     Add { name: String },
     /// List users.
     List(JsonFlag),
-    /// Remove a user and delete their vault.
+    /// Remove a user and delete their vault (asks first unless --yes).
     Remove {
         /// Name or user id.
         user: String,
+        /// Do not ask for confirmation (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
     },
     /// Rename a user (the user id never changes).
     Rename {

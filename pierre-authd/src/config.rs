@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use pierre_shared::paths::{Paths, PathsError};
+use pierre_shared::Secret;
 
 use crate::oauth::client::settings::{OAuthConfig, OAuthConfigError};
 use crate::oauth::server::{AuthServerConfig, ConfigError as AuthServerConfigError};
@@ -25,6 +26,9 @@ pub struct Config {
     pub keys: KeyConfig,
     /// `PIERRE_USER`: the Pierre user CLI commands act for.
     pub user: Option<String>,
+    /// `PIERRE_TOKEN`: a socket JWT that pins every CLI command to the one
+    /// Pierre user it names, exactly as it pins `pierre-mcp`.
+    pub token: Option<Secret>,
     /// The OS account name, used to name the owner user on first start.
     pub os_user: String,
     pub hello_timeout: Duration,
@@ -81,6 +85,7 @@ impl Config {
             has_display: text("DISPLAY").is_some() || text("WAYLAND_DISPLAY").is_some(),
             keys: KeyConfig::from_env(&env),
             user: text("PIERRE_USER"),
+            token: env("PIERRE_TOKEN").filter(|v| !v.is_empty()).map(|v| Secret::new(v.into_encoded_bytes())),
             os_user: os_user_name().or_else(|| text("USER")).unwrap_or_else(|| "owner".into()),
             hello_timeout: millis("PIERRE_AUTHD_HELLO_TIMEOUT_MS")?.unwrap_or(DEFAULT_HELLO_TIMEOUT),
             max_connections: text("PIERRE_AUTHD_MAX_CONNECTIONS")

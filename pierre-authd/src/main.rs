@@ -15,6 +15,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let is_daemon = matches!(cli.command, Command::Serve);
     pierre_authd::process::limit_malloc_arenas();
+    if !is_daemon {
+        pierre_authd::process::default_sigpipe();
+    }
     pierre_authd::logging::init(is_daemon);
     let config = match Config::load(cli.home.as_deref(), |name| std::env::var_os(name)) {
         Ok(config) => config,

@@ -43,7 +43,7 @@ pub struct LinkConfig {
 #[non_exhaustive]
 pub enum LinkError {
     /// The daemon is not running and could not be started.
-    #[error("pierre-authd is not running and could not be started ({reason}); run `pierre-authd start` and check {log}")]
+    #[error("pierre-authd is not running and could not be started ({reason}); run `pierre-authd doctor` to see why and what to do (log: {log})")]
     Unavailable { reason: String, log: String },
     /// The daemon answered with an error (code + actionable sentence).
     #[error(transparent)]
@@ -94,7 +94,7 @@ impl DaemonLink {
         F: Fn(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, ClientError>>,
     {
-        let client = self.client().await?;
+        let mut client = self.client().await?;
         let mut started = false;
         let mut attempt = 1;
         loop {
@@ -103,6 +103,11 @@ impl DaemonLink {
                 Err(ClientError::NotRunning { .. }) if !started => {
                     self.start_daemon().await?;
                     started = true;
+                    // The daemon that answers now may listen elsewhere
+                    // than the one that went away (another environment
+                    // started it): find it through the data directory again.
+                    *self.client.lock().await = None;
+                    client = self.client().await?;
                 }
                 Err(ClientError::ConnectionLost) if attempt < ATTEMPTS => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -120,11 +125,13 @@ impl DaemonLink {
             return Ok(client.clone());
         }
         let hello = self.hello_params();
-        let client = match Client::connect(&self.config.paths.socket, hello.clone()).await {
+        // The socket the data directory's record names, so that a daemon
+        // started with another XDG_RUNTIME_DIR is found, never doubled.
+        let client = match Client::connect(&self.config.paths.live_socket(), hello.clone()).await {
             Ok((client, _)) => client,
             Err(ClientError::NotRunning { .. }) => {
                 self.start_daemon().await?;
-                Client::connect(&self.config.paths.socket, hello).await.map_err(link_error)?.0
+                Client::connect(&self.config.paths.live_socket(), hello).await.map_err(link_error)?.0
             }
             Err(err) => return Err(link_error(err)),
         };
@@ -162,9 +169,19 @@ impl DaemonLink {
             return Ok(());
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let reason = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("it exited with an error").trim();
-        Err(unavailable(reason.trim_start_matches("pierre-authd: ").to_string()))
+        Err(unavailable(start_failure(&stderr)))
     }
+}
+
+/// What happened, from `pierre-authd start`'s stderr: its first line
+/// without the program prefix and without the daemon's own advice after the
+/// first `; `. The model reads this sentence, and some of that advice is
+/// destructive (`pierre-authd purge` when a key is lost); `doctor`, which the
+/// error points at instead, shows the person every option.
+fn start_failure(stderr: &str) -> String {
+    let line = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("it exited with an error").trim();
+    let line = line.trim_start_matches("pierre-authd: ");
+    line.split_once("; ").map_or(line, |(what, _advice)| what).to_string()
 }
 
 fn link_error(err: ClientError) -> LinkError {
@@ -186,4 +203,20 @@ fn find_authd(configured: Option<&Path>) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path).map(|dir| dir.join("pierre-authd")).find(|candidate| candidate.is_file())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_failure_keeps_what_happened_and_drops_the_daemons_advice() {
+        let stderr = "pierre-authd: the master key is unavailable: the key file /h/data/vault.key is missing; restore it from a backup, or run `pierre-authd purge` to start over\n  caused by: x\n";
+        let reason = start_failure(stderr);
+        assert_eq!(reason, "the master key is unavailable: the key file /h/data/vault.key is missing");
+        let err = LinkError::Unavailable { reason, log: "/h/logs/authd.log".into() }.to_string();
+        assert!(!err.contains("purge"), "{err}");
+        assert!(err.contains("`pierre-authd doctor`"), "{err}");
+        assert_eq!(start_failure(""), "it exited with an error");
+    }
 }

@@ -24,7 +24,9 @@ pub struct Paths {
     pub data_dir: PathBuf,
     /// Directory for log files (`authd.log`, `mcp.log`).
     pub log_dir: PathBuf,
-    /// Private (0700) directory holding the socket and the pid file.
+    /// Private (0700) directory holding the socket and the pid file; one
+    /// per install (see [`install_tag`]), so two installs of one uid never
+    /// share a socket.
     pub runtime_dir: PathBuf,
     /// The daemon's Unix socket.
     pub socket: PathBuf,
@@ -91,10 +93,13 @@ impl Paths {
             .state_dir()
             .map(|d| d.join("logs"))
             .unwrap_or_else(|| data_dir.join("logs"));
-        let runtime_dir = match env("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
+        let runtime_root = match env("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
             Some(dir) => PathBuf::from(dir).join("pierre"),
             None => std::env::temp_dir().join(format!("pierre-{}", current_uid())),
         };
+        // Another HOME or XDG_DATA_HOME under the same uid is another
+        // install with its own vault: it gets its own socket directory.
+        let runtime_dir = runtime_root.join(install_tag(&data_dir));
         Ok(Paths {
             home: None,
             config_file: dirs.config_dir().join("config.toml"),
@@ -142,6 +147,40 @@ impl Paths {
         self.data_dir.join("vault.key")
     }
 
+    /// The daemon's lock and record, in the data directory itself: the
+    /// daemon holds an exclusive `flock` on it for its whole life and
+    /// writes its pid and socket into it ([`DaemonRecord`]), so a second
+    /// daemon for the same data refuses whatever its environment, and
+    /// clients find the running daemon whatever theirs.
+    pub fn daemon_record(&self) -> PathBuf {
+        self.data_dir.join("authd.lock")
+    }
+
+    /// The socket of the daemon that serves this data directory now: the
+    /// one its record names while that daemon lives, else [`Paths::socket`].
+    ///
+    /// A daemon started from a desktop session binds under
+    /// `XDG_RUNTIME_DIR`; a shell without that variable computes another
+    /// path, and must still reach the same daemon rather than start a second.
+    pub fn live_socket(&self) -> PathBuf {
+        DaemonRecord::read(&self.daemon_record())
+            .filter(|record| pid_alive(record.pid))
+            .map_or_else(|| self.socket.clone(), |record| record.socket)
+    }
+
+    /// Directories the daemon creates private (0700) before binding: the
+    /// data and log directories, and the runtime directory with, outside
+    /// `PIERRE_HOME`, its shared per-uid parent (a parent another account
+    /// made could swap the leaf).
+    pub fn private_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.data_dir.clone(), self.log_dir.clone()];
+        if self.home.is_none() {
+            dirs.extend(self.runtime_dir.parent().map(Path::to_path_buf));
+        }
+        dirs.push(self.runtime_dir.clone());
+        dirs
+    }
+
     /// The daemon's pid file, beside the socket.
     pub fn pid_file(&self) -> PathBuf {
         self.runtime_dir.join("authd.pid")
@@ -155,6 +194,44 @@ impl Paths {
     /// pierre-mcp's log file.
     pub fn mcp_log(&self) -> PathBuf {
         self.log_dir.join("mcp.log")
+    }
+}
+
+/// What the daemon that holds [`Paths::daemon_record`] wrote into it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DaemonRecord {
+    pub pid: u32,
+    pub socket: PathBuf,
+}
+
+impl DaemonRecord {
+    /// The record at `path`; `None` when absent, empty (no daemon since the
+    /// last one stopped) or unreadable.
+    pub fn read(path: &Path) -> Option<DaemonRecord> {
+        let text = std::fs::read_to_string(path).ok()?;
+        serde_json::from_str(text.trim()).ok()
+    }
+}
+
+/// A short, stable name for one data directory: the first 8 bytes of the
+/// SHA-256 of its path, in hex. It names the per-install runtime directory.
+pub fn install_tag(data_dir: &Path) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// Whether a process with this pid runs (a zombie counts as gone).
+pub fn pid_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    // SAFETY: signal 0 only checks for existence and permission.
+    if pid <= 0 || unsafe { libc::kill(pid, 0) } != 0 {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state letter follows the parenthesised command name.
+        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next()) != Some('Z'),
+        Err(_) => true,
     }
 }
 
@@ -236,7 +313,34 @@ mod tests {
     fn runtime_dir_follows_xdg_runtime_dir() {
         let env = |k: &str| (k == "XDG_RUNTIME_DIR").then(|| OsString::from("/run/user/1234"));
         let p = Paths::resolve(None, env).unwrap();
-        assert_eq!(p.socket, PathBuf::from("/run/user/1234/pierre/authd.sock"));
+        let tag = install_tag(&p.data_dir);
+        assert_eq!(p.socket, PathBuf::from(format!("/run/user/1234/pierre/{tag}/authd.sock")));
+        assert_eq!(p.private_dirs().last(), Some(&PathBuf::from(format!("/run/user/1234/pierre/{tag}"))));
+    }
+
+    #[test]
+    fn two_data_directories_never_share_a_socket() {
+        let a = install_tag(Path::new("/home/a/.local/share/pierre"));
+        let b = install_tag(Path::new("/home/b/.local/share/pierre"));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, install_tag(Path::new("/home/a/.local/share/pierre")));
+    }
+
+    #[test]
+    fn live_socket_is_the_recorded_one_while_its_daemon_lives() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = Paths::under_home(tmp.path());
+        assert_eq!(p.live_socket(), p.socket, "no record: the computed socket");
+        std::fs::create_dir_all(&p.data_dir).unwrap();
+        let record = |pid: u32| serde_json::to_string(&DaemonRecord { pid, socket: "/elsewhere/authd.sock".into() }).unwrap();
+        std::fs::write(p.daemon_record(), record(std::process::id())).unwrap();
+        assert_eq!(p.live_socket(), PathBuf::from("/elsewhere/authd.sock"));
+        // A record left by a dead daemon (a pid that cannot exist) is ignored.
+        std::fs::write(p.daemon_record(), record(u32::MAX - 1)).unwrap();
+        assert_eq!(p.live_socket(), p.socket);
+        std::fs::write(p.daemon_record(), "").unwrap();
+        assert_eq!(p.live_socket(), p.socket);
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub mod method {
     pub const TOKENS_GET: &str = "tokens.get";
     pub const USAGE_REPORT: &str = "usage.report";
     pub const APPS_SET: &str = "apps.set";
+    pub const APPS_REMOVE: &str = "apps.remove";
     pub const EVENTS_SUBSCRIBE: &str = "events.subscribe";
     pub const PURGE: &str = "daemon.purge";
     pub const LOGIN_APPROVE: &str = "login.approve";
@@ -626,6 +627,21 @@ pub struct AppsSetResult {
     pub client_secret_fingerprint: String,
     /// The redirect URI to register with the provider.
     pub redirect_uri: String,
+}
+
+/// `apps.remove` params (owner only): forget the app `apps.set` stored for
+/// `provider`. Apps from the environment or `config.toml` are not touched.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppsRemoveParams {
+    pub provider: String,
+}
+
+/// `apps.remove` result: whether a stored app was there to remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppsRemoveResult {
+    pub provider: String,
+    pub removed: bool,
 }
 
 /// `login.approve` params (owner connections only): the short code the

@@ -35,7 +35,14 @@ pub async fn users_list(config: &Config, as_json: bool) -> Result<ExitCode, CliE
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn users_remove(config: &Config, target: &str) -> Result<ExitCode, CliError> {
+/// `users remove NAME [--yes]`: deleting a vault cannot be undone, so it asks
+/// on a terminal, and without one refuses unless `--yes` (never waits on a
+/// stdin nobody answers).
+pub async fn users_remove(config: &Config, target: &str, yes: bool) -> Result<ExitCode, CliError> {
+    let question = format!("Remove Pierre user `{target}` and delete their token vault? Type `yes` to confirm: ");
+    if !yes && !confirm(&question, "yes")? {
+        return Err(CliError::RemoveNotConfirmed { user: target.to_string() });
+    }
     let client = connect_or_start(config, None).await?;
     client.call_value(method::USERS_REMOVE, json!({ "target": target })).await?;
     println!("removed user {target} and deleted their vault");
@@ -120,19 +127,26 @@ pub async fn purge(config: &Config, yes: bool) -> Result<ExitCode, CliError> {
 
 /// Asks on the terminal; without one, never assumes yes.
 fn confirm_purge(config: &Config) -> Result<bool, CliError> {
+    let question = format!(
+        "This deletes every Pierre user, token vault and key under {}. Type `purge` to confirm: ",
+        config.paths.data_dir.display()
+    );
+    confirm(&question, "purge")
+}
+
+/// Asks `question` on stderr and reads one line from the terminal: true only
+/// when the answer is `expected`. Without a terminal: false at once.
+fn confirm(question: &str, expected: &str) -> Result<bool, CliError> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Ok(false);
     }
-    eprint!(
-        "This deletes every Pierre user, token vault and key under {}. Type `purge` to confirm: ",
-        config.paths.data_dir.display()
-    );
+    eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     stdin
         .lock()
         .read_line(&mut answer)
         .map_err(|source| CliError::Io { what: "cannot read the confirmation".into(), source })?;
-    Ok(answer.trim() == "purge")
+    Ok(answer.trim() == expected)
 }

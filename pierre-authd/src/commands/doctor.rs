@@ -11,6 +11,8 @@ use serde_json::json;
 
 use super::{connect, CliError};
 use crate::config::Config;
+use crate::vault::error::UnavailableReason;
+use crate::vault::{InstallInfo, SqliteStore, StoreError};
 
 /// One finding.
 #[derive(Debug, Serialize)]
@@ -38,10 +40,17 @@ fn dir_check(name: &'static str, dir: &Path) -> Check {
     }
 }
 
-/// Checks a file that should be 0600 and ours, when present.
-fn secret_file_check(name: &'static str, file: &Path) -> Check {
+/// Checks a file that should be 0600 and ours, when present. `needed`: the
+/// install cannot open without it, so its absence fails.
+fn secret_file_check(name: &'static str, file: &Path, needed: bool) -> Check {
     match std::fs::metadata(file) {
-        Err(_) => check(name, true, format!("{} (absent)", file.display()), None),
+        Err(_) if needed => check(
+            name,
+            false,
+            format!("{} is missing, and this install keeps its master key there", file.display()),
+            Some(format!("restore {} from your backup (a new key cannot open the existing vaults)", file.display())),
+        ),
+        Err(_) => check(name, true, format!("{} (absent, not used)", file.display()), None),
         Ok(meta) => {
             let mode = meta.mode() & 0o777;
             let ok = mode & 0o077 == 0 && meta.uid() == current_uid();
@@ -55,14 +64,45 @@ fn secret_file_check(name: &'static str, file: &Path) -> Check {
     }
 }
 
+/// Whether the key this shell's environment gives opens the install, as a
+/// start from here would: a running daemon may hold a key this shell cannot
+/// reproduce (another `PIERRE_MASTER_ENCRYPTION_KEY`, a deleted key file),
+/// and then its next restart fails.
+fn master_key_check(result: &Result<Option<InstallInfo>, StoreError>) -> Check {
+    match result {
+        Ok(Some(info)) => check(
+            "master key",
+            true,
+            format!("opens this install's vaults (from {}; recorded backend {})", info.key_source, info.key_backend),
+            None,
+        ),
+        Ok(None) => check("master key", true, "no install yet; the first start creates one".into(), None),
+        Err(err) => check(
+            "master key",
+            false,
+            "a start with this environment cannot open this install's vaults".into(),
+            Some(err.to_string()),
+        ),
+    }
+}
+
 pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     let paths = &config.paths;
+    let (key_paths, keys) = (paths.clone(), config.keys.clone());
+    let key_result = tokio::task::spawn_blocking(move || SqliteStore::check_key(&key_paths, &keys))
+        .await
+        .map_err(|e| CliError::StartFailed { reason: format!("the key check stopped unexpectedly: {e}") })?;
+    let key_file_needed = matches!(
+        &key_result,
+        Err(StoreError::KeyStoreUnavailable { reason: UnavailableReason::KeyFileMissing { .. }, .. })
+    );
     let mut checks = vec![
         dir_check("data directory", &paths.data_dir),
         dir_check("socket directory", &paths.runtime_dir),
         dir_check("log directory", &paths.log_dir),
-        secret_file_check("key file", &paths.key_file()),
-        secret_file_check("config file", &paths.config_file),
+        secret_file_check("key file", &paths.key_file(), key_file_needed),
+        secret_file_check("config file", &paths.config_file, false),
+        master_key_check(&key_result),
     ];
     let client = connect(config, None).await.ok();
     let daemon = match &client {
@@ -71,11 +111,15 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     };
     checks.push(match &daemon {
         Some(s) => check("daemon", true, format!("running (pid {}) on {}", s.pid, s.socket), None),
+        // Not running is the normal state before first use, not a fault.
         None => check(
             "daemon",
-            false,
-            format!("not running (socket {})", paths.socket.display()),
-            Some("run `pierre-authd start` (pierre-mcp also starts it when needed)".into()),
+            true,
+            format!(
+                "not running (socket {}); pierre-mcp starts it when needed, or run `pierre-authd start`",
+                paths.live_socket().display()
+            ),
+            None,
         ),
     });
     checks.push(match &daemon {

@@ -14,9 +14,9 @@ use pierre_shared::protocol::{method, StatusResult};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{connect, CliError, EXIT_NOT_RUNNING};
+use super::{connect, probe, CliError, EXIT_NOT_RUNNING};
 use crate::config::Config;
-use crate::process::{disable_core_dumps, process_alive, read_pid, PidLock};
+use crate::process::{disable_core_dumps, process_alive, read_pid, DataDirLock, PidLock};
 use crate::server::{self, shutdown, Daemon};
 use crate::socket;
 use crate::vault::SqliteStore;
@@ -28,9 +28,11 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         tracing::warn!(error = %err, "could not disable core dumps");
     }
     let paths = config.paths.clone();
-    for dir in [&paths.data_dir, &paths.runtime_dir, &paths.log_dir] {
-        ensure_private_dir(dir).map_err(socket::BindError::from)?;
+    for dir in paths.private_dirs() {
+        ensure_private_dir(&dir).map_err(socket::BindError::from)?;
     }
+    // The data directory first: it is what two daemons must never share.
+    let _data_lock = DataDirLock::acquire(&paths.daemon_record(), &paths.socket)?;
     let _lock = PidLock::acquire(&paths.pid_file(), &paths.socket)?;
     let open_paths = paths.clone();
     let keys = config.keys.clone();
@@ -92,7 +94,7 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
 
 /// Starts the daemon in the background unless one already answers.
 pub async fn start(config: &Config) -> Result<(), CliError> {
-    if let Ok(client) = connect(config, None).await {
+    if let Ok(client) = probe(config).await {
         let status: StatusResult = client.call(method::STATUS, json!({})).await?;
         println!("pierre-authd is already running (pid {}) on {}", status.pid, status.socket);
         return Ok(());
@@ -100,7 +102,7 @@ pub async fn start(config: &Config) -> Result<(), CliError> {
     let pid = spawn_and_wait(config, Duration::from_secs(5)).await?;
     println!(
         "pierre-authd started (pid {pid}) on {}; log: {}",
-        config.paths.socket.display(),
+        config.paths.live_socket().display(),
         config.paths.authd_log().display()
     );
     Ok(())
@@ -142,7 +144,7 @@ pub async fn spawn_and_wait(config: &Config, limit: Duration) -> Result<u32, Cli
     let pid = child.id();
     let deadline = Instant::now() + limit;
     loop {
-        if connect(config, None).await.is_ok() {
+        if probe(config).await.is_ok() {
             // Reap the child in the background so it never lingers as a zombie
             // while this process lives on (pierre-mcp does).
             std::thread::spawn(move || child.wait());

@@ -1,21 +1,22 @@
-//! `login`, `connect`, `providers`, `apps set`: connecting providers.
+//! `login`, `connect`, `providers`: connecting providers.
 //!
 //! `login --provider P` asks the daemon for an authorization URL
 //! (`connections.begin`), opens it (or prints it alone on stdout's first
 //! line with `--no-browser` or without a display), then waits for the
 //! callback with `connections.wait` and exits 0 once connected.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::process::{ExitCode, Stdio};
 use std::time::Instant;
 
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::protocol::{
-    method, AppsSetResult, ConnectionInfo, ConnectionsBeginResult, ProvidersListResult, UsersListResult,
+    method, ConnectionInfo, ConnectionsBeginResult, ProvidersListResult,
 };
 use pierre_shared::ErrorCode;
 use serde_json::json;
 
+use super::app_env::{self, AppEnvMismatch};
 use super::{connect_or_start, CliError};
 use crate::config::Config;
 
@@ -23,20 +24,10 @@ use crate::config::Config;
 /// the CLI loops until the sign-in link expires.
 const WAIT_SLICE_SECS: u64 = 45;
 
-/// Makes sure the daemon runs and `user` exists, then connects as that user.
-async fn client_for(config: &Config, user: Option<String>) -> Result<Client, CliError> {
-    let owner = connect_or_start(config, None).await?;
-    let Some(name) = user else { return Ok(owner) };
-    let users: UsersListResult = owner.call(method::USERS_LIST, json!({})).await?;
-    if !users.users.iter().any(|u| u.name.eq_ignore_ascii_case(&name) || u.user_id == name) {
-        owner.call_value(method::USERS_ADD, json!({ "name": name })).await?;
-        eprintln!("added Pierre user {name}");
-    }
-    connect_or_start(config, Some(name)).await
-}
-
 pub async fn login(config: &Config, provider: Option<&str>, user: Option<String>, no_browser: bool) -> Result<ExitCode, CliError> {
-    let client = client_for(config, user).await?;
+    // A named user must exist: a typo must not make a new user with no
+    // sign-ins (the daemon's refusal names `pierre-authd users add NAME`).
+    let client = connect_or_start(config, user).await?;
     match provider {
         None => login_default(&client).await,
         Some(provider) => connect_provider(config, &client, provider, no_browser).await,
@@ -72,6 +63,7 @@ async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
 }
 
 async fn connect_provider(config: &Config, client: &Client, provider: &str, no_browser: bool) -> Result<ExitCode, CliError> {
+    check_shell_app(config, client, provider).await?;
     let begun: ConnectionsBeginResult = client.call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
     let Some(url) = begun.authorization_url else {
         let what = if begun.already_connected { "is already connected" } else { "is connected" };
@@ -109,6 +101,22 @@ async fn connect_provider(config: &Config, client: &Client, provider: &str, no_b
             Err(ClientError::Rpc(e)) => return Err(CliError::Login(format!("{provider} was not connected: {}", e.message))),
             Err(other) => return Err(other.into()),
         }
+    }
+}
+
+/// Refuses (or notes) when this shell's environment sets an app for
+/// `provider` that the running daemon does not use (see [`app_env`]).
+async fn check_shell_app(config: &Config, client: &Client, provider: &str) -> Result<(), CliError> {
+    let Some(shell) = config.oauth.overrides.get(provider) else { return Ok(()) };
+    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    let Some(daemon) = list.providers.iter().find(|p| p.name == provider && p.needs_app) else { return Ok(()) };
+    match app_env::compare(shell, daemon) {
+        Some(AppEnvMismatch::DaemonLacksApp { sentence }) => Err(CliError::Login(sentence)),
+        Some(AppEnvMismatch::DaemonUsesAnother { sentence }) => {
+            eprintln!("{sentence}");
+            Ok(())
+        }
+        None => Ok(()),
     }
 }
 
@@ -154,30 +162,3 @@ pub async fn providers(config: &Config, as_json: bool) -> Result<ExitCode, CliEr
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// `apps set P --client-id ID --client-secret-stdin`.
-pub async fn apps_set(config: &Config, provider: &str, client_id: &str) -> Result<ExitCode, CliError> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("Client secret for {provider} (input is not echoed by pipes; paste and press Ctrl-D): ");
-        let _ = std::io::stderr().flush();
-    }
-    let mut secret = zeroize::Zeroizing::new(String::new());
-    stdin
-        .lock()
-        .read_to_string(&mut secret)
-        .map_err(|source| CliError::Io { what: "cannot read the client secret from stdin".into(), source })?;
-    let client = connect_or_start(config, None).await?;
-    let result: AppsSetResult = client
-        .call(
-            method::APPS_SET,
-            json!({ "provider": provider, "client_id": client_id, "client_secret": secret.trim() }),
-        )
-        .await?;
-    println!(
-        "stored {} app {} (secret sha256:{}, encrypted); register the redirect URI {} with the provider",
-        result.provider, result.client_id, result.client_secret_fingerprint, result.redirect_uri
-    );
-    Ok(ExitCode::SUCCESS)
-}
-

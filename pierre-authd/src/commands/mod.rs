@@ -2,6 +2,8 @@
 //! scripts use, except `serve`, which is the daemon.
 
 mod admin;
+mod apps;
+mod app_env;
 mod doctor;
 mod import;
 mod lifecycle;
@@ -13,10 +15,11 @@ use std::time::Duration;
 
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::protocol::{ClientInfo, HelloParams, PROTOCOL_VERSIONS};
+use pierre_shared::Secret;
 
 use crate::cli::{AppsCommand, Command, ImportCommand, KeysCommand, UsersCommand};
 use crate::config::{Config, ConfigError};
-use crate::process::PidLockError;
+use crate::process::{DataDirLockError, PidLockError};
 use crate::socket::BindError;
 use crate::vault::StoreError;
 
@@ -36,6 +39,8 @@ pub enum CliError {
     #[error(transparent)]
     PidLock(#[from] PidLockError),
     #[error(transparent)]
+    DataDirLock(#[from] DataDirLockError),
+    #[error(transparent)]
     Bind(#[from] BindError),
     #[error(transparent)]
     Import(#[from] import::ImportError),
@@ -47,10 +52,16 @@ pub enum CliError {
     StopTimeout { pid: u32, secs: u64 },
     #[error("refusing to purge without confirmation; rerun with `pierre-authd purge --yes` to delete every user, vault and key")]
     PurgeNotConfirmed,
+    #[error("refusing to remove user `{user}` without confirmation; rerun with `pierre-authd users remove {user} --yes` to delete the user and their vault")]
+    RemoveNotConfirmed { user: String },
     #[error("{0}")]
     Login(String),
     #[error("--ttl `{given}` is not a duration: use a number with s, m, h or d (30m, 1h, 7d), at most 90d")]
     BadTtl { given: String },
+    #[error(
+        "`pierre-authd {command}` manages the whole install, and PIERRE_TOKEN pins this command to one Pierre user; unset PIERRE_TOKEN to run it as the daemon's owner"
+    )]
+    OwnerOnly { command: &'static str },
     #[error("{what}")]
     Io {
         what: String,
@@ -71,6 +82,11 @@ impl CliError {
 
 /// Runs one command.
 pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
+    if let Some(name) = owner_only(&command)
+        && config.token.is_some()
+    {
+        return Err(CliError::OwnerOnly { command: name });
+    }
     match command {
         Command::Serve => lifecycle::serve(config).await.map(|()| ExitCode::SUCCESS),
         Command::Start => lifecycle::start(&config).await.map(|()| ExitCode::SUCCESS),
@@ -79,7 +95,7 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
         Command::Doctor(flags) => doctor::run(&config, flags.json).await,
         Command::Users(UsersCommand::Add { name }) => admin::users_add(&config, &name).await,
         Command::Users(UsersCommand::List(flags)) => admin::users_list(&config, flags.json).await,
-        Command::Users(UsersCommand::Remove { user }) => admin::users_remove(&config, &user).await,
+        Command::Users(UsersCommand::Remove { user, yes }) => admin::users_remove(&config, &user, yes).await,
         Command::Users(UsersCommand::Rename { user, new_name }) => admin::users_rename(&config, &user, &new_name).await,
         Command::Connections(args) => admin::connections(&config, args.user.or(config.user.clone()), args.json).await,
         Command::Purge(args) => admin::purge(&config, args.yes).await,
@@ -99,26 +115,55 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
             import::garmin(&config, &args, user).await
         }
         Command::Providers(flags) => login::providers(&config, flags.json).await,
-        Command::Apps(AppsCommand::Set { provider, client_id, .. }) => login::apps_set(&config, &provider, &client_id).await,
+        Command::Apps(AppsCommand::Set { provider, client_id, .. }) => apps::set(&config, &provider, &client_id).await,
+        Command::Apps(AppsCommand::List(flags)) => apps::list(&config, flags.json).await,
+        Command::Apps(AppsCommand::Remove { provider }) => apps::remove(&config, &provider).await,
         Command::Token(args) => token::token(&config, args.user.or(config.user.clone()), args.ttl.as_deref()).await,
         Command::Approve(args) => token::approve(&config, args.user.or(config.user.clone()), &args.code, args.deny).await,
         Command::Keys(KeysCommand::Rotate) => token::keys_rotate(&config).await,
     }
 }
 
-/// The hello this CLI sends, acting for `user` (or the owner).
-fn hello(user: Option<String>) -> HelloParams {
+/// The commands only the daemon's owner may run: they change or reveal the
+/// whole install, not one user's connections. Under `PIERRE_TOKEN` they are
+/// refused before anything is sent (the daemon refuses them too).
+fn owner_only(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::Stop => "stop",
+        Command::Users(UsersCommand::Add { .. }) => "users add",
+        Command::Users(UsersCommand::Remove { .. }) => "users remove",
+        Command::Users(UsersCommand::Rename { .. }) => "users rename",
+        Command::Purge(_) => "purge",
+        Command::Apps(_) => "apps",
+        Command::Approve(_) => "approve",
+        Command::Keys(_) => "keys",
+        _ => return None,
+    })
+}
+
+/// The hello this CLI sends: pinned by `PIERRE_TOKEN` when the environment
+/// holds one, acting for `user` (or the token's user, or the owner).
+fn hello(token: Option<&Secret>, user: Option<String>) -> HelloParams {
     HelloParams {
         protocol_versions: PROTOCOL_VERSIONS.to_vec(),
         client: ClientInfo { name: "pierre-authd-cli".into(), version: env!("CARGO_PKG_VERSION").into() },
-        token: None,
+        token: token.and_then(|t| t.expose_str().ok().map(str::to_owned)),
         user,
     }
 }
 
-/// Connects to a running daemon; `NotRunning` if none answers.
+/// Connects as the owner, whatever `PIERRE_TOKEN` says: only to learn
+/// whether a daemon answers (`start`), which must not hang on a token the
+/// daemon refuses.
+async fn probe(config: &Config) -> Result<Client, CliError> {
+    let (client, _) = Client::connect(&config.paths.live_socket(), hello(None, None)).await?;
+    Ok(client)
+}
+
+/// Connects to the daemon that serves this data directory (wherever its
+/// socket is); `NotRunning` if none answers.
 async fn connect(config: &Config, user: Option<String>) -> Result<Client, CliError> {
-    let (client, _) = Client::connect(&config.paths.socket, hello(user)).await?;
+    let (client, _) = Client::connect(&config.paths.live_socket(), hello(config.token.as_ref(), user)).await?;
     Ok(client)
 }
 

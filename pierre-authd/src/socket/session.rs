@@ -31,6 +31,9 @@ pub struct Session {
     /// Same-uid connection without a token: an administrator who may name
     /// any user. Token-pinned connections (later) may not.
     pub is_admin: bool,
+    /// When the JWT that pinned this connection expires (Unix seconds):
+    /// a token minted on it may not outlive it.
+    pub token_expires_at: Option<i64>,
     pub client: ClientInfo,
     pub peer_pid: Option<i32>,
 }

@@ -24,11 +24,11 @@ pub type BoxedCause = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// `PIERRE_MASTER_ENCRYPTION_KEY` is set but unusable.
-    #[error(
-        "PIERRE_MASTER_ENCRYPTION_KEY {problem}, but it must be 32 random bytes in base64; make one with `head -c 32 /dev/urandom | base64`"
-    )]
-    EnvKeyInvalid { problem: KeyTextProblem },
+    /// `PIERRE_MASTER_ENCRYPTION_KEY` is set but unusable. Once an install
+    /// exists the advice is to correct or unset it: a new key would orphan
+    /// every vault sealed under the old one.
+    #[error("{}", env_key_invalid_message(*problem, *existing_install))]
+    EnvKeyInvalid { problem: KeyTextProblem, existing_install: bool },
 
     /// The key file exists but does not hold a key.
     #[error(
@@ -65,9 +65,7 @@ pub enum StoreError {
 
     /// The key check value did not open: the key is not the one this install
     /// was created with.
-    #[error(
-        "the master key from {source_backend} is not the key this install was created with ({recorded} backend); restore the original key, or run `pierre-authd purge` to start over"
-    )]
+    #[error("{}", wrong_master_key_message(*source_backend, *recorded))]
     WrongMasterKey { source_backend: KeySourceLabel, recorded: KeyBackend },
 
     /// The per-vault canary did not open under this user's key.
@@ -287,6 +285,32 @@ impl fmt::Display for KeyTextProblem {
             KeyTextProblem::NotBase64 => f.write_str("is not valid base64"),
             KeyTextProblem::WrongLength(n) => write!(f, "decodes to {n} bytes instead of 32"),
         }
+    }
+}
+
+fn env_key_invalid_message(problem: KeyTextProblem, existing_install: bool) -> String {
+    if existing_install {
+        format!(
+            "PIERRE_MASTER_ENCRYPTION_KEY {problem}, so this install's vaults cannot be opened; set it to the exact key this install was created with (from your backup), or unset it if the install keeps its key in the key file or the keyring"
+        )
+    } else {
+        format!(
+            "PIERRE_MASTER_ENCRYPTION_KEY {problem}, but it must be 32 random bytes in base64; make one with `head -c 32 /dev/urandom | base64`"
+        )
+    }
+}
+
+fn wrong_master_key_message(source: KeySourceLabel, recorded: KeyBackend) -> String {
+    match (source.0, recorded) {
+        (KeyBackend::Env, KeyBackend::Env) => format!(
+            "{source} is not the key this install was created with; set it to that exact key (from your backup)"
+        ),
+        (KeyBackend::Env, _) => format!(
+            "{source} is not the key this install was created with (it keeps its key in the {recorded} backend); unset PIERRE_MASTER_ENCRYPTION_KEY, or set it to that exact key"
+        ),
+        _ => format!(
+            "the master key from {source} is not the key this install was created with ({recorded} backend); restore the original key from your backup"
+        ),
     }
 }
 

@@ -141,9 +141,23 @@ impl KeyConfig {
         self.session_bus && (cfg!(feature = "secret-service") || matches!(self.keyring, KeyringChoice::Injected(_)))
     }
 
-    fn env_master_key(&self) -> Result<Option<MasterKey>, StoreError> {
+    /// The env key, decoded. `existing_install` says whether vaults are
+    /// already sealed under some key: then a malformed variable must be
+    /// corrected, never replaced by a new key.
+    fn env_master_key(&self, existing_install: bool) -> Result<Option<MasterKey>, StoreError> {
         let Some(text) = &self.env_key else { return Ok(None) };
-        decode_key_text(text.expose()).map(Some).map_err(|problem| StoreError::EnvKeyInvalid { problem })
+        decode_key_text(text.expose())
+            .map(Some)
+            .map_err(|problem| StoreError::EnvKeyInvalid { problem, existing_install })
+    }
+
+    /// Checks that a set `PIERRE_MASTER_ENCRYPTION_KEY` decodes, before any
+    /// install exists (what a first start would do with it).
+    ///
+    /// # Errors
+    /// [`StoreError::EnvKeyInvalid`].
+    pub(crate) fn check_env_key_for_first_start(&self) -> Result<(), StoreError> {
+        self.env_master_key(false).map(drop)
     }
 
     fn open_keyring(&self) -> Result<Arc<CredentialStore>, KeyringFailure> {
@@ -219,7 +233,7 @@ pub(crate) struct LoadedKey {
 
 /// First start of an install: obtains a key in the documented order.
 pub(crate) fn create(paths: &Paths, config: &KeyConfig, install_id: &str) -> Result<LoadedKey, StoreError> {
-    if let Some(key) = config.env_master_key()? {
+    if let Some(key) = config.env_master_key(false)? {
         return Ok(LoadedKey { key, source: KeyBackend::Env });
     }
     if config.tries_secret_service() {
@@ -241,7 +255,7 @@ pub(crate) fn load(
     recorded: KeyBackend,
     install_id: &str,
 ) -> Result<LoadedKey, StoreError> {
-    if let Some(key) = config.env_master_key()? {
+    if let Some(key) = config.env_master_key(true)? {
         return Ok(LoadedKey { key, source: KeyBackend::Env });
     }
     let key = match recorded {
@@ -472,7 +486,7 @@ mod tests {
         let home = TestHome::new();
         let config = KeyConfig::from_env(env_of(&[(ENV_KEY_VAR, "not base64 at all!")]));
         let err = create(&home.paths, &config, "i1").unwrap_err();
-        assert!(matches!(err, StoreError::EnvKeyInvalid { problem: KeyTextProblem::NotBase64 }), "{err:?}");
+        assert!(matches!(err, StoreError::EnvKeyInvalid { problem: KeyTextProblem::NotBase64, .. }), "{err:?}");
         let msg = err.to_string();
         assert!(
             msg.contains("PIERRE_MASTER_ENCRYPTION_KEY") && msg.contains("head -c 32 /dev/urandom | base64"),
@@ -488,7 +502,7 @@ mod tests {
         let short = BASE64.encode([7u8; 16]);
         let config = KeyConfig::from_env(env_of(&[(ENV_KEY_VAR, &short)]));
         let err = create(&home.paths, &config, "i1").unwrap_err();
-        assert!(matches!(err, StoreError::EnvKeyInvalid { problem: KeyTextProblem::WrongLength(16) }), "{err:?}");
+        assert!(matches!(err, StoreError::EnvKeyInvalid { problem: KeyTextProblem::WrongLength(16), .. }), "{err:?}");
         assert!(err.to_string().contains("16 bytes instead of 32"), "{err}");
         assert!(!err.to_string().contains(&short));
     }

@@ -131,6 +131,39 @@ impl SqliteStore {
         })
     }
 
+    /// Proves, changing nothing on disk, that the master key this process
+    /// would load opens the install: the key check `doctor` runs whether or
+    /// not a daemon is up, with this shell's environment. `Ok(None)` before
+    /// the first start (when only a set env key is checked for its form).
+    ///
+    /// # Errors
+    /// What [`SqliteStore::open`] would fail with for the key: the backend
+    /// unavailable (key file missing, keyring locked), a malformed or wrong
+    /// env key, a wrong key, file modes, or orphaned vaults.
+    pub fn check_key(paths: &Paths, keys: &KeyConfig) -> Result<Option<InstallInfo>, StoreError> {
+        let state_path = paths.state_db();
+        if !state_path.exists() {
+            refuse_orphaned_vaults(paths)?;
+            keys.check_env_key_for_first_start()?;
+            return Ok(None);
+        }
+        let conn = db::open(&state_path, FileKind::StateDb, false)?;
+        let version = migrations::schema_version(&conn).map_err(StoreError::sqlite(&state_path))?;
+        let recorded = if version >= 1 { state::read_install(&conn).map_err(StoreError::sqlite(&state_path))? } else { None };
+        let Some(install) = recorded else {
+            keys.check_env_key_for_first_start()?;
+            return Ok(None);
+        };
+        let loaded = keys::load(paths, keys, install.key_backend, &install.install_id)?;
+        verify_key_check(&loaded, &install)?;
+        Ok(Some(InstallInfo {
+            install_id: install.install_id,
+            key_backend: install.key_backend,
+            key_source: loaded.source,
+            created_at: install.created_at,
+        }))
+    }
+
     /// Removes an install that cannot be opened (lost key, broken state
     /// database): users' directories, the state database, the key file, and
     /// the keyring entry when the state database still names it.

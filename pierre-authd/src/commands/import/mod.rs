@@ -14,10 +14,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pierre_shared::client::Client;
-use pierre_shared::protocol::{method, ConnectionsImportParams, ConnectionsImportResult, UsersListResult};
-use serde_json::json;
-
+use pierre_shared::protocol::{method, ConnectionsImportParams, ConnectionsImportResult};
 use super::{connect_or_start, CliError};
 use crate::cli::ImportGarminArgs;
 use crate::config::Config;
@@ -47,8 +44,8 @@ pub enum ImportError {
 pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<String>) -> Result<ExitCode, CliError> {
     let from = &args.from;
     let tokens = dir::read(from, now_secs()).map_err(ImportError::from)?;
-    let who = user.clone().map_or_else(|| "the owner".to_string(), |u| format!("user {u}"));
-    let client = client_for(config, user).await?;
+    let client = connect_or_start(config, user).await?;
+    let who = format!("user {}", client.hello().await?.user_name);
     let params = ConnectionsImportParams { provider: "garmin".into(), oauth1: tokens.oauth1, oauth2: tokens.oauth2 };
     let params = serde_json::to_value(&params)
         .map_err(|_| CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into()))?;
@@ -64,19 +61,6 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
     }
     handle_plaintext(from, args.delete_plaintext)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Connects as `user`, adding that Pierre user first when missing (as
-/// `login --user` does), so each person's sign-in lands in their own vault.
-async fn client_for(config: &Config, user: Option<String>) -> Result<Client, CliError> {
-    let owner = connect_or_start(config, None).await?;
-    let Some(name) = user else { return Ok(owner) };
-    let users: UsersListResult = owner.call(method::USERS_LIST, json!({})).await?;
-    if !users.users.iter().any(|u| u.name.eq_ignore_ascii_case(&name) || u.user_id == name) {
-        owner.call_value(method::USERS_ADD, json!({ "name": name })).await?;
-        eprintln!("added Pierre user {name}");
-    }
-    connect_or_start(config, Some(name)).await
 }
 
 /// Deletes, asks, or says how to delete: never silently, never by default

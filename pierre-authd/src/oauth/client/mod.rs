@@ -195,6 +195,11 @@ impl OAuthClient {
         self.apps.write().unwrap_or_else(|e| e.into_inner()).insert(provider.to_string(), creds);
     }
 
+    /// Forgets `apps set` credentials (already deleted from the store).
+    pub fn remove_app(&self, provider: &str) {
+        self.apps.write().unwrap_or_else(|e| e.into_inner()).remove(provider);
+    }
+
     /// The catalogue entry, or the error naming the known providers.
     pub fn definition(provider: &str) -> Result<&'static ProviderDef, RpcError> {
         catalogue::find(provider).ok_or_else(|| {

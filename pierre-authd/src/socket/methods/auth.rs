@@ -46,9 +46,9 @@ async fn token_user(daemon: &Daemon, claims: &Claims) -> Result<ResolvedUser, Rp
 }
 
 /// `daemon.hello {token}`: a socket JWT (audience `urn:pierre:authd`,
-/// signature, issuer, expiry) and the user it names. `named` is the hello's
-/// own `user`, which may only repeat that user.
-pub async fn hello_user(daemon: &Daemon, token: &str, named: Option<&str>) -> Result<ResolvedUser, RpcError> {
+/// signature, issuer, expiry) and the user it names, with the token's
+/// expiry. `named` is the hello's own `user`, which may only repeat that user.
+pub async fn hello_user(daemon: &Daemon, token: &str, named: Option<&str>) -> Result<(ResolvedUser, i64), RpcError> {
     let claims = verify(daemon, token).await?;
     if claims.aud != SOCKET_AUDIENCE {
         return Err(RpcError::new(
@@ -67,7 +67,7 @@ pub async fn hello_user(daemon: &Daemon, token: &str, named: Option<&str>) -> Re
         ));
     }
     tracing::info!(user_id = %user.user_id, "socket connection pinned by a token");
-    Ok(user)
+    Ok((user, claims.exp))
 }
 
 /// `login.approve`: the owner answers a pending consent for the
@@ -120,24 +120,47 @@ pub async fn resolve(ctx: &RequestContext<'_>, params: AuthResolveParams) -> Res
     })
 }
 
-/// `auth.token`: a socket JWT for the connection's user (owner only, so a
-/// pinned token cannot extend itself).
+/// `auth.token`: a socket JWT for the connection's user. On a connection
+/// pinned by a token, the new token may not outlive the one presented
+/// (otherwise a 1 h token could mint itself 90 days): without `ttl_secs` its
+/// life is cut to what remains, and a longer `ttl_secs` is refused.
 pub async fn token(ctx: &RequestContext<'_>, params: AuthTokenParams) -> Result<AuthTokenResult, RpcError> {
-    ctx.require_admin("issue tokens")?;
-    let life = params.ttl_secs.unwrap_or(SOCKET_TOKEN_DEFAULT_LIFE);
+    let now = now_secs();
+    let life = token_life(params.ttl_secs, ctx.session.token_expires_at, now)?;
+    let (token, claims) = ctx
+        .daemon
+        .auth
+        .issue(&ctx.user.user_id, SOCKET_AUDIENCE, life, None, None, now)
+        .map_err(|e| RpcError::new(ErrorCode::InternalError, format!("{e}; check the daemon log and retry")))?;
+    tracing::info!(user_id = %ctx.user.user_id, ttl_secs = life, pinned = ctx.session.token_expires_at.is_some(), "socket token issued");
+    Ok(AuthTokenResult { token, expires_at: claims.exp, user_id: ctx.user.user_id.clone(), user_name: ctx.user.name.clone() })
+}
+
+/// The life of a new socket token: `asked` (default 1 h), within 1 s to 90
+/// days, and never past `presented_expiry`, the expiry of the token the
+/// connection presented.
+fn token_life(asked: Option<i64>, presented_expiry: Option<i64>, now: i64) -> Result<i64, RpcError> {
+    let life = asked.unwrap_or(SOCKET_TOKEN_DEFAULT_LIFE);
     if !(1..=SOCKET_TOKEN_MAX_LIFE).contains(&life) {
         return Err(RpcError::new(
             ErrorCode::InvalidParams,
             format!("a token lives 1 s to 90 days ({SOCKET_TOKEN_MAX_LIFE} s); pick a shorter --ttl"),
         ));
     }
-    let (token, claims) = ctx
-        .daemon
-        .auth
-        .issue(&ctx.user.user_id, SOCKET_AUDIENCE, life, None, None, now_secs())
-        .map_err(|e| RpcError::new(ErrorCode::InternalError, format!("{e}; check the daemon log and retry")))?;
-    tracing::info!(user_id = %ctx.user.user_id, ttl_secs = life, "socket token issued");
-    Ok(AuthTokenResult { token, expires_at: claims.exp, user_id: ctx.user.user_id.clone(), user_name: ctx.user.name.clone() })
+    let Some(expiry) = presented_expiry else { return Ok(life) };
+    let left = expiry - now;
+    if left < 1 {
+        return Err(token_error(&TokenError::Expired));
+    }
+    match asked {
+        Some(asked) if asked > left => Err(RpcError::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "the token in PIERRE_TOKEN expires in {left} s and cannot mint one that outlives it; ask for --ttl {left}s or less, or run `pierre-authd token` without PIERRE_TOKEN as the daemon's owner"
+            ),
+        )),
+        _ => Ok(life.min(left)),
+    }
 }
 
 /// `keys.rotate`: a new signing key; old ones stay while their tokens live.
@@ -155,4 +178,33 @@ pub async fn rotate(ctx: &RequestContext<'_>) -> Result<KeysRotateResult, RpcErr
     let kept = ctx.daemon.auth.keys.jwks().keys.len().saturating_sub(1) as u64;
     tracing::info!(%kid, kept, dropped, "authorization server: signing key rotated");
     Ok(KeysRotateResult { kid, kept, dropped: dropped as u64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_owner_token_lives_what_was_asked_within_the_bounds() {
+        assert_eq!(token_life(None, None, 1_000).unwrap(), SOCKET_TOKEN_DEFAULT_LIFE);
+        assert_eq!(token_life(Some(SOCKET_TOKEN_MAX_LIFE), None, 1_000).unwrap(), SOCKET_TOKEN_MAX_LIFE);
+        assert!(token_life(Some(SOCKET_TOKEN_MAX_LIFE + 1), None, 1_000).is_err());
+        assert!(token_life(Some(0), None, 1_000).is_err());
+    }
+
+    #[test]
+    fn a_token_minted_under_a_token_never_outlives_it() {
+        let now = 1_000;
+        let presented = Some(now + 3_600);
+        // The default (1 h) fits exactly; a shorter ask is kept.
+        assert_eq!(token_life(None, presented, now).unwrap(), 3_600);
+        assert_eq!(token_life(Some(600), presented, now).unwrap(), 600);
+        // With 10 minutes left the default is cut to them.
+        assert_eq!(token_life(None, Some(now + 600), now).unwrap(), 600);
+        // 90 days asked on a 1 h token: refused, saying how long it may be.
+        let err = token_life(Some(90 * 86_400), presented, now).unwrap_err();
+        assert_eq!(err.data.code, ErrorCode::PermissionDenied);
+        assert!(err.message.contains("--ttl 3600s or less"), "{}", err.message);
+        assert!(token_life(None, Some(now), now).is_err(), "an expired token mints nothing");
+    }
 }

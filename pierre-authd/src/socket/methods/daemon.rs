@@ -22,14 +22,14 @@ pub async fn hello(daemon: &Daemon, params: Value, peer_pid: Option<i32>) -> Res
         ));
     };
     if let Some(token) = params.token.as_deref() {
-        let user = super::auth::hello_user(daemon, token, params.user.as_deref()).await?;
+        let (user, expires_at) = super::auth::hello_user(daemon, token, params.user.as_deref()).await?;
         let result = HelloResult {
             protocol_version: version,
             daemon_version: env!("CARGO_PKG_VERSION").to_string(),
             user_id: user.user_id.clone(),
             user_name: user.name.clone(),
         };
-        return Ok((result, Session { user, is_admin: false, client: params.client, peer_pid }));
+        return Ok((result, Session { user, is_admin: false, token_expires_at: Some(expires_at), client: params.client, peer_pid }));
     }
     let user = match params.user.as_deref() {
         Some(name) => resolve_user(daemon, name).await?,
@@ -41,7 +41,7 @@ pub async fn hello(daemon: &Daemon, params: Value, peer_pid: Option<i32>) -> Res
         user_id: user.user_id.clone(),
         user_name: user.name.clone(),
     };
-    Ok((result, Session { user, is_admin: true, client: params.client, peer_pid }))
+    Ok((result, Session { user, is_admin: true, token_expires_at: None, client: params.client, peer_pid }))
 }
 
 async fn owner(daemon: &Daemon) -> Result<ResolvedUser, RpcError> {

@@ -35,6 +35,7 @@ pub async fn dispatch(ctx: &RequestContext<'_>, name: &str, params: Value) -> Re
         method::USAGE_REPORT => reply(tokens::usage_report(ctx, parse(params)?)),
         method::PROVIDERS_LIST => reply(providers::list(ctx).await),
         method::APPS_SET => reply(providers::apps_set(ctx, parse(params)?).await),
+        method::APPS_REMOVE => reply(providers::apps_remove(ctx, parse(params)?).await),
         method::LOGIN_APPROVE => reply(auth::approve(ctx, parse(params)?).await),
         method::AUTH_RESOLVE => reply(auth::resolve(ctx, parse(params)?).await),
         method::AUTH_TOKEN => reply(auth::token(ctx, parse(params)?).await),

@@ -1,8 +1,8 @@
-//! `providers.list` and `apps.set`: the catalogue as this daemon resolved
-//! it, and app credentials stored sealed with the install key.
+//! `providers.list`, `apps.set` and `apps.remove`: the catalogue as this
+//! daemon resolved it, and app credentials stored sealed with the install key.
 
 use pierre_shared::catalogue;
-use pierre_shared::protocol::{AppsSetParams, AppsSetResult, ProvidersListResult, RpcError};
+use pierre_shared::protocol::{AppsRemoveParams, AppsRemoveResult, AppsSetParams, AppsSetResult, ProvidersListResult, RpcError};
 use pierre_shared::{ErrorCode, Secret};
 
 use crate::oauth::client::{AppCredentials, OAuthClient, APP_KIND};
@@ -42,4 +42,17 @@ pub async fn apps_set(ctx: &RequestContext<'_>, params: AppsSetParams) -> Result
     tracing::info!(provider = def.name, client_secret = %fingerprint, "provider app credentials set");
     let redirect_uri = ctx.daemon.oauth.resolve(def.name)?.redirect_uri.value;
     Ok(AppsSetResult { provider: def.name.into(), client_id, client_secret_fingerprint: fingerprint, redirect_uri })
+}
+
+/// Forgets the app `apps.set` stored for a provider (owner only). Existing
+/// connections keep their tokens; their next refresh needs an app again
+/// (from the environment, `config.toml`, or another `apps set`).
+pub async fn apps_remove(ctx: &RequestContext<'_>, params: AppsRemoveParams) -> Result<AppsRemoveResult, RpcError> {
+    ctx.require_admin("remove provider app credentials")?;
+    let def = OAuthClient::definition(&params.provider)?;
+    let provider = def.name.to_string();
+    let removed = ctx.daemon.store(move |store| store.delete_install_secret(APP_KIND, &provider)).await?;
+    ctx.daemon.oauth.remove_app(def.name);
+    tracing::info!(provider = def.name, removed, "provider app credentials removed");
+    Ok(AppsRemoveResult { provider: def.name.into(), removed })
 }
