@@ -8,7 +8,7 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Format, ProviderName, ToolError, in_range, input_schema, output_schema};
+use super::{Count, Format, ProviderName, ToolError, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
 
 /// Largest page get_activities returns.
@@ -26,7 +26,7 @@ pub struct ActivitiesArgs {
     pub sport: Option<SportKind>,
     /// Default 20.
     #[schemars(range(min = 1, max = 100))]
-    pub limit: Option<u32>,
+    pub limit: Option<Count>,
     /// next_cursor of the previous page.
     pub cursor: Option<String>,
     pub provider: Option<ProviderName>,
@@ -81,7 +81,7 @@ impl PierreServer {
             args,
             ctx,
             |a: ActivitiesArgs, progress| async move {
-                let limit = in_range("limit", a.limit, 20, 1, MAX_LIMIT)?;
+                let limit = in_range("limit", a.limit.as_ref(), 20, 1, MAX_LIMIT)?;
                 if let (Some(from), Some(to)) = (a.from, a.to)
                     && from > to
                 {

@@ -16,7 +16,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::scoring::{Scored, form_reading, records_missing, week_ramp};
-use super::{Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema};
+use super::{
+    Count, Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema,
+};
 use crate::server::PierreServer;
 
 /// Longest range one call analyses.
@@ -59,7 +61,7 @@ pub struct TrainingLoadOutput {
 pub struct WeeklySummaryArgs {
     /// Weeks back, this one included; default 4.
     #[schemars(range(min = 1, max = 52))]
-    pub weeks: Option<u32>,
+    pub weeks: Option<Count>,
     pub provider: Option<ProviderName>,
     pub format: Option<Format>,
 }
@@ -149,7 +151,7 @@ pub struct TrendsArgs {
     pub sport: Option<SportKind>,
     /// Complete weeks back; default 12.
     #[schemars(range(min = 3, max = 52))]
-    pub weeks: Option<u32>,
+    pub weeks: Option<Count>,
     pub provider: Option<ProviderName>,
     pub format: Option<Format>,
 }
@@ -237,7 +239,7 @@ impl PierreServer {
             args,
             ctx,
             |a: WeeklySummaryArgs, progress| async move {
-                let count = in_range("weeks", a.weeks, 4, 1, 52)?;
+                let count = in_range("weeks", a.weeks.as_ref(), 4, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
                 let today = source.today();
                 let (scored, history) = Scored::read(&source).await?;
@@ -397,7 +399,7 @@ impl PierreServer {
             args,
             ctx,
             |a: TrendsArgs, progress| async move {
-                let count = in_range("weeks", a.weeks, 12, 3, 52)?;
+                let count = in_range("weeks", a.weeks.as_ref(), 12, 3, 52)?;
                 let sport = a.sport.unwrap_or(SportKind::Run);
                 let source = self.open_source(a.provider, &progress).await?;
                 let today = source.today();

@@ -19,7 +19,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::{ProviderName, ToolError, day_range, in_range, input_schema};
+use super::{Count, ProviderName, ToolError, day_range, in_range, input_schema};
 use crate::charts::{self, ChartError, load, volume, wellness};
 use crate::server::PierreServer;
 
@@ -49,7 +49,7 @@ pub struct LoadChartArgs {
 pub struct VolumeChartArgs {
     /// Weeks back, this one included; default 12.
     #[schemars(range(min = 1, max = 52))]
-    pub weeks: Option<u32>,
+    pub weeks: Option<Count>,
     pub provider: Option<ProviderName>,
     #[schemars(skip)]
     #[serde(default, rename = "format")]
@@ -192,7 +192,7 @@ impl PierreServer {
             args,
             ctx,
             |a: VolumeChartArgs, progress| async move {
-                let count = in_range("weeks", a.weeks, 12, 1, 52)?;
+                let count = in_range("weeks", a.weeks.as_ref(), 12, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
                 let today = source.today();
                 let weeks = Period::Week.recent(today, count);

@@ -5,7 +5,8 @@
 use pierre_shared::ErrorCode;
 use pierre_shared::model::Timestamp;
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsBeginResult, ConnectionsDisconnectResult, RevokeOutcome, method,
+    ConnectionInfo, ConnectionState, ConnectionsBeginResult, ConnectionsDisconnectResult,
+    RevokeOutcome, method,
 };
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
@@ -14,7 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Format, ProviderName, ToolError, input_schema, output_schema};
+use super::{Count, Format, ProviderName, in_range, input_schema, output_schema};
 use crate::daemon::LinkError;
 use crate::server::PierreServer;
 
@@ -104,7 +105,7 @@ pub struct ConnectArgs {
     pub wait: Option<bool>,
     /// Seconds to wait (default 120).
     #[schemars(range(min = 1, max = 600))]
-    pub timeout_secs: Option<u32>,
+    pub timeout_secs: Option<Count>,
     pub format: Option<Format>,
 }
 
@@ -199,24 +200,43 @@ impl PierreServer {
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        self.run_tool("disconnect_provider", args, ctx, |args: DisconnectArgs, progress| async move {
-            let provider = args.provider.as_str();
-            let done: ConnectionsDisconnectResult =
-                self.sources().call(method::CONNECTIONS_DISCONNECT, json!({ "provider": provider })).await?;
-            if let Some(id) = &done.connection_id {
-                self.sources().forget(id);
-            }
-            progress.step("disconnected").await;
-            let next_step = match (done.disconnected, done.revoke) {
-                (false, _) => format!("{provider} was not connected; nothing changed."),
-                (true, RevokeOutcome::Failed) => format!(
-                    "{provider} is disconnected here. {}",
-                    done.revoke_message.as_deref().unwrap_or("The provider did not confirm the revoke.")
-                ),
-                (true, _) => format!("{provider} is disconnected; connect_provider connects it again."),
-            };
-            Ok(DisconnectOutput { provider: provider.into(), disconnected: done.disconnected, revoke: done.revoke, next_step })
-        })
+        self.run_tool(
+            "disconnect_provider",
+            args,
+            ctx,
+            |args: DisconnectArgs, progress| async move {
+                let provider = args.provider.as_str();
+                let done: ConnectionsDisconnectResult = self
+                    .sources()
+                    .call(
+                        method::CONNECTIONS_DISCONNECT,
+                        json!({ "provider": provider }),
+                    )
+                    .await?;
+                if let Some(id) = &done.connection_id {
+                    self.sources().forget(id);
+                }
+                progress.step("disconnected").await;
+                let next_step = match (done.disconnected, done.revoke) {
+                    (false, _) => format!("{provider} was not connected; nothing changed."),
+                    (true, RevokeOutcome::Failed) => format!(
+                        "{provider} is disconnected here. {}",
+                        done.revoke_message
+                            .as_deref()
+                            .unwrap_or("The provider did not confirm the revoke.")
+                    ),
+                    (true, _) => {
+                        format!("{provider} is disconnected; connect_provider connects it again.")
+                    }
+                };
+                Ok(DisconnectOutput {
+                    provider: provider.into(),
+                    disconnected: done.disconnected,
+                    revoke: done.revoke,
+                    next_step,
+                })
+            },
+        )
         .await
     }
 
@@ -233,10 +253,7 @@ impl PierreServer {
     ) -> CallToolResult {
         self.run_tool("connect_provider", args, ctx, |args: ConnectArgs, progress| async move {
             let provider = args.provider.as_str();
-            let timeout = args.timeout_secs.unwrap_or(120);
-            if !(1..=MAX_WAIT_SECS).contains(&timeout) {
-                return Err(ToolError::OutOfRange { name: "timeout_secs", min: 1, max: MAX_WAIT_SECS, value: timeout });
-            }
+            let timeout = in_range("timeout_secs", args.timeout_secs.as_ref(), 120, 1, MAX_WAIT_SECS)?;
             let begun: ConnectionsBeginResult =
                 self.sources().call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
             let Some(url) = begun.authorization_url else {

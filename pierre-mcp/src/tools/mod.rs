@@ -23,13 +23,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use pierre_shared::model::LocalDate;
+use pierre_shared::providers::api::ApiError;
 use rmcp::RoleServer;
 use rmcp::model::{
     CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, ProgressToken,
 };
 use rmcp::service::{Peer, RequestContext};
 use schemars::JsonSchema;
-use pierre_shared::providers::api::ApiError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +85,6 @@ impl ProviderName {
     pub fn from_name(name: &str) -> Option<ProviderName> {
         Self::ALL.into_iter().find(|p| p.as_str() == name)
     }
-
 }
 
 impl std::fmt::Display for ProviderName {
@@ -109,7 +108,8 @@ pub enum ToolError {
         name: &'static str,
         min: u32,
         max: u32,
-        value: u32,
+        /// What the caller sent, as [`Count::shown`] words it.
+        value: String,
     },
     #[error("`from` ({from}) is after `to` ({to}); swap them.")]
     ReversedRange { from: LocalDate, to: LocalDate },
@@ -243,7 +243,10 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
     use serde_json::{Map, Value};
     match value {
         Value::Array(items) => {
-            let flat = |v: &Value| v.as_object().is_some_and(|o| o.values().all(|x| !x.is_object() && !x.is_array()));
+            let flat = |v: &Value| {
+                v.as_object()
+                    .is_some_and(|o| o.values().all(|x| !x.is_object() && !x.is_array()))
+            };
             if items.len() > 1 && items.iter().all(flat) {
                 let mut keys: Vec<&String> = Vec::new();
                 for object in items.iter().filter_map(Value::as_object) {
@@ -254,8 +257,10 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
                     }
                 }
                 let rows = items.iter().filter_map(Value::as_object).map(|object| {
-                    let row: Map<String, Value> =
-                        keys.iter().map(|k| ((*k).clone(), object.get(*k).cloned().unwrap_or(Value::Null))).collect();
+                    let row: Map<String, Value> = keys
+                        .iter()
+                        .map(|k| ((*k).clone(), object.get(*k).cloned().unwrap_or(Value::Null)))
+                        .collect();
                     Value::Object(row)
                 });
                 Value::Array(rows.collect())
@@ -263,7 +268,12 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
                 Value::Array(items.iter().map(uniform_rows).collect())
             }
         }
-        Value::Object(object) => Value::Object(object.iter().map(|(k, v)| (k.clone(), uniform_rows(v))).collect()),
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .map(|(k, v)| (k.clone(), uniform_rows(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -361,8 +371,10 @@ impl PierreServer {
         F: FnOnce(A, Progress) -> Fut,
         Fut: Future<Output = Result<O, ToolError>>,
     {
-        self.run_tool_as(tool, args, ctx, work, |output, format| respond(&output, format))
-            .await
+        self.run_tool_as(tool, args, ctx, work, |output, format| {
+            respond(&output, format)
+        })
+        .await
     }
 
     /// [`PierreServer::run_tool`] with the success result built by `build`
@@ -466,25 +478,91 @@ pub fn day_range(
     Ok((from, to))
 }
 
-/// Checks a count argument against its published range.
+/// A count argument (`limit`, `weeks`, `count`, `timeout_secs`) as the
+/// caller sent it.
+///
+/// Read as any JSON value, not as `u32`: with `u32`, `limit=-1`, `2.5` or
+/// `1e12` failed inside serde with "invalid value: integer `-1`, expected
+/// u32", while `limit=0` got [`in_range`]'s sentence with the allowed range.
+/// Now every value outside the range gets that one sentence. The published
+/// schema stays that of `u32` (an integer, with the range the field states).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Count(serde_json::Value);
+
+impl Count {
+    /// The whole number sent, if it is one: an integer, a float with no
+    /// fraction (`5.0`), or a string holding an integer (`"5"`, as some
+    /// models send numbers).
+    fn whole(&self) -> Option<i128> {
+        match &self.0 {
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e30)
+                        .map(|f| f as i128)
+                }),
+            serde_json::Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as the error sentence quotes it.
+    fn shown(&self) -> String {
+        match self.whole() {
+            Some(n) => n.to_string(),
+            None => format!("{}, not a whole number", self.0),
+        }
+    }
+}
+
+impl JsonSchema for Count {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        u32::schema_name()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        u32::json_schema(generator)
+    }
+}
+
+#[cfg(test)]
+impl From<serde_json::Value> for Count {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
+/// Checks a count argument against its published range: any value outside
+/// it (negative, too large, fractional, not a number) gets one sentence
+/// naming the range.
 pub fn in_range(
     name: &'static str,
-    value: Option<u32>,
+    value: Option<&Count>,
     default: u32,
     min: u32,
     max: u32,
 ) -> Result<u32, ToolError> {
-    let value = value.unwrap_or(default);
-    if (min..=max).contains(&value) {
-        Ok(value)
-    } else {
-        Err(ToolError::OutOfRange {
+    let Some(count) = value else {
+        return Ok(default);
+    };
+    count
+        .whole()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| ToolError::OutOfRange {
             name,
             min,
             max,
-            value,
+            value: count.shown(),
         })
-    }
 }
 
 #[cfg(test)]
@@ -495,7 +573,10 @@ mod tests {
     #[test]
     fn the_provider_enum_is_the_catalogue() {
         let ours: Vec<&str> = ProviderName::ALL.iter().map(|p| p.as_str()).collect();
-        let catalogue: Vec<&str> = pierre_shared::catalogue::ALL.iter().map(|p| p.name).collect();
+        let catalogue: Vec<&str> = pierre_shared::catalogue::ALL
+            .iter()
+            .map(|p| p.name)
+            .collect();
         assert_eq!(ours, catalogue);
     }
 
@@ -549,10 +630,19 @@ mod tests {
             .collect();
         let data = json!({"activities": rows, "next_cursor": null});
         let r = respond(&data, Format::Toon);
-        assert_eq!(r.structured_content.as_ref(), Some(&data), "structuredContent keeps absent fields absent");
+        assert_eq!(
+            r.structured_content.as_ref(),
+            Some(&data),
+            "structuredContent keeps absent fields absent"
+        );
         let text = &r.content[0].as_text().unwrap().text;
         assert!(text.contains("activities[30]{"), "not a table:\n{text}");
-        assert!(text.len() < data.to_string().len(), "TOON {} B >= JSON {} B", text.len(), data.to_string().len());
+        assert!(
+            text.len() < data.to_string().len(),
+            "TOON {} B >= JSON {} B",
+            text.len(),
+            data.to_string().len()
+        );
         let decoded: serde_json::Value = toon_format::decode_default(text).unwrap();
         assert!(same_data_null_is_absent(&decoded, &data), "{decoded}");
     }
@@ -562,7 +652,9 @@ mod tests {
     fn same_data_null_is_absent(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         use serde_json::Value;
         match (a, b) {
-            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data_null_is_absent(x, y)),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data_null_is_absent(x, y))
+            }
             (Value::Object(x), Value::Object(y)) => {
                 let keys: std::collections::BTreeSet<_> = x.keys().chain(y.keys()).collect();
                 keys.into_iter().all(|k| match (x.get(k), y.get(k)) {
@@ -590,6 +682,54 @@ mod tests {
             }
             _ => a == b,
         }
+    }
+
+    #[test]
+    fn every_count_outside_its_range_gets_the_same_sentence() {
+        let check = |sent: serde_json::Value| {
+            let count = Count::from(sent);
+            in_range("limit", Some(&count), 20, 1, 100).map_err(|e| e.sentence())
+        };
+        assert_eq!(in_range("limit", None, 20, 1, 100).unwrap(), 20);
+        for (sent, ok) in [
+            (json!(5), 5),
+            (json!(100), 100),
+            (json!(5.0), 5),
+            (json!("7"), 7),
+        ] {
+            assert_eq!(check(sent.clone()), Ok(ok), "{sent}");
+        }
+        for (sent, shown) in [
+            (json!(0), "0"),
+            (json!(-1), "-1"),
+            (json!(101), "101"),
+            (json!(1e12), "1000000000000"),
+            (json!(u64::MAX), "18446744073709551615"),
+            (json!(2.5), "2.5, not a whole number"),
+            (json!("ten"), "\"ten\", not a whole number"),
+            (json!(true), "true, not a whole number"),
+        ] {
+            assert_eq!(
+                check(sent.clone()),
+                Err(format!("`limit` must be from 1 to 100; it was {shown}.")),
+                "{sent}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_negative_limit_is_a_tool_error_naming_the_range_not_a_serde_error() {
+        #[derive(Debug, Deserialize)]
+        struct A {
+            limit: Option<Count>,
+        }
+        let args = json!({"limit": -1}).as_object().unwrap().clone();
+        let parsed: A = parse_args("get_activities", args).expect("any JSON value parses");
+        let err = in_range("limit", parsed.limit.as_ref(), 20, 1, 100).unwrap_err();
+        let result = failure(&err);
+        assert_eq!(result.is_error, Some(true));
+        let text = &result.content[0].as_text().unwrap().text;
+        assert_eq!(text, "`limit` must be from 1 to 100; it was -1.");
     }
 
     #[test]

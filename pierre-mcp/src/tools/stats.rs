@@ -8,7 +8,7 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Format, ProviderName, in_range, input_schema, output_schema};
+use super::{Count, Format, ProviderName, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
 
 /// Arguments of get_stats.
@@ -18,7 +18,7 @@ pub struct StatsArgs {
     pub period: Period,
     /// How many recent periods; default 1 (the current one).
     #[schemars(range(min = 1, max = 52))]
-    pub count: Option<u32>,
+    pub count: Option<Count>,
     /// Only this sport.
     pub sport: Option<SportKind>,
     pub provider: Option<ProviderName>,
@@ -51,7 +51,7 @@ impl PierreServer {
             args,
             ctx,
             |a: StatsArgs, progress| async move {
-                let count = in_range("count", a.count, 1, 1, 52)?;
+                let count = in_range("count", a.count.as_ref(), 1, 1, 52)?;
                 let source = self.open_source(a.provider, &progress).await?;
                 let periods = source.stats(a.period, count, a.sport).await?;
                 Ok(StatsOutput {
