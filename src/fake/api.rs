@@ -45,30 +45,35 @@ pub fn tag(value: &mut Value, account: &str) {
     });
 }
 
-/// The provider's rate-limit headers for a 429.
-fn rate_limit_headers(provider: &str) -> Vec<(&'static str, String)> {
-    match provider {
-        "strava" => vec![
-            ("x-ratelimit-limit", "200,2000".into()),
-            ("x-ratelimit-usage", "200,450".into()),
-            ("x-readratelimit-limit", "100,1000".into()),
-            ("x-readratelimit-usage", "100,300".into()),
+/// The provider's rate-limit headers for a 429, and `Retry-After: 60`.
+fn rate_limit_headers(provider: &str) -> Vec<(String, String)> {
+    let documented: &[(&str, &str)] = match provider {
+        "strava" => &[
+            ("x-ratelimit-limit", "200,2000"),
+            ("x-ratelimit-usage", "200,450"),
+            ("x-readratelimit-limit", "100,1000"),
+            ("x-readratelimit-usage", "100,300"),
         ],
-        "fitbit" => vec![
-            ("fitbit-rate-limit-limit", "150".into()),
-            ("fitbit-rate-limit-remaining", "0".into()),
-            ("fitbit-rate-limit-reset", "60".into()),
+        "fitbit" => &[
+            ("fitbit-rate-limit-limit", "150"),
+            ("fitbit-rate-limit-remaining", "0"),
+            ("fitbit-rate-limit-reset", "60"),
         ],
-        "whoop" => vec![
+        "whoop" => &[
             (
                 "x-ratelimit-limit",
-                "100, 100;window=60, 10000;window=86400".into(),
+                "100, 100;window=60, 10000;window=86400",
             ),
-            ("x-ratelimit-remaining", "0".into()),
-            ("x-ratelimit-reset", "60".into()),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "60"),
         ],
-        _ => vec![("retry-after", "60".into())],
-    }
+        _ => &[],
+    };
+    documented
+        .iter()
+        .chain(&[("retry-after", "60")])
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
 }
 
 pub async fn serve(
@@ -115,16 +120,15 @@ async fn answer(fake: &Fake, path: &str, query: &str, headers: &HeaderMap) -> (O
                     Json(json!({ "message": "Rate Limit Exceeded" })),
                 )
                     .into_response();
-                for (name, value) in rate_limit_headers(provider) {
+                let configured = fake.lock().rate_limit_headers.clone();
+                let sent = configured.unwrap_or_else(|| rate_limit_headers(provider));
+                for (name, value) in sent {
                     if let (Ok(n), Ok(v)) =
                         (HeaderName::try_from(name), HeaderValue::try_from(value))
                     {
                         response.headers_mut().insert(n, v);
                     }
                 }
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
                 response
             }
             FaultKind::ServerError => {

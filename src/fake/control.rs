@@ -1,5 +1,6 @@
 //! `/__fake/`: counters, configuration and faults, for tests.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,9 @@ pub struct Config {
     pub tag_names: Option<bool>,
     /// Delay every API answer by this long (benchmarks).
     pub api_delay_ms: Option<u64>,
+    /// The headers every later API 429 fault carries instead of the
+    /// provider's own set and `Retry-After: 60`; `{}` sends none at all.
+    pub rate_limit_headers: Option<BTreeMap<String, String>>,
 }
 
 pub async fn configure(State(fake): State<Arc<Fake>>, Json(config): Json<Config>) -> Response {
@@ -91,6 +95,9 @@ pub async fn configure(State(fake): State<Arc<Fake>>, Json(config): Json<Config>
     }
     if let Some(ms) = config.api_delay_ms {
         inner.api_delay = Duration::from_millis(ms);
+    }
+    if let Some(headers) = config.rate_limit_headers {
+        inner.rate_limit_headers = Some(headers.into_iter().collect());
     }
     StatusCode::NO_CONTENT.into_response()
 }

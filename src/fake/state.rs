@@ -132,6 +132,9 @@ pub struct Inner {
     pub tag_names: bool,
     /// Extra latency before every API answer (benchmarks' fake latency).
     pub api_delay: Duration,
+    /// What API 429 faults send instead of the provider's headers
+    /// (`/__fake/config` `rate_limit_headers`).
+    pub rate_limit_headers: Option<Vec<(String, String)>>,
 }
 
 /// How many API requests `/__fake/requests` remembers.

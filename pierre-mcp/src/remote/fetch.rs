@@ -150,8 +150,11 @@ impl DaemonFetch {
     }
 
     /// Tells the daemon what the provider said about its limits. Waited
-    /// for only on a 429 (its answer says how long to wait); otherwise it
-    /// runs in the background and costs the call nothing.
+    /// for only on a 429: the daemon's answer is the wait every process of
+    /// this user will be held to (the provider's `Retry-After`, in seconds
+    /// or as an HTTP-date; else the window the usage headers show spent;
+    /// else a short default), so this call's sentence says the same.
+    /// Otherwise it runs in the background and costs the call nothing.
     async fn report(&self, status: u16, headers: &reqwest::header::HeaderMap) -> Option<u64> {
         let limits: HashMap<String, String> = headers
             .iter()
@@ -190,6 +193,10 @@ impl DaemonFetch {
     }
 }
 
+/// `Retry-After` as delay-seconds, for when the daemon gave no wait (it
+/// could not be told of the 429, or it holds no windows for this provider).
+/// The HTTP-date form (RFC 9110 §10.2.3) is read by the daemon, the one
+/// place the wait rule lives (`pierre-authd/src/server/budgets.rs`).
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers
         .get(reqwest::header::RETRY_AFTER)?
@@ -228,7 +235,7 @@ impl Fetch for DaemonFetch {
                 429 => {
                     return Err(ApiError::RateLimited {
                         provider: self.provider,
-                        retry_after_secs: retry_after_header(response.headers()).or(retry_after),
+                        retry_after_secs: retry_after.or_else(|| retry_after_header(response.headers())),
                     });
                 }
                 status @ 500..=599 => return Err(ApiError::Server { provider: self.provider, status }),
