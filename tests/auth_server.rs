@@ -587,7 +587,8 @@ fn a_jwt_for_user_b_cannot_read_user_a() {
     for (method, params) in [
         ("users.add", json!({"name": "mallory"})),
         ("users.remove", json!({"target": "alice"})),
-        ("auth.token", json!({})),
+        // A pinned connection may mint only a token that dies with its own (1 h here).
+        ("auth.token", json!({"ttl_secs": 90 * 86_400})),
         ("keys.rotate", json!({})),
         ("daemon.shutdown", json!({})),
     ] {

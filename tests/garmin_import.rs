@@ -365,6 +365,7 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
 
     // Rejected: pierre-mcp reports a 401 for the current token.
     let alice = sign_in(&fake, &outside.path().join("alice"), "alice", Some(ALICE), now() + 3_600);
+    common::fake::ensure_user(&home, "alice");
     assert!(import(&home, &alice.dir, &["--user", "alice"]).status.success());
     let mut c = client(&home, Some("alice"));
     let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
@@ -391,6 +392,7 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     // Near expiry: the access token is accepted at import (it lives more
     // than the 300 s refresh margin) and needs a new sign-in once inside it.
     let bob = sign_in(&fake, &outside.path().join("bob"), "bob", Some(BOB), now() + 308);
+    common::fake::ensure_user(&home, "bob");
     assert!(import(&home, &bob.dir, &["--user", "bob"]).status.success());
     std::thread::sleep(Duration::from_secs(9));
     let err = client(&home, Some("bob")).call_err("tokens.get", json!({ "provider": "garmin" }));
@@ -409,6 +411,7 @@ fn two_users_importing_two_directories_get_two_vaults_and_share_nothing() {
     let alice = sign_in(&fake, &outside.path().join("alice"), "alice", Some(ALICE), now() + 3_600);
     let bob = sign_in(&fake, &outside.path().join("bob"), "bob", Some(BOB), now() + 3_600);
     for (user, s) in [("alice", &alice), ("bob", &bob)] {
+        common::fake::ensure_user(&home, user);
         let out = import(&home, &s.dir, &["--user", user]);
         assert!(out.status.success(), "{}", text(&out).1);
     }
@@ -484,6 +487,7 @@ fn imported_users_read_only_their_own_garmin_data_through_pierre_mcp() {
     let outside = tempfile::tempdir().unwrap();
     for (user, account) in [("alice", ALICE), ("bob", BOB)] {
         let s = sign_in(&fake, &outside.path().join(user), user, Some(account), now() + 3_600);
+        common::fake::ensure_user(&home, user);
         let out = import(&home, &s.dir, &["--user", user]);
         assert!(out.status.success(), "{}", text(&out).1);
     }

@@ -121,7 +121,7 @@ pub struct DataDirLock {
 #[non_exhaustive]
 pub enum DataDirLockError {
     #[error(
-        "another pierre-authd (pid {pid}) already serves the data directory {data_dir} on {socket}; use it as it is, or stop it with `pierre-authd stop` before starting another"
+        "pierre-authd is already running (pid {pid}) for the data directory {data_dir}, on {socket}; use it as it is, or stop it with `pierre-authd stop` before starting another"
     )]
     AlreadyServing { pid: String, socket: String, data_dir: PathBuf },
     #[error("cannot open or write the daemon record {path}")]

@@ -558,6 +558,9 @@ pub struct ProviderInfo {
     /// Where to register an app, and what to choose there.
     pub register_at: Option<String>,
     pub register_hint: Option<String>,
+    /// How to connect without registering an app (Garmin: import a sign-in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_app: Option<String>,
 }
 
 /// `providers.list` result.

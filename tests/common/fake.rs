@@ -217,8 +217,12 @@ pub fn follow_connect(cmd: &mut Command, authorize: impl FnOnce(&str) -> String)
 }
 
 /// `pierre-authd connect <provider> --no-browser` for `user` (the owner when
-/// `None`), the fake approving the account it was told to (`authorize_as`).
+/// `None`, added first when missing, since `--user` must name an existing
+/// user), the fake approving the account it was told to (`authorize_as`).
 pub fn connect(home: &super::TestHome, provider: &str, user: Option<&str>) {
+    if let Some(user) = user {
+        ensure_user(home, user);
+    }
     let mut cmd = home.command("pierre-authd");
     cmd.args(["connect", provider, "--no-browser"]);
     if let Some(user) = user {
@@ -227,4 +231,14 @@ pub fn connect(home: &super::TestHome, provider: &str, user: Option<&str>) {
     let run = follow_connect(&mut cmd, authorize);
     assert_eq!(run.callback_status, 200, "the callback answered: {}", run.callback_page);
     assert!(run.status.success(), "connect {provider} failed: {}", run.stderr);
+}
+
+/// `pierre-authd users add NAME`, accepting a user that already exists.
+pub fn ensure_user(home: &super::TestHome, name: &str) {
+    let out = super::output_within(
+        home.command("pierre-authd").args(["users", "add", name]),
+        std::time::Duration::from_secs(30),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() || err.contains("already exists"), "users add {name}: {err}");
 }

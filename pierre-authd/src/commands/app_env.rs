@@ -90,6 +90,7 @@ mod tests {
             how_to_configure: None,
             register_at: None,
             register_hint: None,
+            without_app: None,
         }
     }
 

@@ -187,6 +187,8 @@ async fn provider_checks(client: &pierre_shared::client::Client) -> Vec<Check> {
                     ));
                 }
                 d
+            } else if let Some(without_app) = &p.without_app {
+                format!("not configured; without an app, {without_app}; with one, {register}")
             } else {
                 format!("not configured: {register}; then {}", p.how_to_configure.as_deref().unwrap_or(""))
             };

@@ -53,6 +53,11 @@ async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
     if !rest.is_empty() {
         println!("\nNot configured yet (register an app with the provider first):");
         for p in &rest {
+            if let Some(without_app) = &p.without_app {
+                // The app programme is closed to individuals: lead with what works.
+                println!("  {:<8} {without_app}", p.name);
+                continue;
+            }
             println!("  {:<8} {}", p.name, p.how_to_configure.as_deref().unwrap_or(""));
             if let (Some(at), Some(uri)) = (&p.register_at, &p.redirect_uri) {
                 println!("           register at {at}; redirect URI {uri}");
@@ -155,6 +160,9 @@ pub async fn providers(config: &Config, as_json: bool) -> Result<ExitCode, CliEr
             );
         } else {
             println!("{:<9} not configured: {}", p.name, p.how_to_configure.as_deref().unwrap_or(""));
+        }
+        if let Some(without_app) = &p.without_app {
+            println!("          without an app: {without_app}");
         }
         if let (Some(at), Some(hint), Some(uri)) = (&p.register_at, &p.register_hint, &p.redirect_uri) {
             println!("          register at {at} ({hint}); redirect URI {uri}");

@@ -26,4 +26,5 @@ pub const DEF: ProviderDef = ProviderDef {
     }),
     api_base: "https://api.fitbit.com",
     rate_limits: &[RateLimitWindow { scope: LimitScope::User, requests: 150, window_secs: 3_600, aligned: true }],
+    without_app: None,
 };

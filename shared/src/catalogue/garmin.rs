@@ -3,8 +3,9 @@
 //! Individuals use the Garmin Connect web API (`https://connectapi.garmin.com`:
 //! `/activitylist-service/...`, `/userprofile-service/socialProfile`, ...)
 //! with bearer tokens from Garmin's SSO sign-in, which only the Python
-//! clients (garth, python-garminconnect) perform; they write them to a token
-//! directory. Such a sign-in is brought in with
+//! clients perform (garth did until its final release, deprecated in 2026;
+//! python-garminconnect 0.3 signs in as Garmin's mobile app does); they write
+//! them to a token directory. Such a sign-in is brought in with
 //! `pierre-authd import garmin --from DIR` (the daemon verifies it against
 //! the profile route below, seals it in the user's vault, and the CLI offers
 //! to delete the plaintext files). Pierre cannot refresh imported tokens
@@ -36,8 +37,11 @@ pub const DEF: ProviderDef = ProviderDef {
         // is the account's stable numeric id.
         account_id: AccountIdSource::Profile { path: "/userprofile-service/socialProfile", pointer: "/profileId" },
         register_at: "https://developer.garmin.com/gc-developer-program/",
-        register_hint: "the Connect Developer Program needs Garmin's approval; without it, sign in once with a Python Garmin client (garth or python-garminconnect) and run `pierre-authd import garmin --from DIR` on the token directory it wrote",
+        register_hint: "the Connect Developer Program is for approved businesses, not for one person's own data",
     }),
     api_base: "https://connectapi.garmin.com",
     rate_limits: &[RateLimitWindow { scope: LimitScope::App, requests: 100, window_secs: 60, aligned: false }],
+    without_app: Some(
+        "import the sign-in a Python Garmin client saved: `pierre-authd import garmin --from DIR` (the README's \"Garmin\" section says which clients and token files work today)",
+    ),
 };

@@ -39,6 +39,10 @@ pub struct ProviderDef {
     pub api_base: &'static str,
     /// Budgets the daemon keeps; several windows may apply at once.
     pub rate_limits: &'static [RateLimitWindow],
+    /// How an individual connects without registering an app, where the
+    /// provider's own app programme is closed to them (Garmin): shown by
+    /// `login`, `providers` and `doctor` beside the registration advice.
+    pub without_app: Option<&'static str>,
 }
 
 impl ProviderDef {

@@ -31,4 +31,5 @@ pub const DEF: ProviderDef = ProviderDef {
         RateLimitWindow { scope: LimitScope::App, requests: 100, window_secs: 900, aligned: true },
         RateLimitWindow { scope: LimitScope::App, requests: 1_000, window_secs: 86_400, aligned: true },
     ],
+    without_app: None,
 };

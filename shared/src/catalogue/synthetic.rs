@@ -10,4 +10,5 @@ pub const DEF: ProviderDef = ProviderDef {
     oauth: None,
     api_base: "",
     rate_limits: &[],
+    without_app: None,
 };

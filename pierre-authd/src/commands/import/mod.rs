@@ -44,8 +44,9 @@ pub enum ImportError {
 pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<String>) -> Result<ExitCode, CliError> {
     let from = &args.from;
     let tokens = dir::read(from, now_secs()).map_err(ImportError::from)?;
+    let owner = user.is_none() && config.token.is_none();
     let client = connect_or_start(config, user).await?;
-    let who = format!("user {}", client.hello().await?.user_name);
+    let who = if owner { "the owner".to_string() } else { format!("user {}", client.hello().await?.user_name) };
     let params = ConnectionsImportParams { provider: "garmin".into(), oauth1: tokens.oauth1, oauth2: tokens.oauth2 };
     let params = serde_json::to_value(&params)
         .map_err(|_| CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into()))?;

@@ -284,6 +284,7 @@ impl OAuthClient {
             how_to_configure: (!configured).then(|| r.how_to_configure()),
             register_at: oauth.map(|a| a.register_at.to_string()),
             register_hint: oauth.map(|a| a.register_hint.to_string()),
+            without_app: def.without_app.map(str::to_owned),
         }
     }
 }
