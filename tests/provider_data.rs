@@ -168,7 +168,7 @@ fn a_rejected_token_is_refreshed_once_and_retried() {
 #[test]
 fn provider_faults_are_one_actionable_sentence_and_lose_nothing() {
     let c = connected("strava");
-    // A 429 spends the window in the daemon's budget, so it has its own test.
+    // A 429 sets a wait in the daemon's budget, so it has its own tests (tests/rate_limits.rs).
     let cases = [
         ("server_error", "server error (HTTP 500); try again"),
         ("malformed", "could not read"),

@@ -270,7 +270,8 @@ pub struct UsageReportParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageReportResult {
     pub recorded: bool,
-    /// Set when a window is now spent: wait this long before the next call.
+    /// Set while a wait applies (the provider's `Retry-After`, else the
+    /// reset of a window its usage headers show spent): wait this long.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
 }
