@@ -67,3 +67,30 @@ fn the_systemd_unit_runs_the_installed_daemon() {
     assert!(unit.contains(INSTALL), "the unit says how its binary gets there");
     assert!(Path::new(&repo()).join("pierre-authd/Cargo.toml").exists());
 }
+
+/// Runs an example script from the repository root with the test home's environment.
+fn run_example(home: &TestHome, program: &str, args: &[&str]) -> std::process::Output {
+    let mut cmd = home.command_at(program);
+    cmd.current_dir(repo()).args(args);
+    output_within(&mut cmd, Duration::from_secs(30))
+}
+
+#[test]
+fn the_socket_examples_find_the_running_daemon_from_its_record() {
+    let home = TestHome::new();
+    let _daemon = home.spawn_daemon();
+    let python = run_example(&home, "python3", &["examples/socket/client.py", "users.list"]);
+    assert!(python.status.success(), "client.py: {}", String::from_utf8_lossy(&python.stderr));
+    let users: Value = serde_json::from_slice(&python.stdout).unwrap();
+    assert_eq!(users["users"].as_array().map(Vec::len), Some(1), "{users}");
+
+    assert!(
+        std::process::Command::new("socat").arg("-V").output().is_ok(),
+        "socat is missing: `apt-get install socat` (.ci/run installs it)"
+    );
+    let socat = run_example(&home, "bash", &["examples/socket/status.sh"]);
+    assert!(socat.status.success(), "status.sh: {}", String::from_utf8_lossy(&socat.stderr));
+    let lines = String::from_utf8_lossy(&socat.stdout).into_owned();
+    assert!(lines.contains("\"id\":2") && lines.contains("\"pid\""), "{lines}");
+    assert!(lines.contains("\"id\":3") && lines.contains("\"connections\""), "{lines}");
+}

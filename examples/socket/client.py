@@ -16,13 +16,23 @@ import sys
 
 
 def socket_path() -> str:
+    """The running daemon's socket, from the record it keeps in its data directory.
+
+    The daemon writes {"pid": ..., "socket": ...} into <data dir>/authd.lock while it runs, so
+    this finds it whatever XDG_RUNTIME_DIR the daemon was started with.
+    """
     home = os.environ.get("PIERRE_HOME")
     if home:
-        return os.path.join(home, "run", "authd.sock")
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime:
-        return os.path.join(runtime, "pierre", "authd.sock")
-    return f"/tmp/pierre-{os.getuid()}/authd.sock"
+        data = os.path.join(home, "data")
+    else:
+        xdg_data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+        data = os.path.join(xdg_data, "pierre")
+    record = os.path.join(data, "authd.lock")
+    try:
+        with open(record, encoding="utf-8") as f:
+            return json.loads(f.read())["socket"]
+    except (OSError, ValueError, KeyError):
+        sys.exit(f"pierre-authd is not running (no record in {record}); start it with `pierre-authd start`")
 
 
 class Daemon:
