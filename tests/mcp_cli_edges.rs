@@ -129,3 +129,96 @@ fn counts_outside_their_range_name_the_range_over_mcp_and_on_the_command_line() 
         assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
     }
 }
+
+/// Whether `text` shows a negative zero ("-0", "-0.0", "-0.00") as a number
+/// of its own (not the "-0" inside a date such as 2025-09-01).
+fn negative_zero_in(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|i| {
+        let number_starts = bytes[i] == b'-' && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if !number_starts || bytes.get(i + 1) != Some(&b'0') {
+            return None;
+        }
+        let mut end = i + 2;
+        if bytes.get(end) == Some(&b'.') {
+            end += 1;
+            while bytes.get(end) == Some(&b'0') {
+                end += 1;
+            }
+        }
+        let zero = !bytes.get(end).is_some_and(u8::is_ascii_digit);
+        zero.then(|| &text[i.saturating_sub(20)..(end + 10).min(text.len())])
+    })
+}
+
+/// `get_trends sport=strength` printed `"distance_m": -0.0` for every week
+/// and "Fewer than 3 weeks with strength activities" over weeks that had
+/// them. No tool may show a negative zero, and a note must be true.
+#[test]
+fn strength_trends_have_no_negative_zero_and_no_false_note() {
+    let home = TestHome::new();
+    let call = |args: &[&str]| {
+        let out = run(&home, &[&["call"], args].concat());
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let strength = call(&["get_trends", "sport=strength", "--json"]);
+    let v: Value = serde_json::from_str(&strength).unwrap();
+    let notes: Vec<&str> = v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        v["weeks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["activities"].as_u64() > Some(0)),
+        "{strength}"
+    );
+    assert!(
+        !notes
+            .iter()
+            .any(|n| n.starts_with("Fewer than 3 weeks with strength activities")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("strength activities have no distance")),
+        "{notes:?}"
+    );
+    assert!(
+        v["weeks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w.get("distance_m").is_none()),
+        "{strength}"
+    );
+
+    let mut outputs = vec![strength];
+    for sport in ["yoga", "workout", "run", "ride", "swim"] {
+        outputs.push(call(&["get_trends", &format!("sport={sport}"), "--json"]));
+    }
+    outputs.push(call(&["get_trends", "sport=strength"]));
+    for args in [
+        &["get_weekly_summary", "weeks=12"][..],
+        &["compare_periods", "from=2025-11-17", "to=2025-11-23"],
+        &["get_training_load", "from=2025-08-01", "to=2025-11-23"],
+        &["get_stats", "period=week", "count=12", "sport=strength"],
+        &["get_recovery"],
+    ] {
+        outputs.push(call(&[args, &["--json"]].concat()));
+        outputs.push(call(args));
+    }
+    for out in &outputs {
+        assert_eq!(negative_zero_in(out), None, "a negative zero in:\n{out}");
+    }
+    // The detector itself: it finds what the issue showed, and only that.
+    assert!(negative_zero_in("\"distance_m\": -0.0,").is_some());
+    assert!(negative_zero_in("Form -0 (fitness 40").is_some());
+    assert_eq!(negative_zero_in("2025-09-01, -0.5, -10, x-0"), None);
+}

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use pierre_shared::model::{
-    Activity, ActivitySummary, LoadMethod, SportKind, SportType, Timestamp,
+    Activity, ActivitySummary, LoadMethod, SportKind, SportType, Timestamp, round_to,
 };
 use rmcp::model::Tool;
 use serde::de::DeserializeOwned;
@@ -336,7 +336,9 @@ fn activity(out: &ActivityOutput) -> String {
                 km(s.distance_m),
                 duration(u64::from(s.moving_time_s)),
                 speed(&a.sport, s.average_speed_mps),
-                or_dash(s.elevation_change_m, |e| format!("{e:+.0} m")),
+                or_dash(s.elevation_change_m, |e| {
+                    format!("{:+.0} m", round_to(e, 0))
+                }),
                 or_dash(s.average_heartrate_bpm, bpm),
             ]);
         }

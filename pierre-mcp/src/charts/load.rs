@@ -8,7 +8,7 @@
 
 use pierre_shared::analysis::fitness::{DayForm, form_series};
 use pierre_shared::analysis::load::{ActivityLoad, LoadBasis, activity_load};
-use pierre_shared::model::{ActivitySummary, Athlete, LocalDate};
+use pierre_shared::model::{ActivitySummary, Athlete, LocalDate, round_to};
 use plotters::prelude::*;
 
 use super::style::{self, Key, Swatch};
@@ -85,7 +85,10 @@ impl LoadSeries {
         if let Some(last) = self.days.last() {
             text.push_str(&format!(
                 "\nOn {}: fitness {:.0}, fatigue {:.0}, form {:+.0}.",
-                last.date, last.fitness, last.fatigue, last.form
+                last.date,
+                last.fitness,
+                last.fatigue,
+                round_to(last.form, 0)
             ));
         }
         if let Some(peak) = self

@@ -416,7 +416,7 @@ impl PierreServer {
                     .summaries(starts.first().copied().unwrap_or(today), today)
                     .await?;
                 let weeks = weekly_points(&history.activities, sport, &starts, max_hr);
-                let trends = trends(&weeks, sport);
+                let fitted = trends(&weeks, sport);
                 let mut missing = Vec::new();
                 if max_hr.is_none() {
                     missing.push(
@@ -424,24 +424,12 @@ impl PierreServer {
                             .to_owned(),
                     );
                 }
-                for (metric, what) in [
-                    (
-                        "easy_efficiency",
-                        format!("easy {sport} sessions with heart rate and pace or power"),
-                    ),
-                    ("weekly_distance_km", format!("{sport} activities")),
-                ] {
-                    if !trends.iter().any(|t| t.metric == metric) {
-                        missing.push(format!(
-                            "Fewer than 3 weeks with {what}, so no {metric} trend."
-                        ));
-                    }
-                }
+                missing.extend(fitted.notes);
                 Ok(TrendsOutput {
                     provider: source.provider,
                     sport: sport.into(),
                     weeks,
-                    trends,
+                    trends: fitted.trends,
                     missing,
                 })
             },

@@ -5,7 +5,7 @@
 use pierre_shared::analysis::fitness::{DayForm, form_series};
 use pierre_shared::analysis::load::{ActivityLoad, LoadBasis, LoadMethod, activity_load};
 use pierre_shared::analysis::records::{Record, RecordSource};
-use pierre_shared::model::{Activity, Athlete, LocalDate};
+use pierre_shared::model::{Activity, Athlete, LocalDate, round_to};
 
 use super::ToolError;
 use crate::sources::{Source, Summaries};
@@ -150,15 +150,17 @@ pub(super) fn form_reading(day: &DayForm, ramp: f64) -> String {
     };
     format!(
         "Form {:+.0} (fitness {:.0}, fatigue {:.0}) means {state}{ramp_note}.",
-        day.form, day.fitness, day.fatigue
+        // Rounded first, so a form of -0.3 reads "+0", never "-0".
+        round_to(day.form, 0),
+        day.fitness,
+        day.fatigue
     )
 }
 
 pub(super) fn week_ramp(series: &[DayForm], i: usize) -> f64 {
     let before = i.checked_sub(7).map_or(0.0, |j| series[j].fitness);
-    pierre_shared::model::activity::round_to(series[i].fitness - before, 1)
+    round_to(series[i].fitness - before, 1)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -182,6 +184,8 @@ mod tests {
         assert!(form_reading(&day(10.0), 9.0).contains("fresh, good for a race"));
         assert!(form_reading(&day(10.0), 9.0).contains("rose fast"));
         assert!(form_reading(&day(30.0), 0.0).contains("being lost"));
+        // Never a negative zero.
+        assert!(form_reading(&day(-0.3), 0.0).starts_with("Form +0 "));
         // The JSON text block stays compact: no ": " inside a sentence.
         assert!(!form_reading(&day(-20.0), 0.0).contains(": "));
     }

@@ -6,6 +6,10 @@
 //! odd week does not decide it. Easy sessions are those with an average
 //! heart rate under 80% of max (zones 1–2), where pace at a given heart
 //! rate is a fair fitness marker; hard sessions mix in effort choices.
+//!
+//! A metric without a trend comes with a sentence saying why (too few
+//! weeks, a fitted line starting at zero, or a metric the sport does not
+//! have: strength has no distance), so the tool never guesses a reason.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -21,7 +25,9 @@ pub const EASY_MAX_HR_SHARE: f64 = 0.8;
 pub struct WeekPoint {
     pub start: LocalDate,
     pub activities: u32,
-    pub distance_m: f64,
+    /// Absent for sports without distance (strength, yoga, workout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
     pub moving_time_s: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_speed_mps: Option<f64>,
@@ -109,7 +115,7 @@ pub fn weekly_points(
             WeekPoint {
                 start: *start,
                 activities: week.len() as u32,
-                distance_m: round_to(distance, 1),
+                distance_m: sport.covers_distance().then(|| round_to(distance, 1)),
                 moving_time_s: time,
                 average_speed_mps: (distance > 0.0 && time > 0).then(|| round_to(distance / time as f64, 3)),
                 average_heartrate_bpm: weighted(&|a| a.average_heartrate_bpm, &|_| true).map(|v| round_to(v, 1)),
@@ -119,8 +125,39 @@ pub fn weekly_points(
         .collect()
 }
 
-/// The fitted trends of the weekly points, each with a sentence.
-pub fn trends(points: &[WeekPoint], sport: SportKind) -> Vec<Trend> {
+/// The fitted trends, and why each metric without one has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trends {
+    pub trends: Vec<Trend>,
+    /// One sentence per metric left out.
+    pub notes: Vec<String>,
+}
+
+/// Why a metric got no fitted trend.
+enum Skip {
+    /// Fewer than 3 weeks have a value.
+    TooFewWeeks,
+    /// The fitted first week is at or below zero: no % change exists.
+    StartsAtZero,
+}
+
+/// The least-squares trend of `pts` (week index, value) over `weeks`.
+fn fitted(pts: &[(f64, f64)], weeks: usize) -> Result<(f64, f64, f64), Skip> {
+    if pts.len() < 3 {
+        return Err(Skip::TooFewWeeks);
+    }
+    let (slope, intercept) = fit(pts).ok_or(Skip::TooFewWeeks)?;
+    let first = intercept;
+    let last = intercept + slope * (weeks.saturating_sub(1)) as f64;
+    if first <= 0.0 {
+        return Err(Skip::StartsAtZero);
+    }
+    Ok((first, last, round_to((last - first) / first * 100.0, 1)))
+}
+
+/// The fitted trends of the weekly points, each with a sentence, and a note
+/// for every metric that has none.
+pub fn trends(points: &[WeekPoint], sport: SportKind) -> Trends {
     let weeks = points.len();
     let series = |value: &dyn Fn(&WeekPoint) -> Option<f64>| -> Vec<(f64, f64)> {
         points
@@ -129,32 +166,36 @@ pub fn trends(points: &[WeekPoint], sport: SportKind) -> Vec<Trend> {
             .filter_map(|(i, p)| value(p).map(|v| (i as f64, v)))
             .collect()
     };
-    let mut out = Vec::new();
-    let mut add = |metric: &str, pts: Vec<(f64, f64)>, unit: &str, say: &dyn Fn(f64) -> String| {
-        if pts.len() < 3 {
-            return;
+    let mut out = Trends {
+        trends: Vec::new(),
+        notes: Vec::new(),
+    };
+    // `what`: the data a metric needs, for the "too few weeks" note.
+    let mut add = |metric: &str,
+                   pts: Vec<(f64, f64)>,
+                   unit: &str,
+                   what: &str,
+                   say: &dyn Fn(f64) -> String| {
+        match fitted(&pts, weeks) {
+            Ok((first, last, change)) => out.trends.push(Trend {
+                metric: metric.to_owned(),
+                first: round_to(first, 3),
+                last: round_to(last, 3),
+                change_pct: change,
+                reading: format!(
+                    "{} over {weeks} weeks ({:.2} → {:.2} {unit}).",
+                    say(change),
+                    round_to(first, 2),
+                    round_to(last, 2)
+                ),
+            }),
+            Err(Skip::TooFewWeeks) => out.notes.push(format!(
+                "Fewer than 3 weeks with {what}, so no {metric} trend."
+            )),
+            Err(Skip::StartsAtZero) => out.notes.push(format!(
+                "The fitted {metric} line starts at or below zero, so it has no change in %; see the weekly values."
+            )),
         }
-        let Some((slope, intercept)) = fit(&pts) else {
-            return;
-        };
-        let first = intercept;
-        let last = intercept + slope * (weeks.saturating_sub(1)) as f64;
-        if first <= 0.0 {
-            return;
-        }
-        let change = round_to((last - first) / first * 100.0, 1);
-        out.push(Trend {
-            metric: metric.to_owned(),
-            first: round_to(first, 3),
-            last: round_to(last, 3),
-            change_pct: change,
-            reading: format!(
-                "{} over {weeks} weeks ({:.2} → {:.2} {unit}).",
-                say(change),
-                first,
-                last
-            ),
-        });
     };
     let direction = |c: f64, up: &str, down: &str| {
         if c.abs() < 1.0 {
@@ -165,12 +206,15 @@ pub fn trends(points: &[WeekPoint], sport: SportKind) -> Vec<Trend> {
             format!("{down} {:.0}%", c.abs())
         }
     };
-    let km = |p: &WeekPoint| Some(p.distance_m / 1000.0);
-    add("weekly_distance_km", series(&km), "km", &|c| {
-        format!("Weekly {sport} distance {}", direction(c, "rose", "fell"))
-    });
+    let activities = format!("{sport} activities");
+    if sport.covers_distance() {
+        let km = |p: &WeekPoint| p.distance_m.map(|d| d / 1000.0);
+        add("weekly_distance_km", series(&km), "km", &activities, &|c| {
+            format!("Weekly {sport} distance {}", direction(c, "rose", "fell"))
+        });
+    }
     let hours = |p: &WeekPoint| Some(p.moving_time_s as f64 / 3600.0);
-    add("weekly_time_h", series(&hours), "h", &|c| {
+    add("weekly_time_h", series(&hours), "h", &activities, &|c| {
         format!("Weekly {sport} time {}", direction(c, "rose", "fell"))
     });
     let (label, unit) = if uses_power(sport) {
@@ -178,20 +222,29 @@ pub fn trends(points: &[WeekPoint], sport: SportKind) -> Vec<Trend> {
     } else {
         ("pace", "m per heartbeat")
     };
-    let eff = |p: &WeekPoint| p.easy_efficiency;
-    add("easy_efficiency", series(&eff), unit, &|c| {
-        format!(
-            "Easy-{sport} {label} at the same heart rate {}",
-            direction(c, "improved", "worsened")
-        )
-    });
+    if sport.covers_distance() || uses_power(sport) {
+        let eff = |p: &WeekPoint| p.easy_efficiency;
+        let what = format!("easy {sport} sessions with heart rate and {label}");
+        add("easy_efficiency", series(&eff), unit, &what, &|c| {
+            format!(
+                "Easy-{sport} {label} at the same heart rate {}",
+                direction(c, "improved", "worsened")
+            )
+        });
+    }
     let hr = |p: &WeekPoint| p.average_heartrate_bpm;
-    add("average_heartrate_bpm", series(&hr), "bpm", &|c| {
+    let what = format!("{sport} heart rate");
+    add("average_heartrate_bpm", series(&hr), "bpm", &what, &|c| {
         format!(
             "Average {sport} heart rate {}",
             direction(c, "rose", "fell")
         )
     });
+    if !sport.covers_distance() {
+        out.notes.push(format!(
+            "There is no weekly_distance_km or easy_efficiency trend: {sport} activities have no distance or pace."
+        ));
+    }
     out
 }
 
@@ -200,6 +253,64 @@ mod tests {
     use super::super::load::tests::summary;
     use super::*;
     use crate::model::Timestamp;
+
+    /// The issue: get_trends sport=strength printed `distance_m: -0.0`
+    /// every week and said "Fewer than 3 weeks with strength activities"
+    /// over twelve weeks that had them.
+    #[test]
+    fn a_sport_without_distance_has_no_distance_and_says_so_truthfully() {
+        let first = LocalDate::parse("2025-09-01").unwrap();
+        let starts: Vec<LocalDate> = (0..6).map(|w| first.add_days(7 * w)).collect();
+        let sessions: Vec<ActivitySummary> = (0..6)
+            .filter(|w| w % 2 == 0)
+            .map(|w| {
+                let mut a = summary(SportKind::Strength, 2400 + 60 * w as u32);
+                a.start_time =
+                    Timestamp::new(first.add_days(7 * w + 1).start_in(time::UtcOffset::UTC));
+                a.average_heartrate_bpm = Some(105.0);
+                a
+            })
+            .collect();
+        let points = weekly_points(&sessions, SportKind::Strength, &starts, Some(190.0));
+        assert!(
+            points
+                .iter()
+                .all(|p| p.distance_m.is_none() && p.average_speed_mps.is_none())
+        );
+        let json = serde_json::to_string(&points).unwrap();
+        assert!(
+            !json.contains("distance_m") && !json.contains(":-0.0"),
+            "{json}"
+        );
+        let t = trends(&points, SportKind::Strength);
+        let metrics: Vec<&str> = t.trends.iter().map(|t| t.metric.as_str()).collect();
+        assert_eq!(metrics, ["weekly_time_h", "average_heartrate_bpm"], "{t:?}");
+        assert_eq!(
+            t.notes,
+            [
+                "There is no weekly_distance_km or easy_efficiency trend: strength activities have no distance or pace."
+            ]
+        );
+        // A run with no weeks at all: empty sums are -0.0 in Rust, never shown.
+        let none = weekly_points(&[], SportKind::Run, &starts, Some(190.0));
+        assert!(
+            none.iter()
+                .all(|p| p.distance_m.is_some_and(|d| d.is_sign_positive()))
+        );
+        let t = trends(&none, SportKind::Run);
+        assert!(t.trends.is_empty());
+        assert!(
+            t.notes.iter().any(
+                |n| n.starts_with("The fitted weekly_distance_km line starts at or below zero")
+            ),
+            "{:?}",
+            t.notes
+        );
+        assert!(
+            t.notes.iter().any(|n| n
+                == "Fewer than 3 weeks with run heart rate, so no average_heartrate_bpm trend.")
+        );
+    }
 
     #[test]
     fn a_straight_line_is_fitted_exactly() {
@@ -235,7 +346,7 @@ mod tests {
                 .iter()
                 .all(|p| p.activities == 1 && p.easy_efficiency.is_some())
         );
-        let t = trends(&points, SportKind::Run);
+        let t = trends(&points, SportKind::Run).trends;
         let eff = t.iter().find(|t| t.metric == "easy_efficiency").unwrap();
         assert!((eff.change_pct - 4.0).abs() < 0.15, "{eff:?}");
         assert!(

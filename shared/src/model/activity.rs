@@ -406,9 +406,14 @@ pub struct ActivityPage {
 
 /// Rounds to `digits` decimal places: sensor values have no more precision
 /// than that, and shorter numbers are cheaper for an assistant to read.
+///
+/// Never returns negative zero: an empty `f64` sum is `-0.0` in Rust, and
+/// so is a small negative value rounded away; `-0.0` reads as nonsense in
+/// JSON and text ("distance_m": -0.0, "form -0"). Adding `+0.0` turns `-0.0`
+/// into `0.0` and leaves every other value as it is.
 pub fn round_to(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
-    (value * scale).round() / scale
+    (value * scale).round() / scale + 0.0
 }
 
 #[cfg(test)]
@@ -457,6 +462,19 @@ mod tests {
             training_load: Some(61.0),
             training_load_method: Some(LoadMethod::Pace),
         }
+    }
+
+    #[test]
+    fn rounding_never_gives_negative_zero() {
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        for v in [empty, -0.0, -0.04, -0.4999] {
+            let r = round_to(v, if v == -0.04 { 1 } else { 0 });
+            assert!(r == 0.0 && r.is_sign_positive(), "{v} -> {r:?}");
+            assert_eq!(serde_json::to_string(&r).unwrap(), "0.0");
+            assert_eq!(format!("{r:+.0}"), "+0");
+        }
+        assert_eq!(round_to(-1.26, 1), -1.3);
+        assert_eq!(round_to(2.25, 1), 2.3);
     }
 
     #[test]
