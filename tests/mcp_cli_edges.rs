@@ -222,3 +222,30 @@ fn strength_trends_have_no_negative_zero_and_no_false_note() {
     assert!(negative_zero_in("Form -0 (fitness 40").is_some());
     assert_eq!(negative_zero_in("2025-09-01, -0.5, -10, x-0"), None);
 }
+
+/// A broken key file makes the daemon's sentence end "restore it from a
+/// backup, or run `pierre-authd purge` to start over". A tool error is read
+/// by the model, which might run what it says: it must point at
+/// `pierre-authd doctor` instead, and never at purge.
+#[test]
+fn a_tool_error_never_advises_purge() {
+    let home = TestHome::new();
+    let out = run(&home, &["call", "get_athlete"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stop = common::output_within(home.command("pierre-authd").arg("stop"), TIMEOUT);
+    assert!(stop.status.success(), "{}", text(&stop.stderr));
+    let key = home.path().join("data").join("vault.key");
+    assert!(
+        key.is_file(),
+        "the test install keeps its master key in {}",
+        key.display()
+    );
+    std::fs::write(&key, "not base64 at all\n").unwrap();
+    for tool in ["get_activities", "get_training_load"] {
+        let out = run(&home, &["call", tool]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{tool}: {stderr}");
+        assert!(!stderr.contains("purge"), "{tool}: {stderr}");
+        assert!(stderr.contains("`pierre-authd doctor`"), "{tool}: {stderr}");
+    }
+}

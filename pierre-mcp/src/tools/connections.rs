@@ -221,9 +221,10 @@ impl PierreServer {
                     (false, _) => format!("{provider} was not connected; nothing changed."),
                     (true, RevokeOutcome::Failed) => format!(
                         "{provider} is disconnected here. {}",
-                        done.revoke_message
-                            .as_deref()
-                            .unwrap_or("The provider did not confirm the revoke.")
+                        done.revoke_message.as_deref().map_or_else(
+                            || "The provider did not confirm the revoke.".to_owned(),
+                            super::error::without_destructive_advice,
+                        )
                     ),
                     (true, _) => {
                         format!("{provider} is disconnected; connect_provider connects it again.")
