@@ -1,12 +1,16 @@
 //! pierre-mcp's edges (issue 22, item 7), through the real binary: count
-//! arguments outside their range, over MCP and on the command line.
+//! arguments outside their range (over MCP and on the command line), no
+//! negative zero and no false note in get_trends, no destructive advice in
+//! a tool error, a usage hint for a person at a terminal, and a quiet exit
+//! when whoever reads the output has gone.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::TestHome;
 use serde_json::{Value, json};
@@ -248,4 +252,147 @@ fn a_tool_error_never_advises_purge() {
         assert!(!stderr.contains("purge"), "{tool}: {stderr}");
         assert!(stderr.contains("`pierre-authd doctor`"), "{tool}: {stderr}");
     }
+}
+
+/// Waits for `child` (killing it after [`TIMEOUT`]) and returns its exit
+/// code and its stdout and stderr when they were piped.
+fn finish(mut child: Child) -> (Option<i32>, String, String) {
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            text(&buf)
+        })
+    };
+    let stdout = read(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = read(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "pierre-mcp still running after {TIMEOUT:?}: {}",
+                stderr.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (
+        status.code(),
+        stdout.join().unwrap(),
+        stderr.join().unwrap(),
+    )
+}
+
+/// `pierre-mcp` with no command, started by a person at a terminal, used
+/// to sit silently waiting for JSON-RPC. It must say how to use it, on
+/// stderr, and exit 2 without serving. Stdin is a real pseudo-terminal.
+#[test]
+fn at_a_terminal_without_a_command_it_explains_itself_and_exits_2() {
+    let home = TestHome::new();
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two new descriptors into the two ints; the
+    // null name, termios and window size pointers are allowed.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned by nobody else.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let child = mcp(&home, &[])
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pierre-mcp starts");
+    let (code, stdout, stderr) = finish(child);
+    drop(master);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stdout, "",
+        "stdout is the protocol; the hint goes to stderr"
+    );
+    for needed in [
+        "stdin as a pipe",
+        "pierre-mcp tools",
+        "pierre-mcp call get_activities",
+        "--help",
+    ] {
+        assert!(
+            stderr.contains(needed),
+            "{needed:?} missing from:\n{stderr}"
+        );
+    }
+}
+
+/// A pipe whose reading end is already closed: writing to the other end
+/// fails with EPIPE, as for `pierre-mcp tools | head -1` once head is done.
+fn pipe_nobody_reads() -> OwnedFd {
+    let mut fds = [-1; 2];
+    // SAFETY: pipe writes two new descriptors into the array.
+    assert_eq!(
+        unsafe { libc::pipe(fds.as_mut_ptr()) },
+        0,
+        "pipe: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: both descriptors were just opened and are owned by nobody else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    write
+}
+
+/// Every CLI command ends quietly with 0 when its reader has gone, instead
+/// of failing with "cannot write stdout: Broken pipe" (or panicking with
+/// 101, as `println!` does).
+#[test]
+fn cli_commands_exit_quietly_when_the_reader_has_gone() {
+    let home = TestHome::new();
+    for args in [
+        &["tools"][..],
+        &["tools", "--json"],
+        &["call", "get_activities", "limit=50"],
+        &["call", "get_athlete", "--json"],
+        &["call", "get_trends", "--format", "toon"],
+    ] {
+        let child = mcp(&home, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(pipe_nobody_reads()))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pierre-mcp starts");
+        let (code, _, stderr) = finish(child);
+        assert_eq!((code, stderr.as_str()), (Some(0), ""), "{args:?}");
+    }
+    // And through a shell, as a person types it.
+    let bin = common::bin("pierre-mcp");
+    let line = format!("set -o pipefail; '{}' tools | head -1", bin.display());
+    let out = common::output_within(home.command_at("bash").args(["-c", &line]), TIMEOUT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("TOOL"),
+        "{}",
+        text(&out.stdout)
+    );
 }

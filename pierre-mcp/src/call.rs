@@ -120,7 +120,7 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
         .map(|t| t.text.clone())
         .unwrap_or_default();
     if result.is_error == Some(true) {
-        eprintln!("{text}");
+        to_stderr(&text);
         return Ok(ExitCode::FAILURE);
     }
     if let Some(image) = result.content.iter().find_map(|c| c.as_image()) {
@@ -144,7 +144,12 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
 
 /// A chart tool's result: the image goes to `--out` (never to a terminal
 /// as binary), the summary to stdout.
-fn save_image(base64_data: &str, mime_type: &str, text: &str, path: Option<&Path>) -> Result<(), CallError> {
+fn save_image(
+    base64_data: &str,
+    mime_type: &str,
+    text: &str,
+    path: Option<&Path>,
+) -> Result<(), CallError> {
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(base64_data)
@@ -155,25 +160,54 @@ fn save_image(base64_data: &str, mime_type: &str, text: &str, path: Option<&Path
                 path: path.display().to_string(),
                 source,
             })?;
-            format!("Saved the image ({mime_type}, {} bytes) to {}.", bytes.len(), path.display())
+            format!(
+                "Saved the image ({mime_type}, {} bytes) to {}.",
+                bytes.len(),
+                path.display()
+            )
         }
-        None => format!("The result is an image ({mime_type}, {} bytes); pass --out FILE to save it.", bytes.len()),
+        None => format!(
+            "The result is an image ({mime_type}, {} bytes); pass --out FILE to save it.",
+            bytes.len()
+        ),
     };
     write_out(&format!("{text}\n{note}\n"), None)
 }
 
+/// Writes a command's output to `path`, or to stdout.
+///
+/// A closed stdout (`pierre-mcp tools | head -1`, the reader gone before
+/// the output is written) is not an error: whoever reads has all they
+/// wanted, so the command ends quietly with 0, as `cat` or `ls` do. Rust
+/// ignores SIGPIPE, so without this the write fails with EPIPE (and
+/// `println!` would panic with exit 101). Only the CLI commands write here;
+/// the stdio server's stdout is the protocol and is left to rmcp.
 fn write_out(text: &str, path: Option<&Path>) -> Result<(), CallError> {
     let (result, shown) = match path {
         Some(path) => (std::fs::write(path, text), path.display().to_string()),
-        None => (
-            std::io::stdout().lock().write_all(text.as_bytes()),
-            "stdout".to_owned(),
-        ),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            let written = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush());
+            let reader_gone =
+                matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+            (
+                if reader_gone { Ok(()) } else { written },
+                "stdout".to_owned(),
+            )
+        }
     };
     result.map_err(|source| CallError::Write {
         path: shown,
         source,
     })
+}
+
+/// Writes one line to stderr. Unlike `eprintln!`, a closed stderr is
+/// ignored instead of panicking: there is no one left to tell.
+pub fn to_stderr(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 /// Turns `key=value` words into tool arguments, typed by the tool's input

@@ -15,6 +15,7 @@ mod server;
 mod sources;
 mod tools;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -22,12 +23,27 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 
+/// What `pierre-mcp` without a command says when a person, not an MCP
+/// client, started it: stdin is a terminal. Serving would sit silently
+/// waiting for JSON-RPC that nobody at a terminal types.
+const AT_A_TERMINAL: &str = "\
+pierre-mcp: without a command this is an MCP server that speaks JSON-RPC on stdin/stdout; \
+MCP clients (Claude Code, Cursor, Claude Desktop) start it with stdin as a pipe.
+At a terminal, try:
+  pierre-mcp tools                           list the tools
+  pierre-mcp call get_activities limit=5     run one tool (KEY=VALUE arguments)
+  pierre-mcp --help                          every command and option";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_none() && std::io::stdin().is_terminal() {
+        call::to_stderr(AT_A_TERMINAL);
+        return ExitCode::from(2);
+    }
     let config = match Config::resolve(&cli.global, |name| std::env::var_os(name)) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("pierre-mcp: {}", logging::chain(&error));
+            call::to_stderr(&format!("pierre-mcp: {}", logging::chain(&error)));
             return ExitCode::from(2);
         }
     };
@@ -42,7 +58,9 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("pierre-mcp: cannot start the async runtime: {error}");
+            call::to_stderr(&format!(
+                "pierre-mcp: cannot start the async runtime: {error}"
+            ));
             return ExitCode::FAILURE;
         }
     };
@@ -70,7 +88,7 @@ fn main() -> ExitCode {
 
 fn report(outcome: Result<ExitCode, call::CallError>) -> ExitCode {
     outcome.unwrap_or_else(|error| {
-        eprintln!("pierre-mcp: {}", logging::chain(&error));
+        call::to_stderr(&format!("pierre-mcp: {}", logging::chain(&error)));
         error.exit_code()
     })
 }
