@@ -6,11 +6,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TestHome;
 use serde_json::{Value, json};
@@ -254,49 +254,20 @@ fn a_tool_error_never_advises_purge() {
     }
 }
 
-/// Waits for `child` (killing it after [`TIMEOUT`]) and returns its exit
-/// code and its stdout and stderr when they were piped.
-fn finish(mut child: Child) -> (Option<i32>, String, String) {
-    let read = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut buf);
-            }
-            text(&buf)
-        })
-    };
-    let stdout = read(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = read(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
+/// Waits for `child` and what it wrote to its piped streams; kills it
+/// after [`TIMEOUT`] (then the test fails: it never answered).
+fn finish(child: Child) -> Output {
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(TIMEOUT) {
+        Ok(output) => output.expect("waiting for pierre-mcp"),
+        Err(_) => {
+            // SAFETY: a plain kill(2) of the child this test started.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("pierre-mcp still running after {TIMEOUT:?}; killed it");
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "pierre-mcp still running after {TIMEOUT:?}: {}",
-                stderr.join().unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code(),
-        stdout.join().unwrap(),
-        stderr.join().unwrap(),
-    )
+    }
 }
 
 /// `pierre-mcp` with no command, started by a person at a terminal, used
@@ -326,9 +297,10 @@ fn at_a_terminal_without_a_command_it_explains_itself_and_exits_2() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("pierre-mcp starts");
-    let (code, stdout, stderr) = finish(child);
+    let out = finish(child);
     drop(master);
-    assert_eq!(code, Some(2), "{stderr}");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(
         stdout, "",
         "stdout is the protocol; the hint goes to stderr"
@@ -382,8 +354,12 @@ fn cli_commands_exit_quietly_when_the_reader_has_gone() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("pierre-mcp starts");
-        let (code, _, stderr) = finish(child);
-        assert_eq!((code, stderr.as_str()), (Some(0), ""), "{args:?}");
+        let out = finish(child);
+        assert_eq!(
+            (out.status.code(), text(&out.stderr).as_str()),
+            (Some(0), ""),
+            "{args:?}"
+        );
     }
     // And through a shell, as a person types it.
     let bin = common::bin("pierre-mcp");
