@@ -78,7 +78,7 @@ fn a_token_pins_connections_and_disconnect_to_its_user() {
     // The token may not be stretched to another user with PIERRE_USER or --user.
     let out = run(&home, &[("PIERRE_TOKEN", token.as_str()), ("PIERRE_USER", "root-owner")], &["connections"]);
     assert!(!out.status.success());
-    let out = run(&home, &alice, &["connections", "--user", &owner_list["user_id"].as_str().unwrap().to_string()]);
+    let out = run(&home, &alice, &["connections", "--user", owner_list["user_id"].as_str().unwrap()]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("may not act for"), "{}", stderr(&out));
 
