@@ -150,7 +150,10 @@ fn import_verifies_seals_and_keeps_the_plaintext_without_a_terminal() {
     let out = import(&home, &alice.dir, &[]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains(&format!("imported Garmin account {ALICE} into the vault of the owner")), "{stdout}");
+    assert!(stdout.contains(&format!("imported Garmin account {ALICE} (garth sign-in) into the vault of the owner")), "{stdout}");
+    // A garth pair is not refreshed: the output says until when it works, and what then.
+    assert!(stdout.contains("the access token works until 20"), "{stdout}");
+    assert!(stdout.contains("Pierre cannot refresh a garth sign-in, so sign in with python-garminconnect and re-import before then"), "{stdout}");
     // No terminal and no flag: nothing deleted, and the exact command printed.
     let dir = alice.dir.display();
     assert!(
@@ -279,7 +282,7 @@ fn unsafe_or_broken_directories_are_refused_before_anything_is_sent() {
         stderr
     };
 
-    refused(&outside.path().join("missing"), "does not exist; sign in with your Python Garmin client first");
+    refused(&outside.path().join("missing"), "does not exist; sign in with python-garminconnect (`pip install --upgrade garminconnect curl_cffi`");
 
     let open_dir = sign_in(&fake, &outside.path().join("open-dir"), "a", Some(ALICE), now() + 3_600);
     std::fs::set_permissions(&open_dir.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -315,7 +318,7 @@ fn unsafe_or_broken_directories_are_refused_before_anything_is_sent() {
     oauth2["refresh_token_expires_at"] = json!(now() - 60);
     write(&stale.dir.join("oauth2_token.json"), &oauth2.to_string(), 0o600);
     let msg = refused(&stale.dir, "the sign-in expired on");
-    assert!(msg.contains("garth.save('~/.garminconnect')"), "{msg}");
+    assert!(msg.contains("prompt_mfa=lambda: input('MFA code: ')).login('~/.garmin-sign-in')"), "{msg}");
 
     // Nothing reached the daemon or Garmin, and no message quoted a token.
     assert!(api_requests(&fake).is_empty());
@@ -372,10 +375,10 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     let err = c.call_err("tokens.get", json!({ "provider": "garmin", "rejected_token_sha256": sha256_hex(&alice.access) }));
     assert_eq!(err["data"]["code"], "needs_reconnect", "{err}");
     let message = err["message"].as_str().unwrap();
-    assert!(message.contains("Pierre cannot refresh an imported Garmin sign-in"), "{message}");
-    assert!(message.contains("garth.login(input('Email: '), getpass.getpass()); garth.save('~/.garminconnect')"), "{message}");
+    assert!(message.contains("Garmin no longer accepts this connection's sign-in; sign in with python-garminconnect"), "{message}");
+    assert!(message.contains("Garmin(input('Garmin email: '), getpass('Garmin password: '), prompt_mfa=lambda: input('MFA code: '))"), "{message}");
     assert!(
-        message.contains(&format!("then run `pierre-authd import garmin --from ~/.garminconnect --user {user_id}`")),
+        message.contains(&format!("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`")),
         "{message}"
     );
     assert_eq!(garmin_connection(&home, Some("alice")).unwrap()["state"], "needs_reconnect");
@@ -397,7 +400,7 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     std::thread::sleep(Duration::from_secs(9));
     let err = client(&home, Some("bob")).call_err("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(err["data"]["code"], "needs_reconnect", "{err}");
-    assert!(err["message"].as_str().unwrap().contains("pierre-authd import garmin --from ~/.garminconnect --user"), "{err}");
+    assert!(err["message"].as_str().unwrap().contains("pierre-authd import garmin --from ~/.garmin-sign-in --user"), "{err}");
     // The SSO refresh token never went to any token endpoint.
     assert_eq!(fake.refreshes(), 0);
 }

@@ -391,17 +391,25 @@ pub struct ConnectionsDisconnectResult {
 
 /// `connections.import` params: a sign-in made elsewhere, handed to the
 /// daemon once over the peer-checked socket and stored sealed in the
-/// resolved user's vault. Only `garmin` imports today: the two files the
-/// Python Garmin clients (garth, python-garminconnect) write to their token
-/// directory. `Debug` shows no token.
+/// resolved user's vault. Only `garmin` imports today, in one of two
+/// shapes: `di` (the DI OAuth2 tokens python-garminconnect 0.3 and
+/// garth-ng write, which the daemon refreshes), or the legacy garth pair
+/// `oauth1` + `oauth2` (kept working for callers written before `di`
+/// existed; not refreshable without a consumer). `Debug` shows no token.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionsImportParams {
     pub provider: String,
-    /// `oauth1_token.json`.
-    pub oauth1: GarminOauth1Token,
-    /// `oauth2_token.json`.
-    pub oauth2: GarminOauth2Token,
+    /// `oauth1_token.json` (legacy garth pair).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth1: Option<GarminOauth1Token>,
+    /// `oauth2_token.json` (legacy garth pair).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<GarminOauth2Token>,
+    /// A DI OAuth2 sign-in (python-garminconnect's `garmin_tokens.json`,
+    /// garth-ng's `oauth2_token.json` with its `client_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub di: Option<ConnectionsImportDi>,
 }
 
 impl std::fmt::Debug for ConnectionsImportParams {
@@ -410,7 +418,52 @@ impl std::fmt::Debug for ConnectionsImportParams {
             .field("provider", &self.provider)
             .field("oauth1", &self.oauth1)
             .field("oauth2", &self.oauth2)
+            .field("di", &self.di)
             .finish()
+    }
+}
+
+/// Which Python client wrote a DI sign-in; only shown back to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionsImportLayout {
+    /// `garmin_tokens.json`: `di_token`, `di_refresh_token`, `di_client_id`.
+    PythonGarminconnect,
+    /// `oauth2_token.json` with `client_id` (and no `oauth1_token.json`).
+    GarthNg,
+}
+
+/// A DI OAuth2 sign-in: what Garmin's DI token endpoint issued to the
+/// mobile-app client id the sign-in used. The client id is needed again
+/// for every refresh (HTTP Basic `client_id:` and the form), so it travels
+/// with the tokens. Times are seconds since the Unix epoch; absent when
+/// the writer did not record them (python-garminconnect keeps only the
+/// tokens; the CLI reads the access token's JWT `exp` when it can).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsImportDi {
+    pub layout: ConnectionsImportLayout,
+    pub client_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    #[serde(default)]
+    pub token_type: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    #[serde(default)]
+    pub refresh_token_expires_at: Option<i64>,
+}
+
+impl std::fmt::Debug for ConnectionsImportDi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionsImportDi")
+            .field("layout", &self.layout)
+            .field("client_id", &self.client_id)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token_expires_at", &self.refresh_token_expires_at)
+            .finish_non_exhaustive()
     }
 }
 
@@ -507,6 +560,13 @@ pub struct ConnectionsImportResult {
     pub replaced: bool,
     /// When the imported access token expires, seconds since the Unix epoch.
     pub expires_at: Option<i64>,
+    /// The daemon refreshes this sign-in by itself (a DI import); `false`
+    /// for a legacy garth pair, which needs a re-import after `expires_at`.
+    #[serde(default)]
+    pub refreshes: bool,
+    /// When the refresh token itself ends, where the writer or Garmin said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_expires_at: Option<i64>,
 }
 
 /// `tokens.get` result: what a caller needs for one provider API request.
@@ -812,15 +872,55 @@ mod tests {
         }))
         .unwrap();
         assert_eq!((oauth2.expires_at, oauth2.refresh_token_expires_at), (1_700_003_599, Some(1_700_007_199)));
-        let params = ConnectionsImportParams { provider: "garmin".into(), oauth1, oauth2 };
+        let di = ConnectionsImportDi {
+            layout: ConnectionsImportLayout::PythonGarminconnect,
+            client_id: "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2".into(),
+            access_token: "di-access".into(),
+            refresh_token: "di-refresh".into(),
+            token_type: None,
+            scope: None,
+            expires_at: Some(1),
+            refresh_token_expires_at: None,
+        };
+        let params = ConnectionsImportParams { provider: "garmin".into(), oauth1: Some(oauth1), oauth2: Some(oauth2), di: Some(di) };
         let shown = format!("{params:?}");
-        for secret in ["o1-token", "o1-secret", "o2-access", "o2-refresh"] {
+        assert!(shown.contains("GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2"), "{shown}");
+        for secret in ["o1-token", "o1-secret", "o2-access", "o2-refresh", "di-access", "di-refresh"] {
             assert!(!shown.contains(secret), "{shown}");
         }
         let missing = serde_json::from_value::<GarminOauth2Token>(json!({ "access_token": "a" }));
         assert!(missing.unwrap_err().to_string().contains("expires_at"));
         let huge = serde_json::from_value::<GarminOauth2Token>(json!({ "access_token": "a", "expires_at": 1e300 }));
         assert!(huge.is_err());
+    }
+
+    #[test]
+    fn connections_import_takes_the_garth_pair_as_before_or_a_di_sign_in() {
+        let old = serde_json::from_value::<ConnectionsImportParams>(json!({
+            "provider": "garmin",
+            "oauth1": { "oauth_token": "t", "oauth_token_secret": "s" },
+            "oauth2": { "access_token": "a", "expires_at": 1 }
+        }))
+        .unwrap();
+        assert!(old.oauth1.is_some() && old.oauth2.is_some() && old.di.is_none());
+        let di = serde_json::from_value::<ConnectionsImportParams>(json!({
+            "provider": "garmin",
+            "di": { "layout": "garth-ng", "client_id": "c", "access_token": "a", "refresh_token": "r", "expires_at": 5 }
+        }))
+        .unwrap();
+        let di = di.di.unwrap();
+        assert_eq!((di.layout, di.expires_at, di.refresh_token_expires_at), (ConnectionsImportLayout::GarthNg, Some(5), None));
+        let typo = serde_json::from_value::<ConnectionsImportParams>(json!({
+            "provider": "garmin", "di": { "layout": "garth-ng", "client_id": "c", "access_token": "a", "refresh_token": "r", "refresh": 1 }
+        }));
+        assert!(typo.is_err());
+        // An older daemon's answer (no `refreshes`) still reads.
+        let result = serde_json::from_value::<ConnectionsImportResult>(json!({
+            "connection": { "provider": "garmin", "state": "connected", "connection_id": "c", "account_id": null, "connected_at": 0 },
+            "replaced": false, "expires_at": null
+        }))
+        .unwrap();
+        assert!(!result.refreshes);
     }
 
     #[test]

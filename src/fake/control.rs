@@ -119,6 +119,9 @@ pub struct Grant {
     pub refresh_token: Option<String>,
     #[serde(default = "an_hour")]
     pub expires_in: u64,
+    /// Garmin DI: the mobile-app client id the sign-in was issued to; the
+    /// DI token endpoint then refreshes this account only for that id.
+    pub client_id: Option<String>,
 }
 
 fn an_hour() -> u64 {
@@ -129,6 +132,11 @@ pub async fn grant(State(fake): State<Arc<Fake>>, Json(grant): Json<Grant>) -> S
     let mut inner = fake.lock();
     if !inner.accounts.contains(&grant.account) {
         inner.accounts.push(grant.account.clone());
+    }
+    if let Some(client_id) = &grant.client_id {
+        inner
+            .di_clients
+            .insert(grant.account.clone(), client_id.clone());
     }
     inner.access.insert(
         grant.access_token,

@@ -6,6 +6,8 @@
 //! - [`api`]: provider-shaped routes under `/api/` serving
 //!   `tests/fixtures/<provider>/` with each datum tagged with its account.
 //! - [`control`]: `/__fake/` (counters, configuration, faults).
+//! - [`garmin_di`]: Garmin's DI token endpoint, where imported Garmin
+//!   sign-ins refresh (HTTP Basic with the client id and an empty secret).
 //!
 //! Behaviour follows the catalogue entry of the provider it plays: PKCE is
 //! refused when missing only where the registry requires it (but verified
@@ -15,6 +17,7 @@
 
 pub mod api;
 pub mod control;
+pub mod garmin_di;
 pub mod oauth;
 pub mod state;
 
@@ -84,6 +87,7 @@ pub fn router(fake: Arc<Fake>) -> Router {
         .route("/oauth/authorize", get(oauth::authorize))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", any(oauth::revoke))
+        .route("/di-oauth2-service/oauth/token", post(garmin_di::token))
         .route("/api/{*path}", get(api::serve))
         .route("/__fake/counters", get(control::counters))
         .route("/__fake/config", post(control::configure))

@@ -20,7 +20,7 @@ use super::state::{
 /// Codes live 10 minutes, as Fitbit documents.
 const CODE_LIFE: Duration = Duration::from_secs(600);
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
         Json(json!({ "error": error, "error_description": description })),
@@ -242,7 +242,7 @@ fn s256(verifier: &str) -> String {
 }
 
 /// A fault's response at the token endpoint, if one is queued.
-async fn token_fault(kind: FaultKind) -> Response {
+pub(super) async fn token_fault(kind: FaultKind) -> Response {
     match kind {
         FaultKind::RateLimited => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -457,7 +457,7 @@ fn issue(fake: &Fake, account: &str, scope: &str, first: bool) -> Response {
     .into_response()
 }
 
-fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
+pub(super) fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
     let def = fake.options.provider;
     let rotates = def.oauth.as_ref().is_some_and(|o| o.rotates_refresh_tokens);
     let presented = form.get("refresh_token").cloned().unwrap_or_default();

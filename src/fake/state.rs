@@ -65,6 +65,8 @@ pub enum FaultTarget {
     Refresh,
     Revoke,
     Api,
+    /// Garmin's DI token endpoint (`/di-oauth2-service/oauth/token`).
+    DiRefresh,
 }
 
 /// An issued authorization code.
@@ -107,6 +109,8 @@ pub struct Counters {
     pub refresh: u64,
     pub revoke: u64,
     pub api: u64,
+    /// Refresh requests at Garmin's DI token endpoint (also counted in `refresh`).
+    pub di_refresh: u64,
     /// Requests refused (any endpoint), by reason.
     pub refused: HashMap<String, u64>,
 }
@@ -135,6 +139,9 @@ pub struct Inner {
     /// What API 429 faults send instead of the provider's headers
     /// (`/__fake/config` `rate_limit_headers`).
     pub rate_limit_headers: Option<Vec<(String, String)>>,
+    /// Garmin DI: the client id each account's DI sign-in was issued to
+    /// (`/__fake/grant` `client_id`); its refreshes must authenticate as it.
+    pub di_clients: HashMap<String, String>,
 }
 
 /// How many API requests `/__fake/requests` remembers.

@@ -2,16 +2,23 @@
 //!
 //! Individuals use the Garmin Connect web API (`https://connectapi.garmin.com`:
 //! `/activitylist-service/...`, `/userprofile-service/socialProfile`, ...)
-//! with bearer tokens from Garmin's SSO sign-in, which only the Python
-//! clients perform (garth did until its final release, deprecated in 2026;
-//! python-garminconnect 0.3 signs in as Garmin's mobile app does); they write
-//! them to a token directory. Such a sign-in is brought in with
-//! `pierre-authd import garmin --from DIR` (the daemon verifies it against
-//! the profile route below, seals it in the user's vault, and the CLI offers
-//! to delete the plaintext files). Pierre cannot refresh imported tokens
-//! (that takes garth's OAuth1-signed exchange with a consumer key Pierre
-//! does not have): when the access token expires the connection needs a new
-//! sign-in and import.
+//! with bearer tokens from Garmin's SSO sign-in. Garmin's sign-in pages sit
+//! behind bot protection that plain HTTP clients fail, so Pierre does not
+//! sign in itself: a maintained Python client does, once, and Pierre
+//! imports what it saved (`pierre-authd import garmin --from DIR`: the
+//! daemon verifies it against the profile route below, seals it in the
+//! user's vault, and the CLI offers to delete the plaintext files).
+//!
+//! Why the DI token endpoint: python-garminconnect 0.3 and garth-ng sign in
+//! the way Garmin's mobile app does and hold DI OAuth2 tokens, which renew
+//! at `https://diauth.garmin.com/di-oauth2-service/oauth/token` with the refresh token and the app's client id
+//! (python-garminconnect `garminconnect/client.py`, `_refresh_di_token`;
+//! garth-ng `src/garth/oauth.py`, `refresh_oauth2_token`). The daemon does
+//! the same, so an imported DI sign-in lasts as long as Garmin keeps its
+//! refresh token valid. The legacy garth pair (`oauth1_token.json` +
+//! `oauth2_token.json`, from garth, deprecated and no longer able to sign
+//! in) renews only through an OAuth1-signed exchange with a consumer key
+//! Pierre does not ship: it works until its access token expires.
 //!
 //! The OAuth 2.0 endpoints below (PKCE required) are the Connect Developer
 //! Program's, for those with approved access; every one is overridable
@@ -42,6 +49,6 @@ pub const DEF: ProviderDef = ProviderDef {
     api_base: "https://connectapi.garmin.com",
     rate_limits: &[RateLimitWindow { scope: LimitScope::App, requests: 100, window_secs: 60, aligned: false }],
     without_app: Some(
-        "import the sign-in a Python Garmin client saved: `pierre-authd import garmin --from DIR` (the README's \"Garmin\" section says which clients and token files work today)",
+        "sign in once with python-garminconnect (`pip install --upgrade garminconnect curl_cffi`, then its login one-liner, which asks for an MFA code if your account has one) into a private directory, then `pierre-authd import garmin --from DIR`; Pierre refreshes the sign-in from then on (the README's \"Garmin\" section has the exact commands)",
     ),
 };

@@ -1,5 +1,8 @@
 //! Reading a Garmin token directory safely, and deleting its plaintext.
 //!
+//! Which files make a sign-in is [`super::layout`]'s business; this file
+//! decides only whether they may be read, and reads them.
+//!
 //! The directory is the incident's shape: bearer tokens in plaintext files.
 //! Pierre reads it only when it is plainly the caller's own and private:
 //! not a symbolic link, owned by this uid, no group/other permission bits,
@@ -13,16 +16,11 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use pierre_shared::protocol::{GarminOauth1Token, GarminOauth2Token};
 use serde::de::DeserializeOwned;
 
-use crate::oauth::client::refresh::GARMIN_SIGN_IN;
-use crate::socket::methods::import::{check, TokenProblem};
-
-/// The files garth's `save`/`dump` writes, in the order they are read.
-pub const OAUTH1_FILE: &str = "oauth1_token.json";
-pub const OAUTH2_FILE: &str = "oauth2_token.json";
-pub const FILES: [&str; 2] = [OAUTH1_FILE, OAUTH2_FILE];
+use super::layout::{self, Tokens, GARMINCONNECT_FILE, OAUTH1_FILE, OAUTH2_FILE};
+use crate::oauth::client::refresh::garmin_sign_in_steps;
+use crate::socket::methods::import::TokenProblem;
 
 /// Token files are a few hundred bytes; anything this big is something else.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
@@ -31,23 +29,25 @@ const MAX_FILE_BYTES: u64 = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DirError {
-    #[error("{0} does not exist; sign in with your Python Garmin client first (garth: `{GARMIN_SIGN_IN}`), or pass the directory it wrote")]
+    #[error("{0} does not exist; {steps}, or pass the directory your Python Garmin client wrote", steps = garmin_sign_in_steps())]
     Missing(Shown),
     #[error("{0} is a symbolic link; pass the directory it points to, so Pierre reads (and may delete) exactly what you named")]
     DirSymlink(Shown),
-    #[error("{0} is not a directory; pass the token directory that holds {OAUTH1_FILE} and {OAUTH2_FILE}")]
+    #[error("{0} is not a directory; pass the token directory that holds {GARMINCONNECT_FILE} (python-garminconnect), {OAUTH2_FILE} (garth-ng) or {OAUTH1_FILE} and {OAUTH2_FILE} (garth)")]
     NotDirectory(Shown),
+    #[error("{0} holds no Garmin sign-in (no {GARMINCONNECT_FILE}, {OAUTH2_FILE} or {OAUTH1_FILE}); {steps}, then import the directory it writes", steps = garmin_sign_in_steps())]
+    NoTokens(Shown),
     #[error("{path} belongs to uid {owner}, not to you (uid {me}); import only your own Garmin sign-in, as the account that owns it")]
     NotOwned { path: Shown, owner: u32, me: u32 },
     #[error("{path} is open to other users (mode {mode:04o}); run `chmod 700 {path}` and import again (if others could read it, sign in to Garmin again first)")]
     DirOpen { path: Shown, mode: u32 },
     #[error("{path} is open to other users (mode {mode:04o}); run `chmod 600 {path}` and import again (if others could read it, sign in to Garmin again first)")]
     FileOpen { path: Shown, mode: u32 },
-    #[error("{path} is missing; {dir} is not a complete garth / python-garminconnect token directory (it needs {OAUTH1_FILE} and {OAUTH2_FILE})")]
+    #[error("{path} is missing; {dir} is not a complete garth token directory (it needs {OAUTH1_FILE} and {OAUTH2_FILE}), nor a garth-ng one (its {OAUTH2_FILE} names a client_id)")]
     FileMissing { path: Shown, dir: Shown },
     #[error("{0} is a symbolic link; Pierre reads only regular files in the token directory, copy the real file there")]
     FileSymlink(Shown),
-    #[error("{0} is not a regular file; the token directory must hold the files garth writes")]
+    #[error("{0} is not a regular file; the token directory must hold the files the Python Garmin client writes")]
     FileNotRegular(Shown),
     #[error("{0} is larger than 64 KiB, so it is not a Garmin token file")]
     TooLarge(Shown),
@@ -59,7 +59,7 @@ pub enum DirError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{dir}: {problem}; sign in again with your Python Garmin client (garth: `{GARMIN_SIGN_IN}`) and import the directory it writes")]
+    #[error("{dir}: {problem}; {steps}, then import the directory it writes", steps = garmin_sign_in_steps())]
     Problem { dir: Shown, problem: TokenProblem },
 }
 
@@ -74,7 +74,7 @@ impl std::fmt::Display for Shown {
     }
 }
 
-fn shown(path: &Path) -> Shown {
+pub(super) fn shown(path: &Path) -> Shown {
     Shown(shell_quote(path))
 }
 
@@ -88,13 +88,6 @@ pub fn shell_quote(path: &Path) -> String {
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
-}
-
-/// Both files, parsed and checked against the import rule at `now`.
-#[derive(Debug)]
-pub struct TokenDir {
-    pub oauth1: GarminOauth1Token,
-    pub oauth2: GarminOauth2Token,
 }
 
 fn effective_uid() -> u32 {
@@ -119,11 +112,13 @@ fn check_private(path: &Path, meta: &Metadata, is_dir: bool) -> Result<(), DirEr
     Ok(())
 }
 
-/// Reads and checks `dir` (see the module doc).
+/// Reads and checks `dir` (see the module doc): the private directory,
+/// then the sign-in [`layout::read`] finds in it, checked against the
+/// import rule at `now`.
 ///
 /// # Errors
 /// The first [`DirError`] found; nothing is sent anywhere before that.
-pub fn read(dir: &Path, now: i64) -> Result<TokenDir, DirError> {
+pub fn read(dir: &Path, now: i64) -> Result<Tokens, DirError> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(DirError::Missing(shown(dir))),
@@ -136,15 +131,18 @@ pub fn read(dir: &Path, now: i64) -> Result<TokenDir, DirError> {
         return Err(DirError::NotDirectory(shown(dir)));
     }
     check_private(dir, &meta, true)?;
-    let oauth1: GarminOauth1Token = parse(dir, OAUTH1_FILE)?;
-    let oauth2: GarminOauth2Token = parse(dir, OAUTH2_FILE)?;
-    check(&oauth1, &oauth2, now).map_err(|problem| DirError::Problem { dir: shown(dir), problem })?;
-    Ok(TokenDir { oauth1, oauth2 })
+    layout::read(dir, now)
+}
+
+/// Whether `name` is in `dir` (as anything: a link or a directory there is
+/// refused when it is read, not skipped).
+pub(super) fn present(dir: &Path, name: &str) -> bool {
+    std::fs::symlink_metadata(dir.join(name)).is_ok()
 }
 
 /// One file of `dir`, opened without following links, checked on the open
 /// descriptor, read (bounded) and parsed.
-fn parse<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, DirError> {
+pub(super) fn parse<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, DirError> {
     let path = dir.join(name);
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -208,15 +206,15 @@ pub struct Deleted {
     pub dir: bool,
 }
 
-/// Unlinks exactly the two token files (no overwrite: on modern file
-/// systems and SSDs an overwrite does not reach the old blocks anyway), then
-/// the directory if that left it empty.
+/// Unlinks exactly the token files that were imported (`files`; no
+/// overwrite: on modern file systems and SSDs an overwrite does not reach
+/// the old blocks anyway), then the directory if that left it empty.
 ///
 /// # Errors
 /// The first unlink that fails for another reason than "already gone".
-pub fn delete_plaintext(dir: &Path) -> Result<Deleted, (PathBuf, std::io::Error)> {
+pub fn delete_plaintext(dir: &Path, files: &[&str]) -> Result<Deleted, (PathBuf, std::io::Error)> {
     let mut deleted = Deleted::default();
-    for name in FILES {
+    for name in files {
         let path = dir.join(name);
         match std::fs::remove_file(&path) {
             Ok(()) => deleted.files.push(path),
@@ -231,12 +229,12 @@ pub fn delete_plaintext(dir: &Path) -> Result<Deleted, (PathBuf, std::io::Error)
 
 /// The shell command that does what [`delete_plaintext`] does, for a
 /// caller who was not asked (no terminal, no `--delete-plaintext`).
-pub fn delete_command(dir: &Path) -> String {
-    let files: Vec<String> = FILES.iter().map(|f| shell_quote(&dir.join(f))).collect();
+pub fn delete_command(dir: &Path, files: &[&str]) -> String {
+    let shown: Vec<String> = files.iter().map(|f| shell_quote(&dir.join(f))).collect();
     let only_tokens = std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().all(|e| FILES.iter().any(|f| e.file_name() == *f)))
+        .map(|entries| entries.flatten().all(|e| files.iter().any(|f| e.file_name() == *f)))
         .unwrap_or(false);
-    let mut command = format!("rm -- {}", files.join(" "));
+    let mut command = format!("rm -- {}", shown.join(" "));
     if only_tokens {
         command.push_str(&format!(" && rmdir -- {}", shell_quote(dir)));
     }
@@ -282,10 +280,10 @@ mod tests {
     #[test]
     fn a_private_garth_directory_reads() {
         let dir = token_dir();
-        let tokens = read(dir.path(), NOW).unwrap();
-        assert_eq!(tokens.oauth2.access_token, "o2-secret-access");
-        assert_eq!(tokens.oauth2.expires_at, NOW + 3599);
-        assert_eq!(tokens.oauth1.domain.as_deref(), Some("garmin.com"));
+        let Tokens::Garth { oauth1, oauth2 } = read(dir.path(), NOW).unwrap() else { panic!("not the garth pair") };
+        assert_eq!(oauth2.access_token, "o2-secret-access");
+        assert_eq!(oauth2.expires_at, NOW + 3599);
+        assert_eq!(oauth1.domain.as_deref(), Some("garmin.com"));
     }
 
     #[test]
@@ -355,23 +353,31 @@ mod tests {
         let msg = refused(dir.path());
         // NOW - 1 = 2027-01-15 07:59:59 UTC.
         assert!(msg.contains("the sign-in expired on 2027-01-15 07:59 UTC"), "{msg}");
-        assert!(msg.contains("garth.save"), "{msg}");
+        assert!(msg.contains("pip install --upgrade garminconnect curl_cffi"), "{msg}");
+        assert!(msg.contains(".login('~/.garmin-sign-in')"), "{msg}");
     }
 
     #[test]
-    fn deleting_removes_exactly_the_two_files_and_an_empty_directory() {
+    fn deleting_removes_exactly_the_imported_files_and_an_empty_directory() {
+        const PAIR: [&str; 2] = [OAUTH1_FILE, OAUTH2_FILE];
         let dir = token_dir();
         write(dir.path(), "notes.txt", "mine", 0o600);
-        assert_eq!(delete_command(dir.path()), format!("rm -- {0}/oauth1_token.json {0}/oauth2_token.json", dir.path().display()));
-        let deleted = delete_plaintext(dir.path()).unwrap();
+        assert_eq!(delete_command(dir.path(), &PAIR), format!("rm -- {0}/oauth1_token.json {0}/oauth2_token.json", dir.path().display()));
+        let deleted = delete_plaintext(dir.path(), &PAIR).unwrap();
         assert_eq!(deleted.files.len(), 2);
         assert!(!deleted.dir);
         assert!(dir.path().join("notes.txt").exists());
         let dir = token_dir();
-        assert!(delete_command(dir.path()).ends_with(&format!("&& rmdir -- {}", dir.path().display())));
-        let deleted = delete_plaintext(dir.path()).unwrap();
+        assert!(delete_command(dir.path(), &PAIR).ends_with(&format!("&& rmdir -- {}", dir.path().display())));
+        let deleted = delete_plaintext(dir.path(), &PAIR).unwrap();
         assert!(deleted.dir);
         assert!(!dir.path().exists());
+        // One file imported (python-garminconnect): the other stays, and so does the directory.
+        let dir = token_dir();
+        assert!(!delete_command(dir.path(), &[OAUTH2_FILE]).contains("rmdir"));
+        let deleted = delete_plaintext(dir.path(), &[OAUTH2_FILE]).unwrap();
+        assert_eq!((deleted.files.len(), deleted.dir), (1, false));
+        assert!(dir.path().join(OAUTH1_FILE).exists());
     }
 
     #[test]

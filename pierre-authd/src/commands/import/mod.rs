@@ -1,20 +1,22 @@
 //! `import garmin --from DIR [--user NAME] [--delete-plaintext]`.
 //!
 //! Reads a Python Garmin client's token directory ([`dir`]: refused unless
-//! private and well-formed), hands both files to the daemon
-//! (`connections.import`, which verifies them with Garmin and seals them in
-//! the user's vault), then deals with the plaintext left behind: deleted
-//! with `--delete-plaintext`, offered with a y/N question on a terminal,
-//! and otherwise kept with the exact command that deletes it. Never
-//! silently either way.
+//! private and well-formed; [`layout`]: python-garminconnect's, garth-ng's
+//! or the legacy garth pair), hands the sign-in to the daemon
+//! (`connections.import`, which verifies it with Garmin and seals it in
+//! the user's vault), then deals with the plaintext left behind: exactly
+//! the files imported are deleted with `--delete-plaintext`, offered with
+//! a y/N question on a terminal, and otherwise kept with the exact command
+//! that deletes them. Never silently either way.
 
 mod dir;
+mod layout;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pierre_shared::protocol::{method, ConnectionsImportParams, ConnectionsImportResult};
+use pierre_shared::protocol::{method, ConnectionsImportLayout, ConnectionsImportParams, ConnectionsImportResult};
 use super::{connect_or_start, CliError};
 use crate::cli::ImportGarminArgs;
 use crate::config::Config;
@@ -22,6 +24,7 @@ use crate::server::now_secs;
 use crate::socket::methods::import::utc;
 
 pub use dir::DirError;
+use layout::Tokens;
 
 /// What `import` can fail with, before or after the daemon's part.
 #[derive(Debug, thiserror::Error)]
@@ -47,44 +50,64 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
     let owner = user.is_none() && config.token.is_none();
     let client = connect_or_start(config, user).await?;
     let who = if owner { "the owner".to_string() } else { format!("user {}", client.hello().await?.user_name) };
-    let params = ConnectionsImportParams { provider: "garmin".into(), oauth1: tokens.oauth1, oauth2: tokens.oauth2 };
+    let files = tokens.files();
+    let writer = match &tokens {
+        Tokens::Garth { .. } => "garth",
+        Tokens::Di(di) if di.layout == ConnectionsImportLayout::GarthNg => "garth-ng",
+        Tokens::Di(_) => "python-garminconnect",
+    };
+    let params = match tokens {
+        Tokens::Garth { oauth1, oauth2 } => {
+            ConnectionsImportParams { provider: "garmin".into(), oauth1: Some(oauth1), oauth2: Some(oauth2), di: None }
+        }
+        Tokens::Di(di) => ConnectionsImportParams { provider: "garmin".into(), oauth1: None, oauth2: None, di: Some(di) },
+    };
     let params = serde_json::to_value(&params)
         .map_err(|_| CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into()))?;
     let done: ConnectionsImportResult = client.call(method::CONNECTIONS_IMPORT, params).await?;
     let account = done.connection.account_id.as_deref().unwrap_or("-");
     let verb = if done.replaced { "replaced the Garmin connection with" } else { "imported" };
-    println!("{verb} Garmin account {account} into the vault of {who} (connection {})", done.connection.connection_id);
-    if let Some(at) = done.expires_at {
+    println!(
+        "{verb} Garmin account {account} ({writer} sign-in) into the vault of {who} (connection {})",
+        done.connection.connection_id
+    );
+    if done.refreshes {
+        let until = match done.sign_in_expires_at {
+            Some(at) => format!("until {} (when Garmin ends the sign-in)", utc(at)),
+            None => "for as long as Garmin keeps the sign-in's refresh token valid (Garmin does not say how long)".into(),
+        };
+        println!("the daemon refreshes the access token by itself {until}; after that, sign in again and re-import");
+    } else if let Some(at) = done.expires_at {
         println!(
-            "the access token works until {}; Pierre cannot refresh it, so sign in again with your Python client and re-import after that",
+            "the access token works until {}; Pierre cannot refresh a garth sign-in, so sign in with python-garminconnect and re-import before then",
             utc(at)
         );
     }
-    handle_plaintext(from, args.delete_plaintext)?;
+    handle_plaintext(from, files, args.delete_plaintext)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Deletes, asks, or says how to delete: never silently, never by default
 /// without a terminal.
-fn handle_plaintext(from: &Path, delete: bool) -> Result<(), ImportError> {
-    let delete = delete || ask(from);
+fn handle_plaintext(from: &Path, files: &[&str], delete: bool) -> Result<(), ImportError> {
+    let delete = delete || ask(from, files);
     if !delete {
         println!(
             "the plaintext tokens are still in {}; delete them with `{}`",
             dir::shell_quote(from),
-            dir::delete_command(from)
+            dir::delete_command(from, files)
         );
         return Ok(());
     }
-    let command = dir::delete_command(from);
-    let deleted = dir::delete_plaintext(from).map_err(|(path, source)| ImportError::Delete { path, command, source })?;
-    let files: Vec<String> = deleted.files.iter().map(|p| dir::shell_quote(p)).collect();
-    match (files.is_empty(), deleted.dir) {
+    let command = dir::delete_command(from, files);
+    let deleted = dir::delete_plaintext(from, files).map_err(|(path, source)| ImportError::Delete { path, command, source })?;
+    let gone: Vec<String> = deleted.files.iter().map(|p| dir::shell_quote(p)).collect();
+    match (gone.is_empty(), deleted.dir) {
         (true, _) => println!("the plaintext token files in {} were already gone", dir::shell_quote(from)),
-        (false, true) => println!("deleted {} and the now-empty {}", files.join(" and "), dir::shell_quote(from)),
+        (false, true) => println!("deleted {} and the now-empty {}", gone.join(" and "), dir::shell_quote(from)),
         (false, false) => println!(
             "deleted {}; kept {} because other files are in it",
-            files.join(" and "),
+            gone.join(" and "),
             dir::shell_quote(from)
         ),
     }
@@ -92,16 +115,14 @@ fn handle_plaintext(from: &Path, delete: bool) -> Result<(), ImportError> {
 }
 
 /// A y/N question on the terminal; `false` without one or on any other answer.
-fn ask(from: &Path) -> bool {
+fn ask(from: &Path, files: &[&str]) -> bool {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return false;
     }
-    eprint!(
-        "Delete the plaintext token files {} and {} now that the vault holds them? [y/N] ",
-        dir::shell_quote(&from.join(dir::OAUTH1_FILE)),
-        dir::shell_quote(&from.join(dir::OAUTH2_FILE))
-    );
+    let shown: Vec<String> = files.iter().map(|f| dir::shell_quote(&from.join(f))).collect();
+    let noun = if files.len() == 1 { "file" } else { "files" };
+    eprint!("Delete the plaintext token {noun} {} now that the vault holds them? [y/N] ", shown.join(" and "));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if stdin.lock().read_line(&mut answer).is_err() {

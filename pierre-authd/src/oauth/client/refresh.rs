@@ -5,6 +5,11 @@
 //! are retried, `400 invalid_grant` ends the connection, `429` is a rate
 //! limit) and `oauth2` folds every non-JSON error body into one parse error.
 //! Token response bodies are never logged or put into errors.
+//!
+//! Also the Garmin DI part: imported Garmin sign-ins from python-garminconnect
+//! and garth-ng ([`DiGrant`]) refresh here at Garmin's DI token endpoint,
+//! through the same single-flight refresher as every other provider, and
+//! the hint that says how to sign in to Garmin again ([`GARMIN_SIGN_IN`]).
 
 use std::time::Duration;
 
@@ -46,26 +51,103 @@ pub enum RefreshError {
     NoRefreshToken,
 }
 
-/// Signs a Python Garmin client (garth) in again and writes its token
-/// directory, `~/.garminconnect`, the one python-garminconnect uses too.
-pub const GARMIN_SIGN_IN: &str =
-    "python3 -c \"import garth, getpass; garth.login(input('Email: '), getpass.getpass()); garth.save('~/.garminconnect')\"";
+/// The private directory the sign-in hint writes to and imports from.
+/// Not `~/.garminconnect`: that shared directory is the incident this
+/// project exists for, and a fresh directory per sign-in is what
+/// `import --delete-plaintext` can remove whole.
+pub const GARMIN_SIGN_IN_DIR: &str = "~/.garmin-sign-in";
+
+/// Signs in with python-garminconnect (0.3.x) and saves its DI tokens to
+/// [`GARMIN_SIGN_IN_DIR`]`/garmin_tokens.json` (directory 0700, file 0600:
+/// `Client.dump` in its `garminconnect/client.py`). `prompt_mfa` is how
+/// its README's login example asks for the one-time code.
+pub const GARMIN_SIGN_IN: &str = "python3 -c \"from getpass import getpass; from garminconnect import Garmin; Garmin(input('Garmin email: '), getpass('Garmin password: '), prompt_mfa=lambda: input('MFA code: ')).login('~/.garmin-sign-in')\"";
+
+/// Installs the client [`GARMIN_SIGN_IN`] runs (its README's command).
+pub const GARMIN_INSTALL: &str = "pip install --upgrade garminconnect curl_cffi";
+
+/// The sign-in step of every Garmin hint, one clause.
+pub fn garmin_sign_in_steps() -> String {
+    format!(
+        "sign in with python-garminconnect (`{GARMIN_INSTALL}`, then `{GARMIN_SIGN_IN}`; it asks for an MFA code if your account has one)"
+    )
+}
 
 /// What fixes a connection the provider no longer accepts, for `user_id`.
 ///
 /// Garmin without Developer Program credentials is connected only by
-/// importing a Python client's sign-in, which Pierre cannot refresh (garth
-/// re-signs an OAuth1 exchange with a consumer key Pierre does not have):
-/// the fix is a new sign-in there and a re-import into the same Pierre
-/// user. Every other case is a new `connect`.
+/// importing a Python client's sign-in: when Garmin refuses its refresh
+/// token (or a legacy garth pair's access token runs out), the fix is a
+/// new sign-in and a re-import into the same Pierre user. Every other case
+/// is a new `connect`.
 pub fn reconnect_hint(p: &ResolvedProvider, user_id: &str) -> String {
     if p.def.name == "garmin" && !p.configured() {
         format!(
-            "Pierre cannot refresh an imported Garmin sign-in: sign in again with your Python Garmin client (garth: `{GARMIN_SIGN_IN}`), then run `pierre-authd import garmin --from ~/.garminconnect --user {user_id}`"
+            "{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR} --user {user_id}`",
+            garmin_sign_in_steps()
         )
     } else {
         format!("run `pierre-authd connect {}` to sign in again", p.def.name)
     }
+}
+
+/// An imported Garmin DI sign-in's refresh grant: the refresh token and
+/// the client id it was issued to, sealed together as the connection's
+/// `refresh_token` field.
+///
+/// Why together: a DI refresh needs the client id (HTTP Basic and the
+/// form), it differs per sign-in (python-garminconnect tries several
+/// mobile-app ids), and the refresher hands [`refresh`] only the sealed
+/// refresh token. Sealed as one value, the two can never be paired with
+/// another connection's. The `garmin_di` member tells it from a plain
+/// refresh token (a Developer Program connection's).
+pub struct DiGrant {
+    pub client_id: String,
+    pub refresh_token: Secret,
+}
+
+impl std::fmt::Debug for DiGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiGrant").field("client_id", &self.client_id).finish_non_exhaustive()
+    }
+}
+
+impl DiGrant {
+    /// The sealed form: `{"garmin_di":1,"client_id":..,"refresh_token":..}`.
+    pub fn seal(&self) -> Option<Secret> {
+        let token = self.refresh_token.expose_str().ok()?;
+        let text = serde_json::json!({ "garmin_di": 1, "client_id": self.client_id, "refresh_token": token }).to_string();
+        Some(Secret::from_string(text))
+    }
+
+    /// `None` for anything but [`DiGrant::seal`]'s form.
+    pub fn open(sealed: &Secret) -> Option<DiGrant> {
+        let json: Value = serde_json::from_slice(sealed.expose()).ok()?;
+        if json.get("garmin_di").and_then(Value::as_u64) != Some(1) {
+            return None;
+        }
+        let client_id = json.get("client_id").and_then(Value::as_str).filter(|s| !s.is_empty())?.to_string();
+        let token = json.get("refresh_token").and_then(Value::as_str).filter(|s| !s.is_empty())?.to_string();
+        Some(DiGrant { client_id, refresh_token: Secret::from_string(token) })
+    }
+}
+
+/// The claims of a JWT, unverified: Garmin signs DI tokens with a key
+/// clients do not have, and python-garminconnect reads `exp` and
+/// `client_id` the same way (`_decode_jwt_payload`). Used only for when to
+/// refresh and which client id to refresh with, never to trust an identity.
+pub fn jwt_claims(token: &str) -> Option<Value> {
+    use base64::Engine as _;
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice::<Value>(&bytes).ok().filter(Value::is_object)
+}
+
+/// `exp` of a JWT in whole seconds, when it has a sane one.
+pub fn jwt_exp(token: &str) -> Option<i64> {
+    let exp = jwt_claims(token)?.get("exp")?.as_f64()?;
+    (exp.is_finite() && exp > 0.0 && exp < 4.0e12).then_some(exp as i64)
 }
 
 /// One attempt's outcome: final, or worth another try.
@@ -92,7 +174,10 @@ fn random_u32() -> u32 {
 }
 
 /// Exchanges `refresh_token` for new tokens, retrying 5xx, timeouts and
-/// unreadable answers up to [`MAX_ATTEMPTS`] times.
+/// unreadable answers up to [`MAX_ATTEMPTS`] times. An imported Garmin DI
+/// sign-in ([`DiGrant`]) refreshes at Garmin's DI token endpoint instead of
+/// the provider's `token_url`, and its new refresh token comes back sealed
+/// the same way.
 ///
 /// # Errors
 /// See [`RefreshError`].
@@ -102,17 +187,41 @@ pub async fn refresh(
     refresh_token: &Secret,
     now: impl Fn() -> i64,
 ) -> Result<Tokens, RefreshError> {
+    let di = if p.def.name == "garmin" { DiGrant::open(refresh_token) } else { None };
     let mut last = "no attempt";
     for attempt in 1..=MAX_ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(backoff(attempt - 1, random_u32())).await;
         }
-        match once(http, p, refresh_token, now()).await {
+        let outcome = match &di {
+            Some(grant) => di_once(http, grant, now()).await,
+            None => once(http, p, refresh_token, now()).await,
+        };
+        match outcome {
             Attempt::Done(result) => return result,
             Attempt::Retry(why) => {
                 tracing::warn!(provider = p.def.name, attempt, why, "token refresh attempt failed");
                 last = why;
             }
+        }
+    }
+    Err(RefreshError::Unavailable { attempts: MAX_ATTEMPTS, last })
+}
+
+/// Refreshes an imported DI sign-in directly (the import does this when
+/// the imported access token is already near its end).
+///
+/// # Errors
+/// See [`RefreshError`].
+pub async fn refresh_di(http: &reqwest::Client, grant: &DiGrant, now: impl Fn() -> i64) -> Result<Tokens, RefreshError> {
+    let mut last = "no attempt";
+    for attempt in 1..=MAX_ATTEMPTS {
+        if attempt > 1 {
+            tokio::time::sleep(backoff(attempt - 1, random_u32())).await;
+        }
+        match di_once(http, grant, now()).await {
+            Attempt::Done(result) => return result,
+            Attempt::Retry(why) => last = why,
         }
     }
     Err(RefreshError::Unavailable { attempts: MAX_ATTEMPTS, last })
@@ -134,7 +243,53 @@ async fn once(http: &reqwest::Client, p: &ResolvedProvider, refresh_token: &Secr
             form.push(("client_secret", secret));
         }
     }
-    let response = match request.form(&form).send().await {
+    answer(request.form(&form), false, now).await
+}
+
+/// One DI refresh, as python-garminconnect 0.3.12 sends it
+/// (`garminconnect/client.py`, `Client._refresh_di_token`): POST to the DI
+/// token URL, `Authorization: Basic base64("<client_id>:")` (the id and an
+/// empty secret, `_build_basic_auth`), and the form `grant_type=
+/// refresh_token`, `client_id`, `refresh_token`. garth-ng 1.1 sends the
+/// same (`src/garth/oauth.py`, `_do_exchange`). The answer may name a newer
+/// client id in the access token's `client_id` claim, which
+/// python-garminconnect then keeps; so does this.
+async fn di_once(http: &reqwest::Client, grant: &DiGrant, now: i64) -> Attempt {
+    let Ok(token) = grant.refresh_token.expose_str() else {
+        return Attempt::Done(Err(RefreshError::NoRefreshToken));
+    };
+    let url = super::settings::garmin_di_token_url().value;
+    let form = [("grant_type", "refresh_token"), ("client_id", grant.client_id.as_str()), ("refresh_token", token)];
+    let request = http
+        .post(url)
+        .timeout(ATTEMPT_TIMEOUT)
+        .header("Accept", "application/json")
+        .basic_auth(&grant.client_id, Some(""))
+        .form(&form);
+    match answer(request, true, now).await {
+        Attempt::Done(Ok(mut tokens)) => {
+            let access = tokens.access_token.expose_str().unwrap_or_default();
+            let client_id = jwt_claims(access)
+                .and_then(|c| c.get("client_id").and_then(Value::as_str).map(str::to_string))
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(|| grant.client_id.clone());
+            // Garmin rotates; an answer without one keeps the presented token.
+            let refresh_token = tokens.refresh_token.take().unwrap_or_else(|| grant.refresh_token.clone());
+            let Some(sealed) = (DiGrant { client_id, refresh_token }).seal() else {
+                return Attempt::Retry("answer with an unreadable refresh token");
+            };
+            tokens.refresh_token = Some(sealed);
+            Attempt::Done(Ok(tokens))
+        }
+        other => other,
+    }
+}
+
+/// Sends one refresh request and reads the answer. `di`: Garmin's DI
+/// endpoint, where a 401 (with or without a JSON body) means the refresh
+/// token is no longer accepted, as `invalid_grant` does elsewhere.
+async fn answer(request: reqwest::RequestBuilder, di: bool, now: i64) -> Attempt {
+    let response = match request.send().await {
         Ok(r) => r,
         Err(e) if e.is_timeout() => return Attempt::Retry("timed out"),
         Err(_) => return Attempt::Retry("unreachable"),
@@ -155,6 +310,9 @@ async fn once(http: &reqwest::Client, p: &ResolvedProvider, refresh_token: &Secr
     }
     if status.as_u16() == 429 {
         return Attempt::Done(Err(RefreshError::RateLimited { retry_after_secs: retry_after.unwrap_or(60) }));
+    }
+    if di && status.as_u16() == 401 {
+        return Attempt::Done(Err(RefreshError::InvalidGrant));
     }
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
         return if status.is_success() { Attempt::Retry("unreadable answer") } else { Attempt::Retry("unreadable error") };
@@ -183,12 +341,18 @@ fn parse_tokens(json: Value, now: i64) -> Option<Tokens> {
         .map(|secs| now.saturating_add(secs))
         .or_else(|| json.get("expires_at").and_then(Value::as_i64));
     let scopes = json.get("scope").and_then(Value::as_str).map(str::to_string);
+    // Garmin's DI answers say how long the refresh token lives (garth-ng
+    // 1.1 keeps it as `refresh_token_expires_in`); an import reports it.
+    let extra = match json.get("refresh_token_expires_in").and_then(Value::as_i64) {
+        Some(secs) => serde_json::json!({ "refresh_token_expires_at": now.saturating_add(secs) }),
+        None => Value::Null,
+    };
     Some(Tokens {
         access_token: Secret::from_string(access),
         refresh_token: refresh.map(Secret::from_string),
         expires_at,
         scopes,
-        extra: Value::Null,
+        extra,
     })
 }
 
@@ -202,8 +366,10 @@ mod tests {
         let config = super::super::settings::OAuthConfig::load(&none, None, "config.toml").unwrap();
         let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
         let hint = reconnect_hint(&client.resolve("garmin").unwrap(), "u-1");
-        assert!(hint.contains("pierre-authd import garmin --from ~/.garminconnect --user u-1"), "{hint}");
-        assert!(hint.contains("garth.save('~/.garminconnect')"), "{hint}");
+        assert!(hint.contains("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user u-1`"), "{hint}");
+        assert!(hint.contains("pip install --upgrade garminconnect curl_cffi"), "{hint}");
+        assert!(hint.contains("prompt_mfa=lambda: input('MFA code: ')).login('~/.garmin-sign-in')"), "{hint}");
+        assert!(!hint.contains("garth"), "{hint}");
         assert_eq!(reconnect_hint(&client.resolve("strava").unwrap(), "u-1"), "run `pierre-authd connect strava` to sign in again");
         let with_app = |k: &str| match k {
             "PIERRE_GARMIN_CLIENT_ID" => Some("id".to_string()),
@@ -213,6 +379,38 @@ mod tests {
         let config = super::super::settings::OAuthConfig::load(&with_app, None, "config.toml").unwrap();
         let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
         assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1"), "run `pierre-authd connect garmin` to sign in again");
+    }
+
+    /// A JWT-shaped token with these claims (unsigned: only the shape matters).
+    fn jwt(claims: serde_json::Value) -> String {
+        use base64::Engine as _;
+        let b64 = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.c2ln", b64(&serde_json::json!({"alg": "RS256", "typ": "JWT"})), b64(&claims))
+    }
+
+    #[test]
+    fn a_di_grant_seals_its_client_id_with_the_refresh_token_and_opens_only_that_form() {
+        let grant = DiGrant { client_id: "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2".into(), refresh_token: Secret::from_string("rt-1".into()) };
+        let sealed = grant.seal().unwrap();
+        let back = DiGrant::open(&sealed).unwrap();
+        assert_eq!(back.client_id, "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2");
+        assert_eq!(back.refresh_token.expose(), b"rt-1");
+        assert!(!format!("{back:?}").contains("rt-1"));
+        // A Developer Program connection's plain refresh token is not a DI grant.
+        assert!(DiGrant::open(&Secret::from_string("fake-rt-abc".into())).is_none());
+        assert!(DiGrant::open(&Secret::from_string(r#"{"client_id":"c","refresh_token":"r"}"#.into())).is_none());
+        assert!(DiGrant::open(&Secret::from_string(r#"{"garmin_di":1,"client_id":"","refresh_token":"r"}"#.into())).is_none());
+    }
+
+    #[test]
+    fn jwt_claims_are_read_without_trusting_them() {
+        let token = jwt(serde_json::json!({"client_id": "GARMIN_CONNECT_MOBILE_IOS_DI", "exp": 1_800_000_000.5}));
+        assert_eq!(jwt_exp(&token), Some(1_800_000_000));
+        assert_eq!(jwt_claims(&token).unwrap()["client_id"], "GARMIN_CONNECT_MOBILE_IOS_DI");
+        assert_eq!(jwt_exp("fake-at-opaque"), None);
+        assert_eq!(jwt_exp(&jwt(serde_json::json!({"exp": "soon"}))), None);
+        assert_eq!(jwt_exp(&jwt(serde_json::json!({"exp": -5}))), None);
+        assert_eq!(jwt_claims("a.!!!.c"), None);
     }
 
     #[test]

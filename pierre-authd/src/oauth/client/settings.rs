@@ -7,6 +7,7 @@
 //! above it (they are the CLI's way of writing the same thing).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use pierre_shared::catalogue::ProviderDef;
 use pierre_shared::Secret;
@@ -185,6 +186,39 @@ pub struct OAuthConfig {
     pub state_ttl_secs: u64,
 }
 
+/// Garmin's DI OAuth2 token endpoint, where imported DI sign-ins refresh
+/// (`grant_type=refresh_token`, HTTP Basic `client_id:` with an empty
+/// secret). Seen in python-garminconnect 0.3.12 `garminconnect/client.py`
+/// (`DI_TOKEN_URL`, `_refresh_di_token`) and garth-ng 1.1
+/// `src/garth/oauth.py` (`DI_TOKEN_URL`, `refresh_oauth2_token`).
+pub const GARMIN_DI_TOKEN_URL_BUILT_IN: &str = "https://diauth.garmin.com/di-oauth2-service/oauth/token";
+
+/// Where imported Garmin DI sign-ins refresh, as the process's first
+/// [`OAuthConfig::load`] resolved it.
+///
+/// Why a process-wide value and not a [`super::ResolvedProvider`] field:
+/// Garmin's `token_url` is the Developer Program's (for `connect garmin`),
+/// and the DI endpoint is a second token URL only imported sign-ins use;
+/// the refresher hands `refresh` nothing but the resolved provider, so the
+/// DI URL is read here. The daemon loads its configuration once per
+/// process, so "first load" is "the daemon's configuration".
+static GARMIN_DI_TOKEN_URL: OnceLock<Setting<String>> = OnceLock::new();
+
+/// `PIERRE_GARMIN_DI_TOKEN_URL` > the built-in
+/// [`GARMIN_DI_TOKEN_URL_BUILT_IN`].
+pub fn resolve_garmin_di_token_url(env: &dyn Fn(&str) -> Option<String>) -> Setting<String> {
+    const NAME: &str = "PIERRE_GARMIN_DI_TOKEN_URL";
+    match env(NAME).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+        Some(value) => Setting { value, source: Source::Env(NAME.into()) },
+        None => Setting { value: GARMIN_DI_TOKEN_URL_BUILT_IN.into(), source: Source::BuiltIn },
+    }
+}
+
+/// The DI token URL in force (see [`GARMIN_DI_TOKEN_URL`]).
+pub fn garmin_di_token_url() -> Setting<String> {
+    GARMIN_DI_TOKEN_URL.get().cloned().unwrap_or_else(|| resolve_garmin_di_token_url(&|_| None))
+}
+
 /// Why the OAuth configuration is unusable.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -220,6 +254,8 @@ impl OAuthConfig {
             None => file.callback_port.unwrap_or(DEFAULT_CALLBACK_PORT),
         };
         let state_ttl_secs = number("PIERRE_OAUTH_STATE_TTL_SECS")?.unwrap_or(DEFAULT_STATE_TTL_SECS);
+        // Set once: a later load in the same process (unit tests) keeps the first.
+        let _ = GARMIN_DI_TOKEN_URL.set(resolve_garmin_di_token_url(env));
         let flags = BTreeMap::new();
         let overrides = pierre_shared::catalogue::ALL
             .iter()
@@ -236,6 +272,17 @@ mod tests {
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn the_garmin_di_token_url_is_garmins_unless_the_env_names_another() {
+        let built_in = resolve_garmin_di_token_url(&env_of(&[]));
+        assert_eq!(built_in.value, "https://diauth.garmin.com/di-oauth2-service/oauth/token");
+        assert_eq!(built_in.source, Source::BuiltIn);
+        let set = resolve_garmin_di_token_url(&env_of(&[("PIERRE_GARMIN_DI_TOKEN_URL", " http://127.0.0.1:9/di ")]));
+        assert_eq!(set.value, "http://127.0.0.1:9/di");
+        assert_eq!(set.source, Source::Env("PIERRE_GARMIN_DI_TOKEN_URL".into()));
+        assert_eq!(resolve_garmin_di_token_url(&env_of(&[("PIERRE_GARMIN_DI_TOKEN_URL", "")])).source, Source::BuiltIn);
     }
 
     #[test]

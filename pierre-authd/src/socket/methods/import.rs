@@ -2,37 +2,43 @@
 //! resolved user's own vault once the provider has accepted it.
 //!
 //! Garmin only. Individuals reach the Garmin Connect API with tokens from
-//! Garmin's SSO, which only the Python clients (garth,
-//! python-garminconnect) perform; they leave `oauth1_token.json` and
-//! `oauth2_token.json` in a plaintext directory. The CLI reads that
-//! directory (`pierre-authd import garmin --from DIR`) and sends both files
-//! here; [`check`] is the rule both apply.
+//! Garmin's SSO, which only Python clients perform; they leave them in a
+//! plaintext directory that the CLI reads (`pierre-authd import garmin
+//! --from DIR`) and sends here in one of two shapes:
 //!
-//! Order, so a failure leaves no trace: check the files, then call the
-//! profile route with the access token (that also gives the account id),
-//! and only then write one `put_connection` transaction. A token Garmin
-//! refuses never reaches the vault, and a previous connection stays as it
-//! was. The (user, garmin) refresh gate is held throughout, so no refresh
-//! or disconnect interleaves.
+//! - `di`: the DI OAuth2 tokens of python-garminconnect 0.3 and garth-ng,
+//!   with the client id they were issued to. Stored as the access token and
+//!   a [`DiGrant`] in the `refresh_token` field, so the refresher renews
+//!   them at Garmin's DI token endpoint like any other provider's. An access
+//!   token already near its end (or of unknown end) is refreshed here first.
+//! - `oauth1` + `oauth2`: the legacy garth pair, which Pierre cannot renew
+//!   (that takes an OAuth1-signed exchange with a consumer Pierre does not
+//!   have). No `refresh_token` field: when the access token expires the
+//!   refresher marks the connection `needs_reconnect` with the re-import
+//!   command. Both files are kept sealed (`garmin_oauth1_token`,
+//!   `garmin_oauth2_token`) for a version that can do that exchange.
 //!
-//! What is stored: the access token (what `tokens.get` hands out), and both
-//! files sealed (`garmin_oauth1_token`, `garmin_oauth2_token`) so a later
-//! version able to do garth's OAuth1 exchange needs no new import. No
-//! `refresh_token` field: Pierre cannot refresh these tokens, so when the
-//! access token expires the refresher finds nothing to refresh with and
-//! marks the connection `needs_reconnect` with the re-import command.
+//! Either way the sealed `garmin_oauth2_token` field marks the connection
+//! as imported (disconnect then sends nothing to the Developer Program's
+//! revoke endpoint). Order, so a failure leaves no trace: check the tokens,
+//! refresh if needed, call the profile route with the access token (that
+//! also gives the account id), and only then write one `put_connection`
+//! transaction. A sign-in Garmin refuses never reaches the vault, and a
+//! previous connection stays as it was. The (user, garmin) refresh gate is
+//! held throughout, so no refresh or disconnect interleaves.
 
 use std::time::Duration;
 
 use pierre_shared::catalogue::AccountIdSource;
+use pierre_shared::catalogue::ProviderDef;
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsImportParams, ConnectionsImportResult, GarminOauth1Token, GarminOauth2Token,
-    RpcError,
+    ConnectionInfo, ConnectionState, ConnectionsImportDi, ConnectionsImportParams, ConnectionsImportResult, GarminOauth1Token,
+    GarminOauth2Token, RpcError,
 };
 use pierre_shared::{ErrorCode, Secret};
 use serde_json::Value;
 
-use crate::oauth::client::refresh::GARMIN_SIGN_IN;
+use crate::oauth::client::refresh::{self, garmin_sign_in_steps, DiGrant, RefreshError, GARMIN_SIGN_IN_DIR};
 use crate::oauth::client::settings::Source;
 use crate::oauth::client::{OAuthClient, ResolvedProvider};
 use crate::server::events::EventKind;
@@ -58,6 +64,10 @@ pub enum TokenProblem {
     SignInExpired(i64),
     #[error("the access token expired on {} (expires_at in oauth2_token.json), or expires within 5 minutes", utc(*.0))]
     AccessExpired(i64),
+    #[error("the sign-in has an empty {0}")]
+    DiEmpty(&'static str),
+    #[error("the sign-in ended on {} (its refresh token's expiry), so it can no longer be refreshed", utc(*.0))]
+    DiSignInExpired(i64),
 }
 
 /// `at` (seconds since the Unix epoch) as `2026-11-23 17:41 UTC`.
@@ -105,9 +115,32 @@ pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64) -
     Ok(())
 }
 
+/// The rule a DI sign-in must meet at `now`: non-empty tokens and client
+/// id, a bearer token, and a refresh token that has not reached the end
+/// its writer recorded. An expired access token is fine: it is refreshed.
+///
+/// # Errors
+/// The first [`TokenProblem`] found.
+pub fn check_di(di: &ConnectionsImportDi, now: i64) -> Result<(), TokenProblem> {
+    for (value, name) in [(&di.access_token, "access token"), (&di.refresh_token, "refresh token"), (&di.client_id, "client id")] {
+        if value.trim().is_empty() {
+            return Err(TokenProblem::DiEmpty(name));
+        }
+    }
+    if let Some(kind) = &di.token_type
+        && !kind.eq_ignore_ascii_case("bearer")
+    {
+        return Err(TokenProblem::NotBearer(kind.chars().filter(char::is_ascii_graphic).take(32).collect()));
+    }
+    match di.refresh_token_expires_at {
+        Some(at) if at <= now => Err(TokenProblem::DiSignInExpired(at)),
+        _ => Ok(()),
+    }
+}
+
 /// What to run after a refusal that only a new sign-in fixes.
 fn sign_in_again() -> String {
-    format!("sign in again with your Python Garmin client (garth: `{GARMIN_SIGN_IN}`) and import the directory it writes")
+    format!("{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR}`", garmin_sign_in_steps())
 }
 
 pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -> Result<ConnectionsImportResult, RpcError> {
@@ -119,37 +152,135 @@ pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -
         )
         .with_provider(def.name));
     }
+    match (params.di, params.oauth1, params.oauth2) {
+        (Some(di), None, None) => import_di(ctx, def, di).await,
+        (None, Some(oauth1), Some(oauth2)) => import_garth(ctx, def, oauth1, oauth2).await,
+        _ => Err(RpcError::new(
+            ErrorCode::InvalidParams,
+            "connections.import takes either `di` (a DI OAuth2 sign-in) or both `oauth1` and `oauth2` (a garth pair); nothing was imported",
+        )
+        .with_provider(def.name)),
+    }
+}
+
+fn refused(def: &ProviderDef, problem: &TokenProblem) -> RpcError {
+    RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}", sign_in_again())).with_provider(def.name)
+}
+
+/// A legacy garth pair: verified and stored as it is, never refreshed.
+async fn import_garth(
+    ctx: &RequestContext<'_>,
+    def: &'static ProviderDef,
+    oauth1: GarminOauth1Token,
+    oauth2: GarminOauth2Token,
+) -> Result<ConnectionsImportResult, RpcError> {
     let now = now_secs();
-    check(&params.oauth1, &params.oauth2, now).map_err(|problem| {
-        RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}", sign_in_again()))
-            .with_provider(def.name)
-    })?;
+    check(&oauth1, &oauth2, now).map_err(|problem| refused(def, &problem))?;
     let resolved = ctx.daemon.oauth.resolve(def.name)?;
-    check_domain(&resolved, params.oauth1.domain.as_deref())?;
+    check_domain(&resolved, oauth1.domain.as_deref())?;
     let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
-    let account_id = verify(ctx.daemon.oauth.http(), &resolved, &params.oauth2.access_token).await?;
-    let record = ConnectionRecord {
+    let account_id = verify(ctx.daemon.oauth.http(), &resolved, &oauth2.access_token).await?;
+    let record = new_record(def, account_id, now, Some(oauth2.expires_at), oauth2.scope.clone());
+    let secrets = vec![
+        (SecretField::AccessToken, Secret::from_string(oauth2.access_token.clone())),
+        (SecretField::GarminOauth1Token, encoded(serde_json::to_string(&oauth1))?),
+        (SecretField::GarminOauth2Token, encoded(serde_json::to_string(&oauth2))?),
+    ];
+    store(ctx, record, secrets, false, None).await
+}
+
+/// A DI sign-in: refreshed first when its access token is near its end
+/// (or its end is unknown), verified, and stored so the refresher renews it.
+async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: ConnectionsImportDi) -> Result<ConnectionsImportResult, RpcError> {
+    let now = now_secs();
+    check_di(&di, now).map_err(|problem| refused(def, &problem))?;
+    let resolved = ctx.daemon.oauth.resolve(def.name)?;
+    let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
+    let mut access = Secret::from_string(di.access_token.clone());
+    let mut grant = DiGrant { client_id: di.client_id.clone(), refresh_token: Secret::from_string(di.refresh_token.clone()) };
+    let mut expires_at = di.expires_at;
+    let mut sign_in_expires_at = di.refresh_token_expires_at;
+    if expires_at.is_none_or(|at| at <= now.saturating_add(REFRESH_MARGIN_SECS)) {
+        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &grant, now_secs).await.map_err(|e| di_refresh_refused(&e))?;
+        let reopened = tokens.refresh_token.as_ref().and_then(DiGrant::open);
+        let Some(next) = reopened else {
+            return Err(RpcError::new(ErrorCode::InternalError, "the refreshed Garmin sign-in could not be read back; this is a bug, please report it"));
+        };
+        grant = next;
+        access = tokens.access_token;
+        expires_at = tokens.expires_at;
+        if let Some(at) = tokens.extra.get("refresh_token_expires_at").and_then(Value::as_i64) {
+            sign_in_expires_at = Some(at);
+        }
+    }
+    let access_text = access
+        .expose_str()
+        .map_err(|_| RpcError::new(ErrorCode::ProviderError, "Garmin's access token is not text; nothing was imported").with_provider(def.name))?;
+    let account_id = verify(ctx.daemon.oauth.http(), &resolved, access_text).await?;
+    let record = new_record(def, account_id, now, expires_at, di.scope.clone());
+    let Some(sealed_grant) = grant.seal() else {
+        return Err(RpcError::new(ErrorCode::InvalidParams, "the refresh token is not text; nothing was imported").with_provider(def.name));
+    };
+    // Not the tokens (they rotate): which client wrote the sign-in, and the
+    // client id, marking the connection as imported (see the module doc).
+    let marker = serde_json::json!({ "layout": di.layout, "client_id": grant.client_id }).to_string();
+    let secrets = vec![
+        (SecretField::AccessToken, access),
+        (SecretField::RefreshToken, sealed_grant),
+        (SecretField::GarminOauth2Token, Secret::from_string(marker)),
+    ];
+    store(ctx, record, secrets, true, sign_in_expires_at).await
+}
+
+/// A DI refresh at import that failed, as the error the CLI shows.
+fn di_refresh_refused(err: &RefreshError) -> RpcError {
+    let error = match err {
+        RefreshError::InvalidGrant | RefreshError::NoRefreshToken => RpcError::new(
+            ErrorCode::NeedsReconnect,
+            format!("Garmin refused the sign-in's refresh token (it expired or was revoked); nothing was imported: {}", sign_in_again()),
+        ),
+        RefreshError::RateLimited { retry_after_secs } => RpcError::new(
+            ErrorCode::RateLimited,
+            format!("Garmin is rate limiting token refreshes; nothing was imported, retry in {retry_after_secs} s"),
+        )
+        .with_retry_after(*retry_after_secs),
+        other => RpcError::new(
+            ErrorCode::ProviderError,
+            format!("refreshing the sign-in's expired access token at Garmin failed ({other}); nothing was imported, retry later"),
+        ),
+    };
+    error.with_provider("garmin")
+}
+
+fn new_record(def: &ProviderDef, account_id: String, now: i64, expires_at: Option<i64>, scopes: Option<String>) -> ConnectionRecord {
+    ConnectionRecord {
         provider: def.name.into(),
         state: ConnectionState::Connected,
         connection_id: uuid::Uuid::new_v4().to_string(),
         account_id: Some(account_id),
         connected_at: now,
-        expires_at: Some(params.oauth2.expires_at),
-        scopes: params.oauth2.scope.clone(),
-    };
-    let sealed = |value: serde_json::Result<String>| {
-        value.map(Secret::from_string).map_err(|_| {
-            RpcError::new(ErrorCode::InternalError, "the daemon could not encode the imported tokens; this is a bug, please report it")
-        })
-    };
-    let secrets = vec![
-        (SecretField::AccessToken, Secret::from_string(params.oauth2.access_token.clone())),
-        (SecretField::GarminOauth1Token, sealed(serde_json::to_string(&params.oauth1))?),
-        (SecretField::GarminOauth2Token, sealed(serde_json::to_string(&params.oauth2))?),
-    ];
+        expires_at,
+        scopes,
+    }
+}
+
+fn encoded(value: serde_json::Result<String>) -> Result<Secret, RpcError> {
+    value.map(Secret::from_string).map_err(|_| {
+        RpcError::new(ErrorCode::InternalError, "the daemon could not encode the imported tokens; this is a bug, please report it")
+    })
+}
+
+/// One `put_connection` transaction, then the event and the answer.
+async fn store(
+    ctx: &RequestContext<'_>,
+    record: ConnectionRecord,
+    secrets: Vec<(SecretField, Secret)>,
+    refreshes: bool,
+    sign_in_expires_at: Option<i64>,
+) -> Result<ConnectionsImportResult, RpcError> {
     let user_id = ctx.user.user_id.clone();
     let stored = record.clone();
-    let provider = def.name;
+    let provider = OAuthClient::definition(&record.provider)?.name;
     let replaced = ctx
         .daemon
         .store(move |store| {
@@ -158,7 +289,7 @@ pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -
             Ok(replaced)
         })
         .await?;
-    tracing::info!(user_id = %ctx.user.user_id, provider, connection_id = %record.connection_id, replaced, "sign-in imported");
+    tracing::info!(user_id = %ctx.user.user_id, provider, connection_id = %record.connection_id, replaced, refreshes, "sign-in imported");
     ctx.daemon.events.publish(
         &ctx.user.user_id,
         EventKind::OauthComplete {
@@ -177,6 +308,8 @@ pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -
         },
         replaced,
         expires_at: record.expires_at,
+        refreshes,
+        sign_in_expires_at,
     })
 }
 
@@ -306,6 +439,34 @@ mod tests {
         assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::AccessExpired(NOW + 300)));
         o2.expires_at = NOW + 301;
         assert_eq!(check(&o1, &o2, NOW), Ok(()));
+    }
+
+    fn di() -> ConnectionsImportDi {
+        serde_json::from_value(json!({
+            "layout": "python-garminconnect", "client_id": "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2",
+            "access_token": "a", "refresh_token": "r"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_di_sign_in_passes_even_with_an_expired_access_token_but_not_past_its_refresh_end() {
+        let mut d = di();
+        assert_eq!(check_di(&d, NOW), Ok(()));
+        d.expires_at = Some(NOW - 10);
+        assert_eq!(check_di(&d, NOW), Ok(()), "an expired access token is refreshed, not refused");
+        d.refresh_token_expires_at = Some(NOW);
+        assert_eq!(check_di(&d, NOW), Err(TokenProblem::DiSignInExpired(NOW)));
+        d.refresh_token_expires_at = Some(NOW + 1);
+        assert_eq!(check_di(&d, NOW), Ok(()));
+        d.token_type = Some("mac".into());
+        assert_eq!(check_di(&d, NOW), Err(TokenProblem::NotBearer("mac".into())));
+        for (field, name) in [("access_token", "access token"), ("refresh_token", "refresh token"), ("client_id", "client id")] {
+            let mut value = serde_json::to_value(di()).unwrap();
+            value[field] = json!(" ");
+            let d: ConnectionsImportDi = serde_json::from_value(value).unwrap();
+            assert_eq!(check_di(&d, NOW), Err(TokenProblem::DiEmpty(name)));
+        }
     }
 
     #[test]
