@@ -66,7 +66,7 @@ super::tool_args!(ActivitiesArgs, ActivityArgs);
 #[tool_router(router = activity_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "List activities, newest first: distance, times, elevation, heart rate, power, training load. Filter by days and sport; page with cursor.",
+        description = "List activities, newest first: distance, times, elevation, heart rate, power, load. Filter by days and sport; page with cursor.",
         input_schema = input_schema::<ActivitiesArgs>(),
         output_schema = output_schema::<ActivitiesOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)

@@ -25,7 +25,8 @@ pub const EASY_MAX_HR_SHARE: f64 = 0.8;
 pub struct WeekPoint {
     pub start: LocalDate,
     pub activities: u32,
-    /// Absent for sports without distance (strength, yoga, workout).
+    // Absent for sports without distance (strength, yoga, workout); the
+    // tool's notes say so, once (a plain comment keeps the schema short).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
     pub moving_time_s: u64,

@@ -216,7 +216,7 @@ pub struct ActivitySummary {
     /// Estimated energy expended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy_j: Option<f64>,
-    /// Pierre's own load (not the provider's): 100 = 1 h at threshold.
+    /// Pierre's load, not the provider's: 100 = 1 h at threshold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_load: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
