@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -152,10 +153,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 )
 def test_example_client_configs_start_a_working_server(config, pierre_bin, pierre_env):
     entry = json.loads((EXAMPLES / config).read_text())["mcpServers"]["pierre"]
-    assert entry["command"].endswith("/target/release/pierre-mcp") and entry["args"] == []
-    # Launch it the way the assistant would, with this build standing in for the placeholder path.
+    assert entry["command"] == "pierre-mcp" and entry["args"] == []
+    # Launch it the way the assistant would: the command exactly as the example names it, found
+    # on PATH, where the README's `cargo install` step puts both binaries (this build stands in).
+    path = f"{pierre_bin('pierre-mcp').parent}{os.pathsep}{pierre_env['PATH']}"
     params = StdioServerParameters(
-        command=str(pierre_bin("pierre-mcp")), args=entry["args"], env={**pierre_env, **entry["env"], **FIXED}
+        command=entry["command"], args=entry["args"], env={**pierre_env, **entry["env"], **FIXED, "PATH": path}
     )
 
     async def body():
