@@ -118,6 +118,30 @@ fn garth_ng_dir(fake: &FakeProvider, dir: &Path, tag: &str, exp: i64, sign_in_en
     s
 }
 
+/// One test's daemon, fake and a directory outside PIERRE_HOME for token
+/// directories (bound in this order, dropped in reverse: the daemon stops
+/// before its home goes).
+struct World {
+    home: TestHome,
+    fake: FakeProvider,
+    _daemon: DaemonGuard,
+    outside: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let home = TestHome::new();
+        let fake = FakeProvider::start("garmin", &[ALICE]);
+        let _daemon = daemon(&home, &fake);
+        World {
+            home,
+            fake,
+            _daemon,
+            outside: tempfile::tempdir().unwrap(),
+        }
+    }
+}
+
 /// The daemon with Garmin's API and DI token endpoint at the fake, and no
 /// Garmin app credentials (the individual's path).
 fn daemon(home: &TestHome, fake: &FakeProvider) -> DaemonGuard {
@@ -180,10 +204,12 @@ fn assert_no_plaintext(home: &TestHome, fake: &FakeProvider, more: &[&str]) {
 
 #[test]
 fn a_python_garminconnect_sign_in_imports_and_only_its_file_is_deleted() {
-    let home = TestHome::new();
-    let fake = FakeProvider::start("garmin", &[ALICE]);
-    let _daemon = daemon(&home, &fake);
-    let outside = tempfile::tempdir().unwrap();
+    let World {
+        home,
+        fake,
+        _daemon,
+        outside,
+    } = World::new();
     let alice = garminconnect_dir(
         &fake,
         &outside.path().join(".garmin-sign-in"),
@@ -214,10 +240,12 @@ fn a_python_garminconnect_sign_in_imports_and_only_its_file_is_deleted() {
 
 #[test]
 fn a_garth_ng_sign_in_imports_with_its_client_id_and_says_when_it_ends() {
-    let home = TestHome::new();
-    let fake = FakeProvider::start("garmin", &[ALICE]);
-    let _daemon = daemon(&home, &fake);
-    let outside = tempfile::tempdir().unwrap();
+    let World {
+        home,
+        fake,
+        _daemon,
+        outside,
+    } = World::new();
     let end = now() + 7_775_999;
     let alice = garth_ng_dir(
         &fake,
@@ -280,10 +308,12 @@ fn pipelined(c: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
 
 #[test]
 fn a_di_token_near_expiry_refreshes_once_for_100_calls_and_the_rotated_refresh_token_is_kept() {
-    let home = TestHome::new();
-    let fake = FakeProvider::start("garmin", &[ALICE]);
-    let _daemon = daemon(&home, &fake);
-    let outside = tempfile::tempdir().unwrap();
+    let World {
+        home,
+        fake,
+        _daemon,
+        outside,
+    } = World::new();
     // Lives past the 300 s margin at import, inside it a few seconds later.
     let alice = garminconnect_dir(
         &fake,
@@ -352,10 +382,12 @@ fn a_di_token_near_expiry_refreshes_once_for_100_calls_and_the_rotated_refresh_t
 
 #[test]
 fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
-    let home = TestHome::new();
-    let fake = FakeProvider::start("garmin", &[ALICE]);
-    let _daemon = daemon(&home, &fake);
-    let outside = tempfile::tempdir().unwrap();
+    let World {
+        home,
+        fake,
+        _daemon,
+        outside,
+    } = World::new();
     common::fake::ensure_user(&home, "alice");
     let alice = garminconnect_dir(&fake, &outside.path().join("a"), "r", now() + 3_600, CLIENT);
     assert!(
@@ -410,10 +442,12 @@ fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
 
 #[test]
 fn an_expired_di_access_token_is_refreshed_at_import_with_the_sign_ins_client_id() {
-    let home = TestHome::new();
-    let fake = FakeProvider::start("garmin", &[ALICE]);
-    let _daemon = daemon(&home, &fake);
-    let outside = tempfile::tempdir().unwrap();
+    let World {
+        home,
+        fake,
+        _daemon,
+        outside,
+    } = World::new();
     let alice = garminconnect_dir(&fake, &outside.path().join("a"), "old", now() - 60, CLIENT);
     let out = import(&home, &alice.dir, &[]);
     let (stdout, stderr) = text(&out);

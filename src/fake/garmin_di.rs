@@ -16,11 +16,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine as _;
 
-use super::oauth::{oauth_error, refresh_grant, token_fault};
+use super::oauth::{basic_credentials, oauth_error, refresh_grant, token_fault};
 use super::state::{Fake, FaultTarget};
 
 /// The refresh grant at the DI endpoint (see the module doc).
@@ -58,16 +57,7 @@ fn client_refusal(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Option<Response> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
-        .and_then(|b| String::from_utf8(b).ok());
+    let basic = basic_credentials(headers);
     let form_id = form.get("client_id").cloned().unwrap_or_default();
     let issued_to = {
         let inner = fake.lock();

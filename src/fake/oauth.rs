@@ -184,6 +184,20 @@ pub async fn authorize(
     redirect(&with_query(&redirect_uri, &pairs))
 }
 
+/// The `id:secret` of an `Authorization: Basic` header, decoded.
+pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
 /// Checks client authentication in the provider's style (RFC 6749 §2.3.1).
 /// `None` when authenticated, else the 401 to send.
 fn client_refusal(
@@ -197,16 +211,7 @@ fn client_refusal(
         .oauth
         .as_ref()
         .map_or(ClientAuth::RequestBody, |o| o.client_auth);
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
-        .and_then(|b| String::from_utf8(b).ok());
+    let basic = basic_credentials(headers);
     let ok = match style {
         ClientAuth::Basic => {
             form.get("client_secret").is_none()
