@@ -86,7 +86,7 @@ impl Config {
             keys: KeyConfig::from_env(&env),
             user: text("PIERRE_USER"),
             token: env("PIERRE_TOKEN").filter(|v| !v.is_empty()).map(|v| Secret::new(v.into_encoded_bytes())),
-            os_user: os_user_name().or_else(|| text("USER")).unwrap_or_else(|| "owner".into()),
+            os_user: pierre_shared::platform::os_user_name().or_else(|| text("USER")).unwrap_or_else(|| "owner".into()),
             hello_timeout: millis("PIERRE_AUTHD_HELLO_TIMEOUT_MS")?.unwrap_or(DEFAULT_HELLO_TIMEOUT),
             max_connections: text("PIERRE_AUTHD_MAX_CONNECTIONS")
                 .and_then(|v| v.parse().ok())
@@ -94,20 +94,4 @@ impl Config {
             paths,
         })
     }
-}
-
-/// The login name of this process's uid, from the password database.
-fn os_user_name() -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the call; getpwuid_r writes only into
-    // `pwd` and `buf`, and `result` is checked before use.
-    let rc = unsafe { libc::getpwuid_r(libc::getuid(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
-    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-        return None;
-    }
-    // SAFETY: pw_name points into `buf` and is NUL-terminated.
-    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
-    name.to_str().ok().map(str::to_owned)
 }

@@ -14,9 +14,9 @@ const MAX_BLOCKING_THREADS: usize = 32;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let is_daemon = matches!(cli.command, Command::Serve);
-    pierre_authd::process::limit_malloc_arenas();
+    pierre_shared::platform::limit_malloc_arenas();
     if !is_daemon {
-        pierre_authd::process::default_sigpipe();
+        pierre_shared::platform::default_sigpipe();
     }
     pierre_authd::logging::init(is_daemon);
     let config = match Config::load(cli.home.as_deref(), |name| std::env::var_os(name)) {

@@ -1,58 +1,46 @@
-//! Process-level protections and the daemon's two locks: one per data
-//! directory (the one that matters: a vault is refreshed by one daemon) and
-//! one per socket (the pid file beside it).
+//! The daemon's two locks: one per data directory (the one that matters: a
+//! vault is refreshed by one daemon) and one per socket (the pid file beside
+//! it). Both are a [`LockedFile`]; the OS primitives live in
+//! [`pierre_shared::platform`].
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use pierre_shared::paths::{pid_alive, DaemonRecord};
+use pierre_shared::paths::DaemonRecord;
+use pierre_shared::platform::{pid_alive, try_lock_exclusive};
 
-/// Caps glibc's malloc arenas at 2. By default glibc gives busy threads
-/// their own arenas (up to 8 per core), and memory freed in one is not
-/// reused by another: with many users' store calls spread over the blocking
-/// pool the daemon kept ~28 MB more resident at 1,000 users (75 → 47 MB,
-/// measured with `scripts/bench.sh`'s many-users stage). Call before any
-/// thread starts. No-op elsewhere than glibc.
-pub fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator tunable; called before other threads exist.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+/// A 0600 file this process holds an exclusive lock on, its contents this
+/// process's record. The kernel drops the lock when the process dies, so a
+/// crash never leaves a stale lock.
+#[derive(Debug)]
+struct LockedFile {
+    file: File,
+}
+
+impl LockedFile {
+    /// Opens (creating) and locks `path`; `Ok(None)` when another process
+    /// holds the lock.
+    fn try_acquire(path: &Path) -> std::io::Result<Option<LockedFile>> {
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path)?;
+        Ok(try_lock_exclusive(&file)?.then_some(LockedFile { file }))
+    }
+
+    /// Replaces the contents with `line` and makes it durable.
+    fn record(&mut self, line: &str) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.rewind()?;
+        writeln!(self.file, "{line}")?;
+        self.file.sync_all()
     }
 }
 
-/// Restores the default action of SIGPIPE (end the process) for CLI
-/// commands: Rust ignores it, so `println!` into a closed pipe
-/// (`pierre-authd users list | head -1`) panics with exit 101 instead of
-/// ending quietly as every Unix filter does. Never for `serve`: the daemon
-/// must outlive a client that hangs up (and Rust sets it back to ignored in
-/// any child it execs, so a spawned daemon is safe).
-pub fn default_sigpipe() {
-    // SAFETY: installs the default disposition; no handler runs our code.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-/// Makes this process non-dumpable: no core files, and other processes of
-/// the same uid cannot ptrace it to read keys from memory.
-pub fn disable_core_dumps() -> std::io::Result<()> {
-    // SAFETY: PR_SET_DUMPABLE takes plain integer arguments.
-    let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// An exclusive `flock` on the pid file, held for the daemon's life. The
-/// kernel drops it when the process dies, so a crash never leaves a stale lock.
+/// An exclusive lock on the pid file beside the socket, held for the
+/// daemon's life, holding its pid; the file is removed on exit.
 #[derive(Debug)]
 pub struct PidLock {
-    file: File,
+    held: LockedFile,
     path: PathBuf,
 }
 
@@ -74,34 +62,28 @@ impl PidLock {
     /// Takes the lock and writes this process's pid.
     pub fn acquire(path: &Path, socket: &Path) -> Result<PidLock, PidLockError> {
         let io = |source| PidLockError::Io { path: path.to_path_buf(), source };
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path).map_err(io)?;
-        // SAFETY: flock on a file descriptor we own.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
+        let Some(mut held) = LockedFile::try_acquire(path).map_err(io)? else {
             let mut pid = String::new();
-            let _ = file.read_to_string(&mut pid);
+            let _ = File::open(path).and_then(|mut f| f.read_to_string(&mut pid));
             let pid = pid.trim();
             return Err(PidLockError::AlreadyRunning {
                 pid: if pid.is_empty() { "unknown".into() } else { pid.to_string() },
                 socket: socket.to_path_buf(),
             });
-        }
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        writeln!(file, "{}", std::process::id()).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        Ok(PidLock { file, path: path.to_path_buf() })
+        };
+        held.record(&std::process::id().to_string()).map_err(io)?;
+        Ok(PidLock { held, path: path.to_path_buf() })
     }
 }
 
 impl Drop for PidLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
-        let _ = &self.file;
+        let _ = &self.held;
     }
 }
 
-/// An exclusive `flock` on the data directory's record file, held for the
+/// An exclusive lock on the data directory's record file, held for the
 /// daemon's whole life, with the daemon's pid and socket written into it.
 ///
 /// Two daemons started with different environments (one with
@@ -113,7 +95,7 @@ impl Drop for PidLock {
 /// whose pid is gone, which clients ignore.
 #[derive(Debug)]
 pub struct DataDirLock {
-    file: File,
+    held: LockedFile,
 }
 
 /// Why the data-directory lock was not taken.
@@ -136,31 +118,25 @@ impl DataDirLock {
     /// Takes the lock on `record` and writes this process's pid and `socket`.
     pub fn acquire(record: &Path, socket: &Path) -> Result<DataDirLock, DataDirLockError> {
         let io = |source| DataDirLockError::Io { path: record.to_path_buf(), source };
-        let mut file =
-            OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(record).map_err(io)?;
-        // SAFETY: flock on a file descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let held = DaemonRecord::read(record);
+        let Some(mut held) = LockedFile::try_acquire(record).map_err(io)? else {
+            let holder = DaemonRecord::read(record);
             return Err(DataDirLockError::AlreadyServing {
-                pid: held.as_ref().map_or_else(|| "unknown".into(), |r| r.pid.to_string()),
-                socket: held.map_or_else(|| "an unknown socket".into(), |r| r.socket.display().to_string()),
+                pid: holder.as_ref().map_or_else(|| "unknown".into(), |r| r.pid.to_string()),
+                socket: holder.map_or_else(|| "an unknown socket".into(), |r| r.socket.display().to_string()),
                 data_dir: record.parent().map(Path::to_path_buf).unwrap_or_default(),
             });
-        }
+        };
         let line = serde_json::to_string(&DaemonRecord { pid: std::process::id(), socket: socket.to_path_buf() })
             .map_err(|e| io(e.into()))?;
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        writeln!(file, "{line}").map_err(io)?;
-        file.sync_all().map_err(io)?;
-        Ok(DataDirLock { file })
+        held.record(&line).map_err(io)?;
+        Ok(DataDirLock { held })
     }
 }
 
 impl Drop for DataDirLock {
     fn drop(&mut self) {
         // Emptied, not removed: see the type's doc.
-        let _ = self.file.set_len(0);
+        let _ = self.held.file.set_len(0);
     }
 }
 
@@ -169,9 +145,7 @@ pub fn read_pid(path: &Path) -> Option<i32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// Whether a process with this pid exists and has not exited. A zombie
-/// (exited, not yet reaped by its parent) counts as gone: waiting for its
-/// parent to reap it would make `stop` hang for no reason.
+/// Whether a process with this pid runs (see [`pid_alive`]).
 pub fn process_alive(pid: i32) -> bool {
     u32::try_from(pid).is_ok_and(pid_alive)
 }
@@ -179,22 +153,6 @@ pub fn process_alive(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_zombie_is_not_alive() {
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id() as i32;
-        // Give it time to exit without reaping it.
-        for _ in 0..200 {
-            if !process_alive(pid) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert!(!process_alive(pid), "an exited, unreaped child must count as gone");
-        child.wait().unwrap();
-        assert!(process_alive(std::process::id() as i32));
-    }
 
     #[test]
     fn second_lock_names_the_first_pid() {

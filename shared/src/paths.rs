@@ -10,8 +10,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Longest socket path `sun_path` can hold on Linux (108 bytes with the NUL).
-pub const MAX_SOCKET_PATH_BYTES: usize = 107;
+use crate::platform::{current_uid, pid_alive, MAX_SOCKET_PATH_BYTES};
 
 /// Every path the daemon and pierre-mcp use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +92,7 @@ impl Paths {
             .state_dir()
             .map(|d| d.join("logs"))
             .unwrap_or_else(|| data_dir.join("logs"));
-        let runtime_root = match env("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
-            Some(dir) => PathBuf::from(dir).join("pierre"),
-            None => std::env::temp_dir().join(format!("pierre-{}", current_uid())),
-        };
+        let runtime_root = crate::platform::runtime_root(env("XDG_RUNTIME_DIR"));
         // Another HOME or XDG_DATA_HOME under the same uid is another
         // install with its own vault: it gets its own socket directory.
         let runtime_dir = runtime_root.join(install_tag(&data_dir));
@@ -219,26 +215,6 @@ pub fn install_tag(data_dir: &Path) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
     hex::encode(&digest[..8])
-}
-
-/// Whether a process with this pid runs (a zombie counts as gone).
-pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
-    // SAFETY: signal 0 only checks for existence and permission.
-    if pid <= 0 || unsafe { libc::kill(pid, 0) } != 0 {
-        return false;
-    }
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state letter follows the parenthesised command name.
-        Ok(stat) => stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next()) != Some('Z'),
-        Err(_) => true,
-    }
-}
-
-/// The real uid of this process.
-pub fn current_uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -4,7 +4,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::ExitCode;
 
-use pierre_shared::paths::{check_private_dir, current_uid};
+use pierre_shared::paths::check_private_dir;
+use pierre_shared::platform::current_uid;
 use pierre_shared::protocol::{method, ProvidersListResult, StatusResult};
 use serde::Serialize;
 use serde_json::json;

@@ -2,21 +2,22 @@
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::process::CommandExt;
 use std::process::{ExitCode, Stdio};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pierre_shared::client::ClientError;
-use pierre_shared::paths::{current_uid, ensure_private_dir};
+use pierre_shared::paths::ensure_private_dir;
+use pierre_shared::platform::current_uid;
 use pierre_shared::protocol::{method, StatusResult};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{connect, probe, CliError, EXIT_NOT_RUNNING};
 use crate::config::Config;
-use crate::process::{disable_core_dumps, process_alive, read_pid, DataDirLock, PidLock};
+use crate::process::{process_alive, read_pid, DataDirLock, PidLock};
+use pierre_shared::platform::{detach_session, disable_core_dumps};
 use crate::server::{self, shutdown, Daemon};
 use crate::socket;
 use crate::vault::SqliteStore;
@@ -131,15 +132,7 @@ pub async fn spawn_and_wait(config: &Config, limit: Duration) -> Result<u32, Cli
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(io("cannot use the log file".into()))?)
         .stderr(log);
-    // SAFETY: setsid is async-signal-safe and touches no Rust state.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::setsid() == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    detach_session(&mut command);
     let mut child = command.spawn().map_err(io("cannot start pierre-authd serve".into()))?;
     let pid = child.id();
     let deadline = Instant::now() + limit;

@@ -18,7 +18,7 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-use pierre_shared::paths::current_uid;
+use pierre_shared::platform::current_uid;
 use rusqlite::{Connection, OpenFlags};
 
 use super::error::{FileKind, StoreError};

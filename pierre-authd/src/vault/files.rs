@@ -117,7 +117,7 @@ pub(crate) fn remove_dir_if_present(path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pierre_shared::paths::current_uid;
+    use pierre_shared::platform::current_uid;
 
     fn mode(path: &Path) -> u32 {
         fs::symlink_metadata(path).unwrap().mode() & 0o7777

@@ -35,7 +35,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use keyring_core::CredentialStore;
 use pierre_shared::Secret;
-use pierre_shared::paths::{Paths, current_uid};
+use pierre_shared::paths::Paths;
+use pierre_shared::platform::current_uid;
 use zeroize::Zeroizing;
 
 use super::error::{FileKind, KeyTextProblem, KeyringFailure, StoreError, UnavailableReason};
