@@ -112,23 +112,31 @@ impl std::fmt::Debug for DiGrant {
     }
 }
 
+/// [`DiGrant`]'s sealed text. Serialised from borrows and read into owned
+/// strings that move into [`Secret`]s, so no stray copy of the token is
+/// left in a `serde_json::Value`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SealedDi<T> {
+    garmin_di: u8,
+    client_id: T,
+    refresh_token: T,
+}
+
 impl DiGrant {
     /// The sealed form: `{"garmin_di":1,"client_id":..,"refresh_token":..}`.
     pub fn seal(&self) -> Option<Secret> {
         let token = self.refresh_token.expose_str().ok()?;
-        let text = serde_json::json!({ "garmin_di": 1, "client_id": self.client_id, "refresh_token": token }).to_string();
+        let text = serde_json::to_string(&SealedDi { garmin_di: 1, client_id: self.client_id.as_str(), refresh_token: token }).ok()?;
         Some(Secret::from_string(text))
     }
 
     /// `None` for anything but [`DiGrant::seal`]'s form.
     pub fn open(sealed: &Secret) -> Option<DiGrant> {
-        let json: Value = serde_json::from_slice(sealed.expose()).ok()?;
-        if json.get("garmin_di").and_then(Value::as_u64) != Some(1) {
+        let opened: SealedDi<String> = serde_json::from_slice(sealed.expose()).ok()?;
+        if opened.garmin_di != 1 || opened.client_id.is_empty() || opened.refresh_token.is_empty() {
             return None;
         }
-        let client_id = json.get("client_id").and_then(Value::as_str).filter(|s| !s.is_empty())?.to_string();
-        let token = json.get("refresh_token").and_then(Value::as_str).filter(|s| !s.is_empty())?.to_string();
-        Some(DiGrant { client_id, refresh_token: Secret::from_string(token) })
+        Some(DiGrant { client_id: opened.client_id, refresh_token: Secret::from_string(opened.refresh_token) })
     }
 }
 
