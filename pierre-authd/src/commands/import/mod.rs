@@ -121,8 +121,8 @@ fn ask(from: &Path, files: &[&str]) -> bool {
         return false;
     }
     let shown: Vec<String> = files.iter().map(|f| dir::shell_quote(&from.join(f))).collect();
-    let noun = if files.len() == 1 { "file" } else { "files" };
-    eprint!("Delete the plaintext token {noun} {} now that the vault holds them? [y/N] ", shown.join(" and "));
+    let (noun, them) = if files.len() == 1 { ("file", "it") } else { ("files", "them") };
+    eprint!("Delete the plaintext token {noun} {} now that the vault holds {them}? [y/N] ", shown.join(" and "));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if stdin.lock().read_line(&mut answer).is_err() {
