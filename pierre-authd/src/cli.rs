@@ -127,13 +127,13 @@ pub struct DisconnectArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import the token directory a Python Garmin client (garth, python-garminconnect) wrote.
+    /// Import the sign-in a Python Garmin client saved (python-garminconnect 0.3+, garth-ng, or a legacy garth pair).
     Garmin(ImportGarminArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ImportGarminArgs {
-    /// The token directory holding oauth1_token.json and oauth2_token.json (e.g. ~/.garminconnect).
+    /// The token directory: garmin_tokens.json (python-garminconnect), oauth2_token.json (garth-ng), or the oauth1_token.json + oauth2_token.json pair (garth).
     #[arg(long, value_name = "DIR")]
     pub from: PathBuf,
     /// Import into this Pierre user's vault (name or id) instead of the owner's. Same as PIERRE_USER.

@@ -49,8 +49,16 @@ pub fn bind(path: &Path) -> Result<UnixListener, BindError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(e)),
     }
-    let listener = UnixListener::bind(path).map_err(io)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    // Bound under a temporary name, given its mode, then renamed into place:
+    // `bind` also listens, so a socket bound at `path` would accept clients
+    // before its mode is set (and a chmod made after a client connected
+    // would be undone). The temporary name is shorter than any socket name,
+    // so it fits wherever `path` does.
+    let staging = dir.join(format!(".s{}", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
+    let listener = UnixListener::bind(&staging).map_err(io)?;
+    std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    std::fs::rename(&staging, path).map_err(io)?;
     Ok(listener)
 }
 
