@@ -169,7 +169,9 @@ impl DaemonLink {
             return Ok(());
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(unavailable(start_failure(&stderr)))
+        let reason = start_failure(&stderr)
+            .unwrap_or_else(|| format!("`{} start` exited with {} and said nothing", bin.display(), output.status));
+        Err(unavailable(reason))
     }
 }
 
@@ -178,10 +180,10 @@ impl DaemonLink {
 /// first `; `. The model reads this sentence, and some of that advice is
 /// destructive (`pierre-authd purge` when a key is lost); `doctor`, which the
 /// error points at instead, shows the person every option.
-fn start_failure(stderr: &str) -> String {
-    let line = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("it exited with an error").trim();
+fn start_failure(stderr: &str) -> Option<String> {
+    let line = stderr.lines().find(|l| !l.trim().is_empty())?.trim();
     let line = line.trim_start_matches("pierre-authd: ");
-    line.split_once("; ").map_or(line, |(what, _advice)| what).to_string()
+    Some(line.split_once("; ").map_or(line, |(what, _advice)| what).to_string())
 }
 
 fn link_error(err: ClientError) -> LinkError {
@@ -212,11 +214,11 @@ mod tests {
     #[test]
     fn a_start_failure_keeps_what_happened_and_drops_the_daemons_advice() {
         let stderr = "pierre-authd: the master key is unavailable: the key file /h/data/vault.key is missing; restore it from a backup, or run `pierre-authd purge` to start over\n  caused by: x\n";
-        let reason = start_failure(stderr);
+        let reason = start_failure(stderr).unwrap();
         assert_eq!(reason, "the master key is unavailable: the key file /h/data/vault.key is missing");
         let err = LinkError::Unavailable { reason, log: "/h/logs/authd.log".into() }.to_string();
         assert!(!err.contains("purge"), "{err}");
         assert!(err.contains("`pierre-authd doctor`"), "{err}");
-        assert_eq!(start_failure(""), "it exited with an error");
+        assert_eq!(start_failure("\n"), None);
     }
 }

@@ -72,7 +72,9 @@ def test_an_unstartable_daemon_is_a_tool_error_saying_what_to_do(pierre_bin, pie
         assert result.is_error, result
         text = result.content[0].text
         assert "pierre-authd is not running and could not be started" in text, text
-        assert "pierre-authd start" in text, text
+        # What happened, then the command that shows why and every fix (never a destructive one).
+        assert "`pierre-authd doctor`" in text and "purge" not in text, text
+        assert bad in text, text
 
 
 def test_a_killed_daemon_is_restarted_and_the_session_goes_on(pierre_bin, pierre_env, pierre_home):
