@@ -145,7 +145,13 @@ impl World {
 /// The daemon with Garmin's API and DI token endpoint at the fake, and no
 /// Garmin app credentials (the individual's path).
 fn daemon(home: &TestHome, fake: &FakeProvider) -> DaemonGuard {
+    daemon_with(home, fake, &[])
+}
+
+/// [`daemon`] with more environment.
+fn daemon_with(home: &TestHome, fake: &FakeProvider, env: &[(&str, String)]) -> DaemonGuard {
     let mut cmd = home.command("pierre-authd");
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.arg("serve")
         .env("PIERRE_GARMIN_API_BASE", format!("{}/api", fake.base))
         .env(
@@ -530,4 +536,37 @@ fn the_fake_di_endpoint_takes_only_basic_with_the_client_id_and_an_empty_secret(
     // Rotated: the same refresh token again is refused.
     assert_eq!(post(&basic(&format!("{CLIENT}:"))), 400);
     assert_eq!(fake.refused("refresh_reused"), 1);
+}
+
+/// The marker that makes a connection "imported" survives refreshes and
+/// `needs_reconnect`: with Developer Program credentials set afterwards, a
+/// refused refresh still names the re-import (not `connect garmin`), and
+/// disconnect sends the DI token nowhere (not to the program's revoke URL).
+#[test]
+fn an_imported_sign_in_stays_imported_after_refreshes_when_program_credentials_appear() {
+    let home = TestHome::new();
+    let fake = FakeProvider::start("garmin", &[ALICE]);
+    let revoke_url = format!("{}/oauth/revoke", fake.base);
+    let _daemon = daemon_with(&home, &fake, &[("PIERRE_GARMIN_REVOKE_URL", revoke_url)]);
+    let outside = tempfile::tempdir().unwrap();
+    let alice = garminconnect_dir(&fake, &outside.path().join("a"), "m", now() + 3_600, CLIENT);
+    assert!(import(&home, &alice.dir, &[]).status.success());
+    let mut c = client(&home, None);
+    let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
+    let force = json!({ "provider": "garmin", "force_refresh": true });
+    c.call_ok("tokens.get", force.clone());
+    assert_eq!(di_refreshes(&fake), 1);
+
+    c.call_ok("apps.set", json!({ "provider": "garmin", "client_id": "program-id", "client_secret": "program-secret" }));
+    fake.control("fault", json!({ "target": "di_refresh", "kind": "invalid_grant", "count": 1 }));
+    let err = c.call_err("tokens.get", force);
+    assert_eq!(err["data"]["code"], "needs_reconnect", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains(&format!("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`")), "{message}");
+    assert!(!message.contains("connect garmin"), "{message}");
+
+    let done = c.call_ok("connections.disconnect", json!({ "provider": "garmin" }));
+    assert_eq!(done["disconnected"], true, "{done}");
+    assert_eq!(done["revoke"], "not_applicable", "{done}");
+    assert_eq!(fake.counters()["counters"]["revoke"], 0, "a DI token went to the program's revoke endpoint");
 }

@@ -31,6 +31,15 @@ use crate::vault::{ConnectionRecord, SecretField};
 /// Refresh when the access token expires within this many seconds.
 pub const REFRESH_MARGIN_SECS: i64 = 300;
 
+/// A connection's fields that a refresh does not replace and must carry
+/// over: `put_connection` replaces all of a connection's secrets, and these
+/// say what the connection is (an imported Garmin sign-in, `garmin_oauth2_token`)
+/// and hold what a legacy garth refresh signs with (`garmin_oauth1_token`).
+/// Dropped, an imported connection would look like a Developer Program one
+/// after its first refresh: its DI token sent to the program's revoke
+/// endpoint at disconnect, and `connect garmin` named as its fix.
+const KEPT_ACROSS_REFRESH: &[SecretField] = &[SecretField::GarminOauth1Token, SecretField::GarminOauth2Token];
+
 /// One (user, provider)'s refresh gate.
 #[derive(Default)]
 struct Slot {
@@ -152,20 +161,28 @@ async fn load(daemon: &Daemon, user_id: &str, provider: &'static str) -> Result<
         )
         .with_provider(provider));
     };
-    if record.state == ConnectionState::NeedsReconnect {
-        return Err(needs_reconnect_error(daemon, user_id, provider));
-    }
-    let Some(access) = access else {
-        return Err(needs_reconnect_error(daemon, user_id, provider));
+    let Some(access) = access.filter(|_| record.state != ConnectionState::NeedsReconnect) else {
+        let imported = imported(daemon, user_id, provider).await?;
+        return Err(needs_reconnect_error(daemon, user_id, provider, imported));
     };
     Ok((record, access))
 }
 
+/// Whether the user's connection to `provider` was imported (a Garmin
+/// sign-in from a Python client, marked by its sealed `garmin_oauth2_token`).
+async fn imported(daemon: &Daemon, user_id: &str, provider: &'static str) -> Result<bool, RpcError> {
+    if provider != "garmin" {
+        return Ok(false);
+    }
+    let uid = user_id.to_string();
+    Ok(daemon.store(move |s| s.get_secret(&uid, provider, SecretField::GarminOauth2Token)).await?.is_some())
+}
+
 /// The error naming what fixes the connection (a new `connect`, or for an
 /// imported Garmin sign-in a new sign-in and re-import for this user).
-fn needs_reconnect_error(daemon: &Daemon, user_id: &str, provider: &str) -> RpcError {
+fn needs_reconnect_error(daemon: &Daemon, user_id: &str, provider: &str, imported: bool) -> RpcError {
     let (display, hint) = match daemon.oauth.resolve(provider) {
-        Ok(resolved) => (resolved.def.display_name, refresh::reconnect_hint(&resolved, user_id)),
+        Ok(resolved) => (resolved.def.display_name, refresh::reconnect_hint(&resolved, user_id, imported)),
         Err(_) => (provider, format!("run `pierre-authd connect {provider}` to sign in again")),
     };
     RpcError::new(ErrorCode::NeedsReconnect, format!("{display} no longer accepts this connection's sign-in; {hint}"))
@@ -213,7 +230,16 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
             }
             let uid = user_id.to_string();
             let stored = updated.clone();
-            daemon.store(move |s| s.put_connection(&uid, &stored, &secrets)).await?;
+            daemon
+                .store(move |s| {
+                    for &field in KEPT_ACROSS_REFRESH {
+                        if let Some(secret) = s.get_secret(&uid, provider, field)? {
+                            secrets.push((field, secret));
+                        }
+                    }
+                    s.put_connection(&uid, &stored, &secrets)
+                })
+                .await?;
             tracing::info!(user_id, provider, "access token refreshed");
             daemon.events.publish(
                 user_id,
@@ -226,8 +252,8 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
             Ok((updated, tokens.access_token))
         }
         Err(RefreshError::InvalidGrant | RefreshError::NoRefreshToken) => {
-            mark_needs_reconnect(daemon, user_id, record).await?;
-            Err(needs_reconnect_error(daemon, user_id, provider))
+            let imported = mark_needs_reconnect(daemon, user_id, record).await?;
+            Err(needs_reconnect_error(daemon, user_id, provider, imported))
         }
         Err(RefreshError::RateLimited { retry_after_secs }) => Err(RpcError::new(
             ErrorCode::RateLimited,
@@ -248,34 +274,37 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
     }
 }
 
-/// Records `needs_reconnect` (secrets kept as they are) and tells subscribers.
-async fn mark_needs_reconnect(daemon: &Daemon, user_id: &str, record: ConnectionRecord) -> Result<(), RpcError> {
+/// Records `needs_reconnect` (secrets kept as they are) and tells
+/// subscribers; answers whether the connection was imported.
+async fn mark_needs_reconnect(daemon: &Daemon, user_id: &str, record: ConnectionRecord) -> Result<bool, RpcError> {
     let provider = OAuthClient::definition(&record.provider)?.name;
     let uid = user_id.to_string();
     let mut updated = record.clone();
     updated.state = ConnectionState::NeedsReconnect;
     let stored = updated.clone();
-    daemon
+    let imported = daemon
         .store(move |s| {
             let mut secrets = Vec::new();
-            for field in [SecretField::AccessToken, SecretField::RefreshToken] {
+            for &field in [SecretField::AccessToken, SecretField::RefreshToken].iter().chain(KEPT_ACROSS_REFRESH) {
                 if let Some(secret) = s.get_secret(&uid, provider, field)? {
                     secrets.push((field, secret));
                 }
             }
-            s.put_connection(&uid, &stored, &secrets)
+            s.put_connection(&uid, &stored, &secrets)?;
+            Ok(secrets.iter().any(|(field, _)| *field == SecretField::GarminOauth2Token))
         })
         .await?;
+    let imported = imported && provider == "garmin";
     tracing::warn!(user_id, provider, "refresh token refused: connection needs reconnect");
     daemon.events.publish(
         user_id,
         EventKind::NeedsReconnect {
             provider: provider.into(),
             connection_id: updated.connection_id,
-            message: needs_reconnect_error(daemon, user_id, provider).message,
+            message: needs_reconnect_error(daemon, user_id, provider, imported).message,
         },
     );
-    Ok(())
+    Ok(imported)
 }
 
 #[cfg(test)]

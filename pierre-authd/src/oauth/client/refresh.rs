@@ -75,13 +75,14 @@ pub fn garmin_sign_in_steps() -> String {
 
 /// What fixes a connection the provider no longer accepts, for `user_id`.
 ///
-/// Garmin without Developer Program credentials is connected only by
-/// importing a Python client's sign-in: when Garmin refuses its refresh
-/// token (or a legacy garth pair's access token runs out), the fix is a
-/// new sign-in and a re-import into the same Pierre user. Every other case
-/// is a new `connect`.
-pub fn reconnect_hint(p: &ResolvedProvider, user_id: &str) -> String {
-    if p.def.name == "garmin" && !p.configured() {
+/// An `imported` Garmin connection (a Python client's sign-in), and any
+/// Garmin connection without Developer Program credentials, is fixed by a
+/// new sign-in and a re-import into the same Pierre user, whatever app
+/// credentials are configured meanwhile: `connect garmin` would make a
+/// Developer Program connection, not renew the imported one. Every other
+/// case is a new `connect`.
+pub fn reconnect_hint(p: &ResolvedProvider, user_id: &str, imported: bool) -> String {
+    if p.def.name == "garmin" && (imported || !p.configured()) {
         format!(
             "{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR} --user {user_id}`",
             garmin_sign_in_steps()
@@ -373,12 +374,12 @@ mod tests {
         let none = |_: &str| None::<String>;
         let config = super::super::settings::OAuthConfig::load(&none, None, "config.toml").unwrap();
         let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
-        let hint = reconnect_hint(&client.resolve("garmin").unwrap(), "u-1");
+        let hint = reconnect_hint(&client.resolve("garmin").unwrap(), "u-1", false);
         assert!(hint.contains("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user u-1`"), "{hint}");
         assert!(hint.contains("pip install --upgrade garminconnect curl_cffi"), "{hint}");
         assert!(hint.contains("prompt_mfa=lambda: input('MFA code: ')).login('~/.garmin-sign-in')"), "{hint}");
         assert!(!hint.contains("garth"), "{hint}");
-        assert_eq!(reconnect_hint(&client.resolve("strava").unwrap(), "u-1"), "run `pierre-authd connect strava` to sign in again");
+        assert_eq!(reconnect_hint(&client.resolve("strava").unwrap(), "u-1", false), "run `pierre-authd connect strava` to sign in again");
         let with_app = |k: &str| match k {
             "PIERRE_GARMIN_CLIENT_ID" => Some("id".to_string()),
             "PIERRE_GARMIN_CLIENT_SECRET" => Some("secret".to_string()),
@@ -386,7 +387,9 @@ mod tests {
         };
         let config = super::super::settings::OAuthConfig::load(&with_app, None, "config.toml").unwrap();
         let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
-        assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1"), "run `pierre-authd connect garmin` to sign in again");
+        assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1", false), "run `pierre-authd connect garmin` to sign in again");
+        // Imported, Developer Program credentials or not: a re-import.
+        assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1", true), hint);
     }
 
     /// A JWT-shaped token with these claims (unsigned: only the shape matters).
