@@ -73,6 +73,10 @@ pub struct ResolvedProvider {
     pub api_base: Setting<String>,
     pub revoke_url: Option<Setting<String>>,
     pub scopes: Setting<String>,
+    /// Garmin only: where imported DI sign-ins refresh (a second token URL:
+    /// `token_url` is the Developer Program's). Resolved here with the rest,
+    /// so a refresh uses this configuration's value, not a process-wide one.
+    pub di_token_url: Option<Setting<String>>,
 }
 
 impl ResolvedProvider {
@@ -251,6 +255,7 @@ impl OAuthClient {
                 .text(Field::RevokeUrl)
                 .or_else(|| oauth.and_then(|a| a.revoke_url).map(|u| Setting { value: u.into(), source: Source::BuiltIn })),
             scopes: text_or(o, Field::Scopes, &scopes_default),
+            di_token_url: (def.name == "garmin").then(|| text_or(o, Field::DiTokenUrl, settings::GARMIN_DI_TOKEN_URL_BUILT_IN)),
         })
     }
 
@@ -326,5 +331,17 @@ mod tests {
         assert_eq!(info.client_secret_fingerprint, Some(Secret::from_string("app-secret".into()).fingerprint()));
         assert_eq!(c.resolve("fitbit").unwrap().client_id.unwrap().value, "fb");
         assert_eq!(c.resolve("polar").err().unwrap().data.code, ErrorCode::UnknownProvider);
+    }
+
+    #[test]
+    fn the_di_token_url_is_garmins_resolved_per_client_and_absent_elsewhere() {
+        let built_in = client(&[], HashMap::new()).resolve("garmin").unwrap().di_token_url.unwrap();
+        assert_eq!(built_in.value, "https://diauth.garmin.com/di-oauth2-service/oauth/token");
+        assert_eq!(built_in.source, Source::BuiltIn);
+        // A second configuration in the same process gets its own value.
+        let set = client(&[("PIERRE_GARMIN_DI_TOKEN_URL", "http://127.0.0.1:9/di")], HashMap::new());
+        let di = set.resolve("garmin").unwrap().di_token_url.unwrap();
+        assert_eq!((di.value.as_str(), di.source), ("http://127.0.0.1:9/di", Source::Env("PIERRE_GARMIN_DI_TOKEN_URL".into())));
+        assert!(set.resolve("strava").unwrap().di_token_url.is_none());
     }
 }

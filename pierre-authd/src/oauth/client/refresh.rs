@@ -202,9 +202,10 @@ pub async fn refresh(
         if attempt > 1 {
             tokio::time::sleep(backoff(attempt - 1, random_u32())).await;
         }
-        let outcome = match &di {
-            Some(grant) => di_once(http, grant, now()).await,
-            None => once(http, p, refresh_token, now()).await,
+        let outcome = match (&di, &p.di_token_url) {
+            (Some(grant), Some(url)) => di_once(http, &url.value, grant, now()).await,
+            (Some(_), None) => return Err(RefreshError::NoRefreshToken),
+            (None, _) => once(http, p, refresh_token, now()).await,
         };
         match outcome {
             Attempt::Done(result) => return result,
@@ -217,18 +218,24 @@ pub async fn refresh(
     Err(RefreshError::Unavailable { attempts: MAX_ATTEMPTS, last })
 }
 
-/// Refreshes an imported DI sign-in directly (the import does this when
-/// the imported access token is already near its end).
+/// Refreshes an imported DI sign-in directly at `p`'s DI token URL (the
+/// import does this when the imported access token is already near its end).
 ///
 /// # Errors
 /// See [`RefreshError`].
-pub async fn refresh_di(http: &reqwest::Client, grant: &DiGrant, now: impl Fn() -> i64) -> Result<Tokens, RefreshError> {
+pub async fn refresh_di(
+    http: &reqwest::Client,
+    p: &ResolvedProvider,
+    grant: &DiGrant,
+    now: impl Fn() -> i64,
+) -> Result<Tokens, RefreshError> {
+    let Some(url) = &p.di_token_url else { return Err(RefreshError::NoRefreshToken) };
     let mut last = "no attempt";
     for attempt in 1..=MAX_ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(backoff(attempt - 1, random_u32())).await;
         }
-        match di_once(http, grant, now()).await {
+        match di_once(http, &url.value, grant, now()).await {
             Attempt::Done(result) => return result,
             Attempt::Retry(why) => last = why,
         }
@@ -263,11 +270,10 @@ async fn once(http: &reqwest::Client, p: &ResolvedProvider, refresh_token: &Secr
 /// same (`src/garth/oauth.py`, `_do_exchange`). The answer may name a newer
 /// client id in the access token's `client_id` claim, which
 /// python-garminconnect then keeps; so does this.
-async fn di_once(http: &reqwest::Client, grant: &DiGrant, now: i64) -> Attempt {
+async fn di_once(http: &reqwest::Client, url: &str, grant: &DiGrant, now: i64) -> Attempt {
     let Ok(token) = grant.refresh_token.expose_str() else {
         return Attempt::Done(Err(RefreshError::NoRefreshToken));
     };
-    let url = super::settings::garmin_di_token_url().value;
     let form = [("grant_type", "refresh_token"), ("client_id", grant.client_id.as_str()), ("refresh_token", token)];
     let request = http
         .post(url)

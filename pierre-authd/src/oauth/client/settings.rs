@@ -7,7 +7,6 @@
 //! above it (they are the CLI's way of writing the same thing).
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use pierre_shared::catalogue::ProviderDef;
 use pierre_shared::Secret;
@@ -24,6 +23,12 @@ pub enum Field {
     ApiBase,
     RevokeUrl,
     Scopes,
+    /// Garmin only: where imported DI sign-ins refresh.
+    DiTokenUrl,
+    /// Garmin only: the OAuth1 consumer a legacy garth sign-in's exchange
+    /// is signed with; Pierre ships none, the user supplies it.
+    ConsumerKey,
+    ConsumerSecret,
 }
 
 impl Field {
@@ -36,7 +41,22 @@ impl Field {
         Field::ApiBase,
         Field::RevokeUrl,
         Field::Scopes,
+        Field::DiTokenUrl,
+        Field::ConsumerKey,
+        Field::ConsumerSecret,
     ];
+
+    /// The one provider a field belongs to, for the fields only Garmin has
+    /// (so `PIERRE_STRAVA_DI_TOKEN_URL` means nothing and config.toml
+    /// refuses it under another provider).
+    pub fn only_for(self) -> Option<&'static str> {
+        matches!(self, Field::DiTokenUrl | Field::ConsumerKey | Field::ConsumerSecret).then_some("garmin")
+    }
+
+    /// Fields whose values are secrets: kept as [`Secret`], never as text.
+    pub fn is_secret(self) -> bool {
+        matches!(self, Field::ClientSecret | Field::ConsumerSecret)
+    }
 
     /// The env-name suffix: `CLIENT_ID`.
     pub fn env_suffix(self) -> &'static str {
@@ -49,6 +69,9 @@ impl Field {
             Field::ApiBase => "API_BASE",
             Field::RevokeUrl => "REVOKE_URL",
             Field::Scopes => "SCOPES",
+            Field::DiTokenUrl => "DI_TOKEN_URL",
+            Field::ConsumerKey => "CONSUMER_KEY",
+            Field::ConsumerSecret => "CONSUMER_SECRET",
         }
     }
 }
@@ -94,6 +117,9 @@ pub struct FileProvider {
     pub api_base: Option<String>,
     pub revoke_url: Option<String>,
     pub scopes: Option<String>,
+    pub di_token_url: Option<String>,
+    pub consumer_key: Option<String>,
+    pub consumer_secret: Option<String>,
 }
 
 impl FileProvider {
@@ -107,6 +133,9 @@ impl FileProvider {
             Field::ApiBase => self.api_base.as_ref(),
             Field::RevokeUrl => self.revoke_url.as_ref(),
             Field::Scopes => self.scopes.as_ref(),
+            Field::DiTokenUrl => self.di_token_url.as_ref(),
+            Field::ConsumerKey => self.consumer_key.as_ref(),
+            Field::ConsumerSecret => self.consumer_secret.as_ref(),
         }
     }
 }
@@ -128,7 +157,7 @@ impl Overrides {
     ) -> Overrides {
         let upper = def.name.to_ascii_uppercase();
         let mut values = BTreeMap::new();
-        for &field in Field::ALL {
+        for &field in Field::ALL.iter().filter(|f| f.only_for().is_none_or(|p| p == def.name)) {
             let prefixed = format!("PIERRE_{upper}_{}", field.env_suffix());
             let plain = format!("{upper}_{}", field.env_suffix());
             let found = flags
@@ -146,7 +175,7 @@ impl Overrides {
 
     /// A non-secret override as text.
     pub fn text(&self, field: Field) -> Option<Setting<String>> {
-        debug_assert!(field != Field::ClientSecret);
+        debug_assert!(!field.is_secret());
         let s = self.values.get(&field)?;
         Some(Setting { value: s.value.expose_str().ok()?.to_string(), source: s.source.clone() })
     }
@@ -154,6 +183,12 @@ impl Overrides {
     /// The client secret override, kept as a [`Secret`].
     pub fn client_secret(&self) -> Option<&Setting<Secret>> {
         self.values.get(&Field::ClientSecret)
+    }
+
+    /// A secret override ([`Field::is_secret`]), kept as a [`Secret`].
+    pub fn secret(&self, field: Field) -> Option<&Setting<Secret>> {
+        debug_assert!(field.is_secret());
+        self.values.get(&field)
     }
 }
 
@@ -188,36 +223,13 @@ pub struct OAuthConfig {
 
 /// Garmin's DI OAuth2 token endpoint, where imported DI sign-ins refresh
 /// (`grant_type=refresh_token`, HTTP Basic `client_id:` with an empty
-/// secret). Seen in python-garminconnect 0.3.12 `garminconnect/client.py`
-/// (`DI_TOKEN_URL`, `_refresh_di_token`) and garth-ng 1.1
-/// `src/garth/oauth.py` (`DI_TOKEN_URL`, `refresh_oauth2_token`).
+/// secret): Garmin's second token URL (`token_url` is the Developer
+/// Program's, for `connect garmin`), resolved like every other setting
+/// (`PIERRE_GARMIN_DI_TOKEN_URL`, `GARMIN_DI_TOKEN_URL`, `[providers.garmin]
+/// di_token_url`). Seen in python-garminconnect 0.3.12
+/// `garminconnect/client.py` (`DI_TOKEN_URL`, `_refresh_di_token`) and
+/// garth-ng 1.1 `src/garth/oauth.py` (`DI_TOKEN_URL`, `refresh_oauth2_token`).
 pub const GARMIN_DI_TOKEN_URL_BUILT_IN: &str = "https://diauth.garmin.com/di-oauth2-service/oauth/token";
-
-/// Where imported Garmin DI sign-ins refresh, as the process's first
-/// [`OAuthConfig::load`] resolved it.
-///
-/// Why a process-wide value and not a [`super::ResolvedProvider`] field:
-/// Garmin's `token_url` is the Developer Program's (for `connect garmin`),
-/// and the DI endpoint is a second token URL only imported sign-ins use;
-/// the refresher hands `refresh` nothing but the resolved provider, so the
-/// DI URL is read here. The daemon loads its configuration once per
-/// process, so "first load" is "the daemon's configuration".
-static GARMIN_DI_TOKEN_URL: OnceLock<Setting<String>> = OnceLock::new();
-
-/// `PIERRE_GARMIN_DI_TOKEN_URL` > the built-in
-/// [`GARMIN_DI_TOKEN_URL_BUILT_IN`].
-pub fn resolve_garmin_di_token_url(env: &dyn Fn(&str) -> Option<String>) -> Setting<String> {
-    const NAME: &str = "PIERRE_GARMIN_DI_TOKEN_URL";
-    match env(NAME).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
-        Some(value) => Setting { value, source: Source::Env(NAME.into()) },
-        None => Setting { value: GARMIN_DI_TOKEN_URL_BUILT_IN.into(), source: Source::BuiltIn },
-    }
-}
-
-/// The DI token URL in force (see [`GARMIN_DI_TOKEN_URL`]).
-pub fn garmin_di_token_url() -> Setting<String> {
-    GARMIN_DI_TOKEN_URL.get().cloned().unwrap_or_else(|| resolve_garmin_di_token_url(&|_| None))
-}
 
 /// Why the OAuth configuration is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +241,8 @@ pub enum OAuthConfigError {
     BadNumber { name: &'static str },
     #[error("config.toml names an unknown provider `{name}`; known providers: {known}")]
     UnknownProvider { name: String, known: String },
+    #[error("config.toml sets `{field}` under [providers.{name}], but only {belongs_to} has it; move it to [providers.{belongs_to}]")]
+    FieldElsewhere { name: String, field: String, belongs_to: &'static str },
 }
 
 impl OAuthConfig {
@@ -254,8 +268,16 @@ impl OAuthConfig {
             None => file.callback_port.unwrap_or(DEFAULT_CALLBACK_PORT),
         };
         let state_ttl_secs = number("PIERRE_OAUTH_STATE_TTL_SECS")?.unwrap_or(DEFAULT_STATE_TTL_SECS);
-        // Set once: a later load in the same process (unit tests) keeps the first.
-        let _ = GARMIN_DI_TOKEN_URL.set(resolve_garmin_di_token_url(env));
+        let misplaced = file.providers.iter().find_map(|(name, f)| {
+            Field::ALL.iter().find(|field| field.only_for().is_some_and(|p| p != name) && f.get(**field).is_some()).map(|field| (name, field))
+        });
+        if let Some((name, field)) = misplaced {
+            return Err(OAuthConfigError::FieldElsewhere {
+                name: name.clone(),
+                field: field.env_suffix().to_ascii_lowercase(),
+                belongs_to: field.only_for().unwrap_or_default(),
+            });
+        }
         let flags = BTreeMap::new();
         let overrides = pierre_shared::catalogue::ALL
             .iter()
@@ -275,14 +297,25 @@ mod tests {
     }
 
     #[test]
-    fn the_garmin_di_token_url_is_garmins_unless_the_env_names_another() {
-        let built_in = resolve_garmin_di_token_url(&env_of(&[]));
-        assert_eq!(built_in.value, "https://diauth.garmin.com/di-oauth2-service/oauth/token");
-        assert_eq!(built_in.source, Source::BuiltIn);
-        let set = resolve_garmin_di_token_url(&env_of(&[("PIERRE_GARMIN_DI_TOKEN_URL", " http://127.0.0.1:9/di ")]));
-        assert_eq!(set.value, "http://127.0.0.1:9/di");
-        assert_eq!(set.source, Source::Env("PIERRE_GARMIN_DI_TOKEN_URL".into()));
-        assert_eq!(resolve_garmin_di_token_url(&env_of(&[("PIERRE_GARMIN_DI_TOKEN_URL", "")])).source, Source::BuiltIn);
+    fn garmin_only_fields_resolve_for_garmin_alone_with_the_usual_precedence() {
+        let garmin = catalogue::find("garmin").unwrap();
+        let file = FileProvider { di_token_url: Some("http://file/di".into()), consumer_key: Some("file-key".into()), ..Default::default() };
+        let env = env_of(&[
+            ("GARMIN_DI_TOKEN_URL", " http://plain/di "),
+            ("PIERRE_GARMIN_CONSUMER_SECRET", "env-consumer-secret"),
+            ("PIERRE_STRAVA_DI_TOKEN_URL", "http://strava/di"),
+        ]);
+        let o = Overrides::resolve(garmin, &BTreeMap::new(), &env, Some(&file));
+        assert_eq!(o.text(Field::DiTokenUrl).unwrap().value, "http://plain/di");
+        assert_eq!(o.text(Field::DiTokenUrl).unwrap().source, Source::Env("GARMIN_DI_TOKEN_URL".into()));
+        assert_eq!(o.text(Field::ConsumerKey).unwrap().source, Source::ConfigFile);
+        assert_eq!(o.secret(Field::ConsumerSecret).unwrap().value.expose(), b"env-consumer-secret");
+        assert!(!format!("{o:?}").contains("env-consumer-secret"));
+        let strava = Overrides::resolve(catalogue::find("strava").unwrap(), &BTreeMap::new(), &env, None);
+        assert!(strava.text(Field::DiTokenUrl).is_none(), "a Garmin-only field means nothing for Strava");
+        let err = OAuthConfig::load(&env_of(&[]), Some("[providers.strava]\ndi_token_url = \"http://x\"\n"), "c").unwrap_err();
+        assert!(err.to_string().contains("move it to [providers.garmin]"), "{err}");
+        assert!(OAuthConfig::load(&env_of(&[]), Some("[providers.garmin]\ndi_token_url = \"http://x\"\n"), "c").is_ok());
     }
 
     #[test]

@@ -201,7 +201,7 @@ async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: Conn
     let mut expires_at = di.expires_at;
     let mut sign_in_expires_at = di.refresh_token_expires_at;
     if expires_at.is_none_or(|at| at <= now.saturating_add(REFRESH_MARGIN_SECS)) {
-        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &grant, now_secs).await.map_err(|e| di_refresh_refused(&e))?;
+        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &resolved, &grant, now_secs).await.map_err(|e| di_refresh_refused(&e))?;
         let reopened = tokens.refresh_token.as_ref().and_then(DiGrant::open);
         let Some(next) = reopened else {
             return Err(RpcError::new(ErrorCode::InternalError, "the refreshed Garmin sign-in could not be read back; this is a bug, please report it"));
