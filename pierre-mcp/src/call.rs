@@ -127,7 +127,10 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
         save_image(&image.data, &image.mime_type, &text, args.out.as_deref())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let structured = result.structured_content.unwrap_or(Value::Null);
+    // Compact mode (`--output compact`) sends the data only as text.
+    let structured = result
+        .structured_content
+        .unwrap_or_else(|| decode_text(&text));
     let output = if args.json {
         format!(
             "{}\n",
@@ -140,6 +143,14 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     };
     write_out(&output, args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The data of a compact-mode text block (JSON or TOON); text that is
+/// neither stays a string.
+fn decode_text(text: &str) -> Value {
+    serde_json::from_str(text)
+        .or_else(|_| toon_format::decode_default(text))
+        .unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
 /// A chart tool's result: the image goes to `--out` (never to a terminal
@@ -307,6 +318,15 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"\x89PNG");
         let err = save_image("not base64!", "image/png", "", Some(&path)).unwrap_err();
         assert!(matches!(err, CallError::Image { .. }));
+    }
+
+    #[test]
+    fn compact_text_decodes_to_the_data() {
+        assert_eq!(decode_text(r#"{"a":1}"#), json!({"a": 1}));
+        assert_eq!(
+            decode_text("rows[2]{id}:\n  \"1\"\n  \"2\""),
+            json!({"rows": [{"id": "1"}, {"id": "2"}]})
+        );
     }
 
     #[test]

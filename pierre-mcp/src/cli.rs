@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::output::OutputChoice;
+
 /// Pierre's MCP server: your fitness data for AI assistants, over stdio.
 ///
 /// Without a command it serves MCP on stdin/stdout; an assistant (Claude
@@ -27,6 +29,11 @@ pub struct GlobalArgs {
     /// Act for this Pierre user (same as PIERRE_USER)
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
+    /// Result shape: structured (outputSchema + structuredContent + text),
+    /// compact (one text block), or auto: by the client's name (same as
+    /// PIERRE_OUTPUT; default auto)
+    #[arg(long, global = true, value_enum, value_name = "MODE")]
+    pub output: Option<OutputChoice>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,7 +49,9 @@ pub enum Command {
 
 /// `pierre-mcp serve-http --bind 127.0.0.1:PORT`.
 #[derive(Debug, Args)]
-#[command(after_help = "Clients connect to http://127.0.0.1:PORT/mcp and sign in through pierre-authd (approve with `pierre-authd approve CODE`).")]
+#[command(
+    after_help = "Clients connect to http://127.0.0.1:PORT/mcp and sign in through pierre-authd (approve with `pierre-authd approve CODE`)."
+)]
 pub struct ServeHttpArgs {
     /// Loopback address and port to listen on (port 0 picks a free one)
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8090")]

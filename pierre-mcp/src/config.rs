@@ -15,6 +15,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::cli::GlobalArgs;
 use crate::daemon::LinkConfig;
+use crate::output::OutputChoice;
 
 /// Everything pierre-mcp needs to know before it starts.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Config {
     /// `PIERRE_PROVIDER_TIMEOUT_MS`: how long one provider request may
     /// take (default 30 s).
     pub provider_timeout: Duration,
+    /// `--output` > `PIERRE_OUTPUT` > `output` in `config.toml` > auto.
+    pub output: OutputChoice,
 }
 
 /// A provider request taking longer than this is given up.
@@ -60,7 +63,9 @@ pub enum ConfigError {
     Paths(#[from] PathsError),
     #[error("PIERRE_SYNTHETIC_SEED must be a whole number from 0 to {max}; it is `{value}`", max = u64::MAX)]
     Seed { value: String },
-    #[error("PIERRE_PROVIDER_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000; it is `{value}`")]
+    #[error(
+        "PIERRE_PROVIDER_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000; it is `{value}`"
+    )]
     ProviderTimeout { value: String },
     #[error(
         "PIERRE_SYNTHETIC_NOW must be an RFC 3339 time such as 2025-11-23T18:00:00+01:00; it is `{value}`"
@@ -76,6 +81,73 @@ pub enum ConfigError {
     TestDelay { value: String },
     #[error("{name} must be valid UTF-8")]
     NotUnicode { name: &'static str },
+    #[error("{source_name} must be auto, structured or compact; it is `{value}`")]
+    Output { source_name: String, value: String },
+    #[error("{path} is not valid TOML; fix it or move it aside")]
+    File {
+        path: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("cannot read {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The part of `config.toml` pierre-mcp reads; other keys belong to the
+/// daemon and are ignored here.
+#[derive(Debug, Default, serde::Deserialize)]
+struct FileConfig {
+    output: Option<String>,
+}
+
+/// Reads `config.toml` (absent: defaults).
+fn read_file(path: &std::path::Path) -> Result<FileConfig, ConfigError> {
+    let shown = || path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::File {
+            path: shown(),
+            source,
+        }),
+        // No file, or no home directory yet: nothing configured.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(FileConfig::default())
+        }
+        Err(source) => Err(ConfigError::Read {
+            path: shown(),
+            source,
+        }),
+    }
+}
+
+/// `--output` > `PIERRE_OUTPUT` > `output` in `config.toml` > auto.
+fn output_choice(
+    flag: Option<OutputChoice>,
+    env: Option<String>,
+    file: impl FnOnce() -> Result<FileConfig, ConfigError>,
+    file_name: &str,
+) -> Result<OutputChoice, ConfigError> {
+    if let Some(choice) = flag {
+        return Ok(choice);
+    }
+    let (value, source_name) = match env {
+        Some(value) => (value, "PIERRE_OUTPUT".to_owned()),
+        None => match file()?.output {
+            Some(value) => (value, format!("`output` in {file_name}")),
+            None => return Ok(OutputChoice::Auto),
+        },
+    };
+    value
+        .parse()
+        .map_err(|()| ConfigError::Output { source_name, value })
 }
 
 impl Config {
@@ -136,7 +208,14 @@ impl Config {
                 _ => return Err(ConfigError::ProviderTimeout { value }),
             },
         };
+        let output = output_choice(
+            flags.output,
+            text("PIERRE_OUTPUT")?,
+            || read_file(&paths.config_file),
+            &paths.config_file.display().to_string(),
+        )?;
         Ok(Config {
+            output,
             provider_timeout,
             link: LinkConfig {
                 paths: paths.clone(),
@@ -175,6 +254,7 @@ mod tests {
         let flags = GlobalArgs {
             home: Some("/tmp/pm-home".into()),
             user: None,
+            output: None,
         };
         let c = Config::resolve(&flags, env_of(&[])).unwrap();
         assert_eq!((c.synthetic.seed, c.synthetic.now), (DEFAULT_SEED, None));
@@ -188,6 +268,7 @@ mod tests {
         let flags = GlobalArgs {
             home: Some("/tmp/flag".into()),
             user: Some("bob".into()),
+            output: None,
         };
         let env = env_of(&[
             ("PIERRE_HOME", "/tmp/env"),
@@ -215,6 +296,7 @@ mod tests {
         let flags = GlobalArgs {
             home: Some("/tmp/x".into()),
             user: None,
+            output: None,
         };
         let err =
             Config::resolve(&flags, env_of(&[("PIERRE_SYNTHETIC_SEED", "forty-two")])).unwrap_err();
@@ -228,10 +310,54 @@ mod tests {
         let err = Config::resolve(&flags, env_of(&[("PIERRE_TEST_SLOW_MS", "-1")])).unwrap_err();
         assert!(matches!(err, ConfigError::TestDelay { .. }));
         for bad in ["0", "30s", "600001"] {
-            let err = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", bad)])).unwrap_err();
-            assert!(err.to_string().starts_with("PIERRE_PROVIDER_TIMEOUT_MS must be"), "{bad}: {err}");
+            let err = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", bad)]))
+                .unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("PIERRE_PROVIDER_TIMEOUT_MS must be"),
+                "{bad}: {err}"
+            );
         }
         let c = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", "1500")])).unwrap();
         assert_eq!(c.provider_timeout, Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn output_is_flag_then_env_then_config_toml_then_auto() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut flags = GlobalArgs {
+            home: Some(dir.path().into()),
+            user: None,
+            output: None,
+        };
+        let resolve = |flags: &GlobalArgs, env: &[(&str, &str)]| {
+            Config::resolve(flags, env_of(env)).map(|c| c.output)
+        };
+        assert_eq!(resolve(&flags, &[]).unwrap(), OutputChoice::Auto);
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "output = \"compact\"\ncallback_port = 0\n",
+        )
+        .unwrap();
+        assert_eq!(resolve(&flags, &[]).unwrap(), OutputChoice::Compact);
+        assert_eq!(
+            resolve(&flags, &[("PIERRE_OUTPUT", "structured")]).unwrap(),
+            OutputChoice::Structured
+        );
+        flags.output = Some(OutputChoice::Auto);
+        assert_eq!(
+            resolve(&flags, &[("PIERRE_OUTPUT", "structured")]).unwrap(),
+            OutputChoice::Auto
+        );
+        flags.output = None;
+        let err = resolve(&flags, &[("PIERRE_OUTPUT", "loud")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("PIERRE_OUTPUT must be auto, structured or compact"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("config.toml"), "output = \"tiny\"\n").unwrap();
+        let err = resolve(&flags, &[]).unwrap_err();
+        assert!(err.to_string().contains("`output` in"), "{err}");
     }
 }

@@ -8,6 +8,7 @@ mod config;
 mod daemon;
 mod http;
 mod logging;
+mod output;
 mod remote;
 mod render;
 mod serve;

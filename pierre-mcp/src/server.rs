@@ -5,11 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{ServerHandler, tool_handler};
+use rmcp::model::{
+    CacheScope, Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ResultType, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 use crate::config::Config;
 use crate::daemon::DaemonLink;
+use crate::output::{self, Mode, OutputChoice};
 use crate::sources::{Source, Sources};
 use crate::tools::{Progress, ProviderName, ToolError};
 
@@ -17,7 +22,7 @@ use crate::tools::{Progress, ProviderName, ToolError};
 const INSTRUCTIONS: &str = "Personal fitness data from the user's connected providers. \
 Units are SI (m, s, m/s, bpm, W, kg, J); times are ISO 8601 with the athlete's UTC offset; \
 dates are days in the athlete's calendar. Every tool takes an optional `provider` (default: \
-the connected one) and `format`: json (default) or toon (the same data in fewer tokens).";
+the connected one) and `format`: json or toon (the same data in fewer tokens).";
 
 /// The MCP server. Cheap to clone: state is shared.
 #[derive(Clone)]
@@ -29,6 +34,9 @@ pub struct PierreServer {
 struct State {
     sources: Sources,
     test_delay: Option<Duration>,
+    /// The configured choice; a session's [`Mode`] also depends on its
+    /// client, so it is worked out per request ([`PierreServer::mode`]).
+    output: OutputChoice,
 }
 
 impl PierreServer {
@@ -37,6 +45,7 @@ impl PierreServer {
         let state = State {
             sources: Sources::new(link, config.synthetic, config.provider_timeout),
             test_delay: config.test_delay,
+            output: config.output,
         };
         Self {
             state: Arc::new(state),
@@ -61,6 +70,15 @@ impl PierreServer {
         &self.state.sources
     }
 
+    /// The output mode of the request's session: the client named in that
+    /// session's own `initialize` (or, in the handshake-free protocol, in
+    /// the request's `_meta`), so each `serve-http` session has its own
+    /// while sharing this server.
+    pub(crate) fn mode(&self, context: &RequestContext<RoleServer>) -> Mode {
+        let client = context.client_info();
+        output::resolve(self.state.output, client.as_ref().map(|c| c.name.as_str()))
+    }
+
     pub(crate) fn test_delay(&self) -> Option<Duration> {
         self.state.test_delay
     }
@@ -81,6 +99,29 @@ impl PierreServer {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for PierreServer {
+    /// As rmcp's generated `list_tools`, with the session's mode applied
+    /// (compact mode declares no output schemas).
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mode = self.mode(&context);
+        // The list differs by client, so a cache hint may not call it
+        // shareable across sessions.
+        let supports_cache_hints = context
+            .protocol_version()
+            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+        Ok(ListToolsResult {
+            result_type: Some(ResultType::COMPLETE),
+            tools: output::tool_list(self.tool_router.list_all(), mode),
+            meta: None,
+            next_cursor: None,
+            ttl_ms: supports_cache_hints.then_some(0),
+            cache_scope: supports_cache_hints.then_some(CacheScope::Private),
+        })
+    }
+
     fn get_info(&self) -> ServerConfig {
         // Tools only: no resources, prompts, logging or completions are
         // served, so none is advertised.
@@ -146,9 +187,17 @@ mod tests {
             let hints = tool.annotations.as_ref().expect("annotations");
             // connect_provider starts a sign-in and disconnect_provider
             // deletes tokens (destructive); every other tool only reads.
-            let reads_only = !matches!(tool.name.as_ref(), "connect_provider" | "disconnect_provider");
+            let reads_only = !matches!(
+                tool.name.as_ref(),
+                "connect_provider" | "disconnect_provider"
+            );
             assert_eq!(hints.read_only_hint, Some(reads_only), "{}", tool.name);
-            assert_eq!(hints.destructive_hint, Some(tool.name == "disconnect_provider"), "{}", tool.name);
+            assert_eq!(
+                hints.destructive_hint,
+                Some(tool.name == "disconnect_provider"),
+                "{}",
+                tool.name
+            );
             assert!(
                 tool.description.as_ref().is_some_and(|d| d.len() <= 160),
                 "{}",

@@ -179,7 +179,7 @@ super::tool_args!(
 #[tool_router(router = analysis_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Daily load (sum of each activity's training_load: power TSS, else pace rTSS, else HR TRIMP; 100 = 1 h at threshold) and fitness/fatigue/form: EWMA τ 42/7 d.",
+        description = "How fit, tired and fresh the athlete is day by day: load (100 = 1 h at threshold), fitness, fatigue, form. For readiness and taper.",
         input_schema = input_schema::<TrainingLoadArgs>(),
         output_schema = output_schema::<TrainingLoadOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
@@ -224,7 +224,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Per Monday–Sunday week: count, distance, time, climb, load (as get_training_load), by sport, and fitness/fatigue/form at week end.",
+        description = "What each Monday–Sunday week held: count, distance, time, climb, load by sport, and form at week end. Use for weekly reviews.",
         input_schema = input_schema::<WeeklySummaryArgs>(),
         output_schema = output_schema::<WeeklySummaryOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
@@ -280,7 +280,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Compare two date ranges (default baseline: the same length just before): volume, time, climb and load, by sport, with differences and %.",
+        description = "How one date range compares with another (default: the same length just before): volume, time, climb, load by sport.",
         input_schema = input_schema::<CompareArgs>(),
         output_schema = output_schema::<CompareOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
@@ -337,7 +337,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Fastest 1k/5k/10k/half/marathon etc. (from best efforts, else km splits or whole runs, marked approximate) and longest activity per sport.",
+        description = "The athlete's fastest 1k to marathon (approximate ones marked) and longest activity per sport. Use for PR and race-time questions.",
         input_schema = input_schema::<RecordsArgs>(),
         output_schema = output_schema::<RecordsOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
@@ -384,7 +384,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Weekly volume, pace and heart rate of one sport over complete weeks, with fitted trends read in plain words (e.g. easy pace at the same HR).",
+        description = "Whether one sport is improving over recent weeks (volume, pace, heart rate), said in plain words. Use for progress questions.",
         input_schema = input_schema::<TrendsArgs>(),
         output_schema = output_schema::<TrendsOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)

@@ -30,7 +30,7 @@ super::tool_args!(AthleteArgs);
 #[tool_router(router = athlete_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "The athlete's profile and thresholds: max and resting heart rate, FTP, threshold pace.",
+        description = "Who the athlete is and their thresholds (max and resting heart rate, FTP, threshold pace), to judge efforts.",
         input_schema = input_schema::<AthleteArgs>(),
         output_schema = output_schema::<AthleteOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)

@@ -145,7 +145,7 @@ impl PierreServer {
 #[tool_router(router = chart_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Chart (PNG image) of fitness, fatigue, daily load and form, as get_training_load. Default: 90 days.",
+        description = "A picture (PNG) of fitness, fatigue, form and daily load, when the user wants to see it. Default: 90 days.",
         input_schema = input_schema::<LoadChartArgs>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
@@ -178,7 +178,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Chart (PNG image) of weekly moving time (h) stacked by sport. Default: 12 weeks.",
+        description = "A picture (PNG) of weekly training hours by sport, when the user wants to see volume. Default: 12 weeks.",
         input_schema = input_schema::<VolumeChartArgs>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
@@ -223,7 +223,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Chart (PNG image) of nightly sleep stages (h), recovery score and HRV. Default: 28 days.",
+        description = "A picture (PNG) of nightly sleep stages, recovery score and HRV, when the user wants to see them. Default: 28 days.",
         input_schema = input_schema::<WellnessChartArgs>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]

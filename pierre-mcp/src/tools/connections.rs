@@ -62,7 +62,7 @@ super::tool_args!(StatusArgs);
 #[tool_router(router = connection_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Which fitness providers this Pierre user has connected, and whether each works.",
+        description = "Which fitness providers are connected and whether each works. Use when data is missing.",
         input_schema = input_schema::<StatusArgs>(),
         output_schema = output_schema::<StatusOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
@@ -190,7 +190,7 @@ super::tool_args!(DisconnectArgs);
 #[tool_router(router = connect_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Disconnect a fitness provider: revoke Pierre's access at the provider and delete its tokens. Only when the user asks.",
+        description = "Disconnect a fitness provider (its access revoked, its tokens deleted). Only when the user asks.",
         input_schema = input_schema::<DisconnectArgs>(),
         output_schema = output_schema::<DisconnectOutput>(),
         annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
@@ -242,7 +242,7 @@ impl PierreServer {
     }
 
     #[tool(
-        description = "Connect a fitness provider: returns a sign-in link for the user; wait=true waits until they sign in.",
+        description = "Connect a fitness provider: a sign-in link for the user; wait=true waits until they sign in.",
         input_schema = input_schema::<ConnectArgs>(),
         output_schema = output_schema::<ConnectOutput>(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)

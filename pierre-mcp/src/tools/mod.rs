@@ -3,8 +3,9 @@
 //! Each tool takes its arguments as a raw JSON object and parses them here,
 //! so a bad argument becomes an `isError` result with one sentence the
 //! model can act on (not a JSON-RPC error, which clients hide). Each result
-//! is built by [`respond`]: `structuredContent` plus exactly one text block
-//! holding the same data as compact JSON or TOON.
+//! is built by [`respond`] for the session's output mode (`crate::output`):
+//! `structuredContent` plus exactly one text block holding the same data as
+//! compact JSON or TOON, or (compact mode) that one text block alone.
 
 pub mod activities;
 pub mod analysis;
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 pub use self::arguments::{Count, day_range, in_range, parse_args, string_or_integer};
 pub use self::error::ToolError;
 pub use self::schema::{input_schema, output_schema};
+use crate::output::Mode;
 use crate::server::PierreServer;
 
 /// The text block's format. Undocumented in the schema on purpose: the
@@ -112,9 +114,19 @@ macro_rules! tool_args {
 }
 pub(crate) use tool_args;
 
-/// A successful result: `structuredContent` plus one text block with the
-/// same data in `format`.
-pub fn respond<T: Serialize>(output: &T, format: Format) -> CallToolResult {
+/// How a session wants a result: the call's `format` (if it gave one) and
+/// the session's output mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply {
+    pub format: Option<Format>,
+    pub mode: Mode,
+}
+
+/// A successful result. Structured mode: `structuredContent` plus one text
+/// block with the same data in `format` (default JSON). Compact mode: the
+/// text block alone, by default TOON when the result holds a list of
+/// records (where TOON's tables save the most) and compact JSON otherwise.
+pub fn respond<T: Serialize>(output: &T, reply: Reply) -> CallToolResult {
     let value = match serde_json::to_value(output) {
         Ok(value) => value,
         Err(error) => {
@@ -122,6 +134,10 @@ pub fn respond<T: Serialize>(output: &T, format: Format) -> CallToolResult {
             return failure(&ToolError::Internal);
         }
     };
+    let format = reply.format.unwrap_or(match reply.mode {
+        Mode::Compact if has_records(&value) => Format::Toon,
+        _ => Format::Json,
+    });
     let text = match format {
         Format::Json => value.to_string(),
         Format::Toon => match toon_format::encode_default(&uniform_rows(&value)) {
@@ -133,8 +149,23 @@ pub fn respond<T: Serialize>(output: &T, format: Format) -> CallToolResult {
         },
     };
     let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-    result.structured_content = Some(value);
+    if reply.mode == Mode::Structured {
+        result.structured_content = Some(value);
+    }
     result
+}
+
+/// Whether `value` holds a list of objects (a table, in TOON) anywhere.
+fn has_records(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => {
+            (!items.is_empty() && items.iter().all(Value::is_object))
+                || items.iter().any(has_records)
+        }
+        Value::Object(object) => object.values().any(has_records),
+        _ => false,
+    }
 }
 
 /// The value with every list of flat objects given one set of keys (absent
@@ -274,8 +305,8 @@ impl PierreServer {
         F: FnOnce(A, Progress) -> Fut,
         Fut: Future<Output = Result<O, ToolError>>,
     {
-        self.run_tool_as(tool, args, ctx, work, |output, format| {
-            respond(&output, format)
+        self.run_tool_as(tool, args, ctx, work, |output, reply| {
+            respond(&output, reply)
         })
         .await
     }
@@ -294,13 +325,16 @@ impl PierreServer {
         A: ToolArgs,
         F: FnOnce(A, Progress) -> Fut,
         Fut: Future<Output = Result<O, ToolError>>,
-        B: FnOnce(O, Format) -> CallToolResult,
+        B: FnOnce(O, Reply) -> CallToolResult,
     {
         let parsed: A = match parse_args(tool, args) {
             Ok(parsed) => parsed,
             Err(error) => return failure(&error),
         };
-        let format = parsed.format().unwrap_or_default();
+        let reply = Reply {
+            format: parsed.format(),
+            mode: self.mode(&ctx),
+        };
         let delay = self.test_delay();
         let delay_steps =
             delay.map_or(0, |d| d.as_millis().div_ceil(DELAY_STEP.as_millis()) as u32);
@@ -320,7 +354,7 @@ impl PierreServer {
             outcome = job => outcome,
         };
         match outcome {
-            Ok(output) => build(output, format),
+            Ok(output) => build(output, reply),
             Err(ToolError::Cancelled) => {
                 tracing::info!(tool, request = %ctx.id, "tool call cancelled by the client; work stopped");
                 failure(&ToolError::Cancelled)
@@ -352,7 +386,13 @@ mod tests {
     fn toon_and_json_text_carry_the_same_data() {
         let data = json!({"provider": "synthetic", "activities": [{"id": "1", "distance_m": 5000.0}, {"id": "2", "distance_m": 10.5}]});
         for format in [Format::Json, Format::Toon] {
-            let r = respond(&data, format);
+            let r = respond(
+                &data,
+                Reply {
+                    format: Some(format),
+                    mode: Mode::Structured,
+                },
+            );
             assert_eq!(r.structured_content.as_ref(), Some(&data));
             assert_eq!(r.content.len(), 1);
             let text = &r.content[0].as_text().unwrap().text;
@@ -379,7 +419,13 @@ mod tests {
             })
             .collect();
         let data = json!({"activities": rows, "next_cursor": null});
-        let r = respond(&data, Format::Toon);
+        let r = respond(
+            &data,
+            Reply {
+                format: Some(Format::Toon),
+                mode: Mode::Structured,
+            },
+        );
         assert_eq!(
             r.structured_content.as_ref(),
             Some(&data),
@@ -395,6 +441,44 @@ mod tests {
         );
         let decoded: serde_json::Value = toon_format::decode_default(text).unwrap();
         assert!(same_data_null_is_absent(&decoded, &data), "{decoded}");
+    }
+
+    #[test]
+    fn compact_mode_sends_one_text_block_toon_for_lists_json_otherwise() {
+        let list = json!({"provider": "synthetic", "activities": [{"id": "1", "distance_m": 5000.0}, {"id": "2"}]});
+        let one = json!({"provider": "synthetic", "athlete": {"id": "1", "weight_kg": 70.5}});
+        for (data, toon) in [(&list, true), (&one, false)] {
+            let r = respond(
+                data,
+                Reply {
+                    format: None,
+                    mode: Mode::Compact,
+                },
+            );
+            assert!(r.structured_content.is_none());
+            assert_eq!(r.content.len(), 1);
+            let text = &r.content[0].as_text().unwrap().text;
+            let decoded: serde_json::Value = if toon {
+                assert!(text.contains("activities[2]{"), "{text}");
+                toon_format::decode_default(text).unwrap()
+            } else {
+                serde_json::from_str(text).unwrap()
+            };
+            assert!(same_data_null_is_absent(&decoded, data), "{decoded}");
+        }
+        // `format` still picks the encoding.
+        let r = respond(
+            &list,
+            Reply {
+                format: Some(Format::Json),
+                mode: Mode::Compact,
+            },
+        );
+        let text = &r.content[0].as_text().unwrap().text;
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(text).unwrap(),
+            list
+        );
     }
 
     /// Like [`same_data`], where an object member that is null on one side

@@ -21,7 +21,7 @@ pub struct RecoveryOutput {
 #[tool_router(router = recovery_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Daily recovery: score, HRV, resting heart rate, sleep score, 7- and 42-day training load. Default: last 7 days.",
+        description = "How recovered the athlete is each day: score, HRV, resting heart rate, sleep score, 7- and 42-day load. Default: 7 days.",
         input_schema = input_schema::<DaysArgs>(),
         output_schema = output_schema::<RecoveryOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)

@@ -37,7 +37,7 @@ super::tool_args!(DaysArgs);
 #[tool_router(router = sleep_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Nightly sleep, dated by the morning it ended: duration, stages, efficiency, score, heart rate, HRV. Default: last 7 nights.",
+        description = "How the athlete slept each night (dated by the morning): duration, stages, efficiency, score, heart rate, HRV. Default: last 7 nights.",
         input_schema = input_schema::<DaysArgs>(),
         output_schema = output_schema::<SleepOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)

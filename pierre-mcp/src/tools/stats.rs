@@ -40,7 +40,7 @@ super::tool_args!(StatsArgs);
 #[tool_router(router = stats_tools, vis = "pub(crate)")]
 impl PierreServer {
     #[tool(
-        description = "Totals per week, month or year (count, distance, time, elevation, energy, load), overall and by sport.",
+        description = "How much per week, month or year: count, distance, time, climb, energy, load, overall and by sport.",
         input_schema = input_schema::<StatsArgs>(),
         output_schema = output_schema::<StatsOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
