@@ -57,6 +57,35 @@ pub enum Command {
     /// Manage the authorization server's signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Show or change a user's athlete settings (thresholds, zone model, units, time zone).
+    Settings(SettingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    #[command(subcommand)]
+    pub action: Option<SettingsAction>,
+    /// Act for this Pierre user (name or id) instead of the owner. Same as PIERRE_USER.
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsAction {
+    /// Set values: `ftp_w=250 max_heartrate_bpm=188 threshold_speed_mps=4:30/km units=imperial`.
+    Set {
+        /// FIELD=VALUE pairs (`pierre-authd settings` lists the fields).
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        values: Vec<String>,
+    },
+    /// Forget values, so the provider's (or the default) apply again.
+    Unset {
+        #[arg(required = true, value_name = "FIELD")]
+        fields: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

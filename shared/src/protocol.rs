@@ -14,6 +14,9 @@ use serde_json::Value;
 
 use crate::error::ErrorCode;
 
+mod settings;
+pub use settings::{SettingsGetResult, SettingsSetParams, SettingsSetResult};
+
 /// Protocol versions this build speaks, newest first.
 pub const PROTOCOL_VERSIONS: &[u32] = &[1];
 
@@ -46,6 +49,8 @@ pub mod method {
     pub const AUTH_RESOLVE: &str = "auth.resolve";
     pub const AUTH_TOKEN: &str = "auth.token";
     pub const KEYS_ROTATE: &str = "keys.rotate";
+    pub const SETTINGS_GET: &str = "settings.get";
+    pub const SETTINGS_SET: &str = "settings.set";
 }
 
 /// A request id: JSON-RPC allows numbers and strings.

@@ -8,6 +8,7 @@ mod doctor;
 mod import;
 mod lifecycle;
 mod login;
+mod settings;
 mod token;
 
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ pub enum CliError {
     RemoveNotConfirmed { user: String },
     #[error("{0}")]
     Login(String),
+    /// A command-line value the command cannot use; the message says how to write it.
+    #[error("{0}")]
+    BadArgument(String),
     #[error("--ttl `{given}` is not a duration: use a number with s, m, h or d (30m, 1h, 7d), at most 90d")]
     BadTtl { given: String },
     #[error(
@@ -121,6 +125,10 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
         Command::Token(args) => token::token(&config, args.user.or(config.user.clone()), args.ttl.as_deref()).await,
         Command::Approve(args) => token::approve(&config, args.user.or(config.user.clone()), &args.code, args.deny).await,
         Command::Keys(KeysCommand::Rotate) => token::keys_rotate(&config).await,
+        Command::Settings(args) => {
+            let user = args.user.clone().or(config.user.clone());
+            settings::run(&config, user, args).await
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) struct Migration {
 /// - `install_secrets`: install-level secrets (OAuth state, PKCE verifiers,
 ///   AS signing keys, app client secrets), sealed, with the AAD they were
 ///   sealed for in `sealed_for`.
+/// - `athlete_settings` (version 3): each user's athlete settings.
 pub(crate) const STATE: &[Migration] = &[Migration {
     version: 1,
     sql: "
@@ -101,6 +102,22 @@ pub(crate) const STATE: &[Migration] = &[Migration {
         CREATE TABLE as_revoked_access (
             jti        TEXT    PRIMARY KEY,
             expires_at INTEGER NOT NULL
+        ) STRICT;
+    ",
+}, Migration {
+    // Athlete settings a person sets (thresholds, zone model, units, time
+    // zone): private, not secret, so plain JSON text per (user, field); they
+    // go with the user.
+    version: 3,
+    sql: "
+        CREATE TABLE athlete_settings (
+            user_id    TEXT    NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+            field      TEXT    NOT NULL,
+            value      TEXT    NOT NULL,
+            source     TEXT    NOT NULL,
+            method     TEXT,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, field)
         ) STRICT;
     ",
 }];
@@ -213,7 +230,7 @@ mod tests {
         migrate(&mut conn, STATE).unwrap();
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0)).unwrap();
-        assert_eq!(tables, 8);
+        assert_eq!(tables, 9, "install, users, install_secrets, 5 authorization-server tables, athlete_settings");
     }
 
     #[test]

@@ -109,4 +109,4 @@ pub use error::StoreError;
 pub use keys::{KeyBackend, KeyConfig};
 pub use names::{validate_provider, validate_user_name};
 pub use sqlite::{SqliteStore, StoreOptions};
-pub use store::{ConnectionCount, ConnectionRecord, InstallInfo, Store, UserRecord};
+pub use store::{ConnectionCount, ConnectionRecord, InstallInfo, SettingRow, Store, UserRecord};

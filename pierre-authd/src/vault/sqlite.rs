@@ -27,7 +27,7 @@ use super::migrations;
 use super::names::{validate_install_kind, validate_install_secret, validate_provider, validate_user_name};
 use super::sealed::{open_row, seal_row};
 use super::state::{self, InstallRow};
-use super::store::{ConnectionCount, ConnectionRecord, InstallInfo, Store, UserRecord};
+use super::store::{ConnectionCount, ConnectionRecord, InstallInfo, SettingRow, Store, UserRecord};
 use super::user_vault::{VaultHandle, VaultPool, lock};
 
 /// Open vault files kept by default: far below any `ulimit -n`, far above
@@ -527,5 +527,15 @@ impl Store for SqliteStore {
     fn list_install_secret_ids(&self, kind: &str) -> Result<Vec<String>, StoreError> {
         validate_install_kind(kind)?;
         self.with_state(|conn| state::list_install_secret_ids(conn, kind).map_err(self.sqlite()))
+    }
+
+    fn athlete_settings(&self, user_id: &str) -> Result<Vec<SettingRow>, StoreError> {
+        let user = self.user(user_id)?;
+        self.with_state(|conn| state::athlete_settings(conn, &user.user_id).map_err(self.sqlite()))
+    }
+
+    fn put_athlete_settings(&self, user_id: &str, set: &[SettingRow], clear: &[String]) -> Result<(), StoreError> {
+        let user = self.user(user_id)?;
+        self.with_state(|conn| state::put_athlete_settings(conn, &user.user_id, set, clear).map_err(self.sqlite()))
     }
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::keys::KeyBackend;
 use super::sealed::SealedRow;
-use super::store::UserRecord;
+use super::store::{SettingRow, UserRecord};
 
 /// The single `install` row.
 pub(crate) struct InstallRow {
@@ -120,6 +120,45 @@ pub(crate) fn delete_install_secret(conn: &Connection, kind: &str, id: &str) -> 
 pub(crate) fn list_install_secret_ids(conn: &Connection, kind: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM install_secrets WHERE kind = ?1 ORDER BY id")?;
     stmt.query_map([kind], |row| row.get(0))?.collect()
+}
+
+pub(crate) fn athlete_settings(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<SettingRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, value, source, method, updated_at FROM athlete_settings WHERE user_id = ?1 ORDER BY field",
+    )?;
+    stmt.query_map([user_id], |row| {
+        Ok(SettingRow {
+            field: row.get(0)?,
+            value_json: row.get(1)?,
+            source: row.get(2)?,
+            method: row.get(3)?,
+            updated_at: row.get(4)?,
+        })
+    })?
+    .collect()
+}
+
+/// Upserts `set` and deletes `clear`, for one user, in one transaction.
+pub(crate) fn put_athlete_settings(
+    conn: &mut Connection,
+    user_id: &str,
+    set: &[SettingRow],
+    clear: &[String],
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for row in set {
+        tx.execute(
+            "INSERT INTO athlete_settings (user_id, field, value, source, method, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (user_id, field) DO UPDATE SET value = excluded.value, source = excluded.source,
+                                                       method = excluded.method, updated_at = excluded.updated_at",
+            params![user_id, row.field, row.value_json, row.source, row.method, row.updated_at],
+        )?;
+    }
+    for field in clear {
+        tx.execute("DELETE FROM athlete_settings WHERE user_id = ?1 AND field = ?2", params![user_id, field])?;
+    }
+    tx.commit()
 }
 
 /// Whether `err` is a UNIQUE or PRIMARY KEY violation.

@@ -173,6 +173,30 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// `InvalidInstallSecretName`, storage errors.
     fn list_install_secret_ids(&self, kind: &str) -> Result<Vec<String>, StoreError>;
+
+    /// A user's stored athlete settings, by field name.
+    ///
+    /// # Errors
+    /// `UnknownUser`, storage errors.
+    fn athlete_settings(&self, user_id: &str) -> Result<Vec<SettingRow>, StoreError>;
+
+    /// Stores `set` and forgets the fields in `clear` for a user, in one
+    /// transaction: all of it or nothing.
+    ///
+    /// # Errors
+    /// `UnknownUser`, storage errors.
+    fn put_athlete_settings(&self, user_id: &str, set: &[SettingRow], clear: &[String]) -> Result<(), StoreError>;
+}
+
+/// One stored athlete setting (see `pierre_shared::model::settings`): the
+/// value as JSON text, checked by the caller before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingRow {
+    pub field: String,
+    pub value_json: String,
+    pub source: String,
+    pub method: Option<String>,
+    pub updated_at: i64,
 }
 
 /// [`Store::count_connections`]'s answer.

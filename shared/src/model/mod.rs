@@ -10,6 +10,7 @@
 pub mod activity;
 pub mod athlete;
 pub mod recovery;
+pub mod settings;
 pub mod sleep;
 pub mod stats;
 pub mod time;

@@ -5,6 +5,7 @@ pub mod connections;
 pub mod daemon;
 pub mod import;
 pub mod providers;
+pub mod settings;
 pub mod tokens;
 pub mod users;
 
@@ -40,6 +41,8 @@ pub async fn dispatch(ctx: &RequestContext<'_>, name: &str, params: Value) -> Re
         method::AUTH_RESOLVE => reply(auth::resolve(ctx, parse(params)?).await),
         method::AUTH_TOKEN => reply(auth::token(ctx, parse(params)?).await),
         method::KEYS_ROTATE => reply(auth::rotate(ctx).await),
+        method::SETTINGS_GET => reply(settings::get(ctx).await),
+        method::SETTINGS_SET => reply(settings::set(ctx, parse(params)?).await),
         _ => Err(RpcError::new(
             ErrorCode::MethodNotFound,
             format!("there is no method `{name}`; the README lists the socket API's methods"),
