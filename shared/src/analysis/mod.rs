@@ -6,6 +6,7 @@
 //! - [`compare`]: two ranges' totals as differences and percentages.
 //! - [`records`]: personal records from best efforts, splits and whole activities.
 //! - [`trends`]: weekly pace, heart rate and volume with a fitted change.
+//! - [`zones`]: heart-rate, power and pace zones from the athlete's thresholds.
 
 pub mod compare;
 pub mod fitness;
@@ -13,3 +14,4 @@ pub mod load;
 pub mod records;
 pub mod summary;
 pub mod trends;
+pub mod zones;

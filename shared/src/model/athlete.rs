@@ -44,28 +44,18 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    /// Heart-rate zone edges at 60, 70, 80 and 90 % of max HR (five zones).
+    /// Heart-rate zone edges of the five %-of-max zones (60, 70, 80, 90 %),
+    /// as [`crate::analysis::zones`] draws them; empty without max HR.
     pub fn heartrate_zone_bounds(&self) -> Vec<f64> {
-        self.max_heartrate_bpm
-            .map(|max| {
-                [0.6, 0.7, 0.8, 0.9]
-                    .iter()
-                    .map(|f| (max * f).round())
-                    .collect()
-            })
+        crate::analysis::zones::heart_rate(crate::analysis::zones::ZoneModel::PercentMax, self)
+            .map(|z| z.inner_bounds())
             .unwrap_or_default()
     }
 
-    /// Power zone edges at 55, 75, 90, 105 and 120 % of FTP (Coggan's first six zones).
+    /// Power zone edges of Coggan's seven levels (55, 75, 90, 105, 120,
+    /// 150 % of FTP), as [`crate::analysis::zones`] draws them; empty without FTP.
     pub fn power_zone_bounds(&self) -> Vec<f64> {
-        self.ftp_w
-            .map(|ftp| {
-                [0.55, 0.75, 0.9, 1.05, 1.2]
-                    .iter()
-                    .map(|f| (ftp * f).round())
-                    .collect()
-            })
-            .unwrap_or_default()
+        crate::analysis::zones::power(self).map(|z| z.inner_bounds()).unwrap_or_default()
     }
 }
 
@@ -95,7 +85,7 @@ mod tests {
         assert_eq!(serde_json::from_value::<Athlete>(v).unwrap(), a);
         assert_eq!(
             a.thresholds.power_zone_bounds(),
-            vec![138.0, 188.0, 225.0, 263.0, 300.0]
+            vec![138.0, 188.0, 225.0, 263.0, 300.0, 375.0]
         );
         assert!(a.thresholds.heartrate_zone_bounds().is_empty());
     }
