@@ -20,8 +20,9 @@ use pierre_shared::model::{
     Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery,
     SleepSession, SportKind,
 };
+use pierre_shared::model::settings::{AthleteSettings, apply_user_thresholds};
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult,
+    ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult, SettingsGetResult, method,
 };
 use pierre_shared::providers::api::{ActivityQuery, ApiError, Clock};
 use pierre_shared::providers::synthetic::{QueryError, Synthetic};
@@ -55,6 +56,9 @@ const DETAILS_AT_ONCE: usize = 4;
 pub struct Source {
     pub provider: ProviderName,
     data: Data,
+    /// The Pierre user's own athlete settings (`settings.get`): thresholds
+    /// the person set beat the provider's in everything this source scores.
+    settings: AthleteSettings,
 }
 
 enum Data {
@@ -77,12 +81,17 @@ impl Source {
         }
     }
 
+    /// The athlete as the provider reports it, with the thresholds the
+    /// person set laid over the provider's.
     pub async fn athlete(&self) -> Result<Athlete, ToolError> {
-        match &self.data {
-            Data::Synthetic(s) => Ok(s.athlete().clone()),
-            Data::Remote(r) => Ok(r.athlete().await?),
-        }
+        let mut athlete = match &self.data {
+            Data::Synthetic(s) => s.athlete().clone(),
+            Data::Remote(r) => r.athlete().await?,
+        };
+        apply_user_thresholds(&self.settings, &mut athlete.thresholds);
+        Ok(athlete)
     }
+
 
     /// The thresholds every activity of this source is scored on (the same
     /// the analysis tools use: the athlete's profile, with stated defaults).
@@ -347,6 +356,7 @@ impl Sources {
     /// A [`ToolError`] saying what is missing and which command fixes it.
     pub async fn open(&self, requested: Option<ProviderName>) -> Result<Source, ToolError> {
         let list = self.link.connections().await?;
+        let settings: SettingsGetResult = self.link.call(method::SETTINGS_GET, serde_json::json!({})).await?;
         let connection = choose(&list.connections, requested)?;
         let provider = usable(connection)?;
         let data = if provider == ProviderName::Synthetic {
@@ -364,7 +374,7 @@ impl Sources {
                 clock: self.clock(),
             }))
         };
-        Ok(Source { provider, data })
+        Ok(Source { provider, data, settings: settings.settings })
     }
 
     /// Today and the offset real providers' dates are read in: the fixed
