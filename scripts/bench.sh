@@ -181,6 +181,16 @@ mcp_rows=$("$bin/bench-mcp" "$bin/pierre-mcp" "$floor_bin" 20 50) || {
   echo "bench: bench-mcp failed; pierre-mcp's log:" >&2; tail -n 20 "$home/logs/mcp.log" >&2 || true; exit 1; }
 while IFS= read -r row; do rows+=("$row"); done <<< "$mcp_rows"
 
+# What the model receives per tool and output mode (issue 23): compact against
+# structured mode in the same run, bytes and o200k token estimates; exits
+# non-zero when a byte goal is missed. Built here: it needs the bench-only
+# tokenizer feature, which the workspace build above leaves out.
+echo "bench: pierre-mcp output modes, what the model receives" >&2
+cargo build --release -p pierre-local --bin bench-output --features bench-tokens >&2
+output_rows=$("$bin/bench-output" "$bin/pierre-mcp") || {
+  echo "bench: bench-output failed (a byte goal missed, or a tool failed)" >&2; exit 1; }
+while IFS= read -r row; do rows+=("$row"); done <<< "$output_rows"
+
 # Single-flight refresh (issue 8): its own daemon and home, against the strict fake provider.
 echo "bench: refresh storm against the fake provider" >&2
 refresh_row=$(bash scripts/bench-refresh.sh "$bin") || refresh_row="| provider refreshes per 100 concurrent tokens.get (expiring token) | failed (see stderr) | 1 | — |"
@@ -238,6 +248,9 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
   echo "pierre-mcp runs against an already running pierre-authd; the single-session MCP rows use synthetic data (seed 42, fixed clock)."
   echo "The load rows: each user its own pierre-mcp process (\`PIERRE_USER\`); \"first calls\" are the first burst of fresh processes"
   echo "(every call reaches the fake), \"repeated calls\" the same burst again within 60 s (answered from pierre-mcp's answer cache)."
+  echo "Output rows (issue 23): bytes the model receives per tool, \`--output compact\` against \`--output structured\` in the same run, as Claude Code"
+  echo "and VS Code hand results to the model (structured: \`JSON.stringify(structuredContent)\`, text dropped; compact: the one text block;"
+  echo "charts: the text, PNG counted apart); tokens ≈ OpenAI o200k_base (tiktoken-rs), an approximation: Claude's tokenizer is not public."
   echo
   echo "$table"
   if [ -n "$notes" ]; then echo; echo "$notes"; fi

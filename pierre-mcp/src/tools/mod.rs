@@ -125,7 +125,8 @@ pub struct Reply {
 /// A successful result. Structured mode: `structuredContent` plus one text
 /// block with the same data in `format` (default JSON). Compact mode: the
 /// text block alone, by default TOON when the result holds a list of
-/// records (where TOON's tables save the most) and compact JSON otherwise.
+/// records (TOON writes flat ones as tables) and TOON comes out smaller,
+/// compact JSON otherwise (nested lists can be smaller as JSON).
 pub fn respond<T: Serialize>(output: &T, reply: Reply) -> CallToolResult {
     let value = match serde_json::to_value(output) {
         Ok(value) => value,
@@ -134,19 +135,17 @@ pub fn respond<T: Serialize>(output: &T, reply: Reply) -> CallToolResult {
             return failure(&ToolError::Internal);
         }
     };
-    let format = reply.format.unwrap_or(match reply.mode {
-        Mode::Compact if has_records(&value) => Format::Toon,
-        _ => Format::Json,
-    });
-    let text = match format {
-        Format::Json => value.to_string(),
-        Format::Toon => match toon_format::encode_default(&uniform_rows(&value)) {
-            Ok(text) => text,
-            Err(error) => {
-                tracing::error!(%error, "TOON encoding failed");
-                return failure(&ToolError::Internal);
-            }
-        },
+    let text = match reply.format {
+        Some(Format::Json) => Ok(value.to_string()),
+        Some(Format::Toon) => toon(&value),
+        None if reply.mode == Mode::Compact && has_records(&value) => toon(&value).map(|toon| {
+            let json = value.to_string();
+            if toon.len() < json.len() { toon } else { json }
+        }),
+        None => Ok(value.to_string()),
+    };
+    let Ok(text) = text else {
+        return failure(&ToolError::Internal);
     };
     let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
     if reply.mode == Mode::Structured {
@@ -155,7 +154,13 @@ pub fn respond<T: Serialize>(output: &T, reply: Reply) -> CallToolResult {
     result
 }
 
-/// Whether `value` holds a list of objects (a table, in TOON) anywhere.
+/// `value` as TOON, lists of flat objects as tables.
+fn toon(value: &serde_json::Value) -> Result<String, ()> {
+    toon_format::encode_default(&uniform_rows(value))
+        .map_err(|error| tracing::error!(%error, "TOON encoding failed"))
+}
+
+/// Whether `value` holds, anywhere, a list of records (objects).
 fn has_records(value: &serde_json::Value) -> bool {
     use serde_json::Value;
     match value {
