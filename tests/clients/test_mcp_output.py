@@ -107,8 +107,13 @@ def test_structured_and_compact_carry_the_same_data(pierre_bin, pierre_env, toon
         c = compact[name]
         assert c.structured_content is None and len(c.content) == 1 and c.content[0].type == "text", name
         assert same_data(decode(c.content[0].text, toon_cli), s.structured_content), name
+    # Lists say where they stand.
+    for name, items in [("get_activities", "activities"), ("get_sleep", "nights"), ("get_recovery", "days")]:
+        data = structured[name].structured_content
+        assert data["returned"] == len(data[items]) and data["from"] <= data["to"], name
+        assert data["has_more"] == ("next_cursor" in data), name
     # Lists of records come as TOON tables, single records as compact JSON; `format` still wins.
-    assert compact["get_activities"].content[0].text.splitlines()[1].startswith("activities[20]{")
+    assert "\nactivities[20]{" in compact["get_activities"].content[0].text
     assert json.loads(compact["get_athlete"].content[0].text) == structured["get_athlete"].structured_content
     assert json.loads(explicit_json.content[0].text) == structured["get_activities"].structured_content
     # Compact is the smaller; the byte goals themselves are the benchmark's (src/bin/bench-output.rs).

@@ -8,7 +8,9 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Count, Format, ProviderName, ToolError, in_range, input_schema, output_schema};
+use super::{
+    Count, Format, Listing, ProviderName, ToolError, in_range, input_schema, output_schema,
+};
 use crate::server::PierreServer;
 
 /// Largest page get_activities returns.
@@ -37,6 +39,9 @@ pub struct ActivitiesArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ActivitiesOutput {
     pub provider: ProviderName,
+    /// From the oldest activity's day to the newest's.
+    #[serde(flatten)]
+    pub listing: Listing,
     pub activities: Vec<ActivitySummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,9 +112,15 @@ impl PierreServer {
                     cursor: a.cursor,
                 };
                 let page = source.activities(&query).await?;
+                let activities: Vec<ActivitySummary> =
+                    page.activities.into_iter().map(list_row).collect();
+                let days = activities
+                    .iter()
+                    .map(|a| LocalDate::new(a.start_time.get().date()));
                 Ok(ActivitiesOutput {
                     provider: source.provider,
-                    activities: page.activities.into_iter().map(list_row).collect(),
+                    listing: Listing::page(days, page.next_cursor.is_some()),
+                    activities,
                     next_cursor: page.next_cursor,
                 })
             },

@@ -14,6 +14,7 @@ pub mod athlete;
 pub mod charts;
 pub mod connections;
 mod error;
+mod listing;
 pub mod recovery;
 mod schema;
 mod scoring;
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::arguments::{Count, day_range, in_range, parse_args, string_or_integer};
 pub use self::error::ToolError;
+pub use self::listing::Listing;
 pub use self::schema::{input_schema, output_schema};
 use crate::output::Mode;
 use crate::server::PierreServer;

@@ -8,13 +8,16 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::sleep::{DaysArgs, MAX_DAYS};
-use super::{ProviderName, day_range, input_schema, output_schema};
+use super::{Listing, ProviderName, day_range, input_schema, output_schema};
 use crate::server::PierreServer;
 
 /// Result of get_recovery: newest day first.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct RecoveryOutput {
     pub provider: ProviderName,
+    /// The days asked for.
+    #[serde(flatten)]
+    pub listing: Listing,
     pub days: Vec<Recovery>,
 }
 
@@ -41,6 +44,7 @@ impl PierreServer {
                 let days = source.recovery(from, to).await?;
                 Ok(RecoveryOutput {
                     provider: source.provider,
+                    listing: Listing::range(days.len(), from, to),
                     days,
                 })
             },

@@ -7,7 +7,7 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Format, ProviderName, day_range, input_schema, output_schema};
+use super::{Format, Listing, ProviderName, day_range, input_schema, output_schema};
 use crate::server::PierreServer;
 
 /// Longest range one call may ask for.
@@ -29,6 +29,9 @@ pub struct DaysArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct SleepOutput {
     pub provider: ProviderName,
+    /// The mornings asked for.
+    #[serde(flatten)]
+    pub listing: Listing,
     pub nights: Vec<SleepSession>,
 }
 
@@ -49,6 +52,7 @@ impl PierreServer {
             let nights = source.sleep(from, to).await?;
             Ok(SleepOutput {
                 provider: source.provider,
+                listing: Listing::range(nights.len(), from, to),
                 nights,
             })
         })
