@@ -177,9 +177,9 @@ pub struct ImportGarminArgs {
 pub enum AppsCommand {
     /// Store a provider app's client id and secret (encrypted; the secret is read from stdin).
     Set {
-        /// The provider.
+        /// The provider, or `garmin-connect` for the Garmin consumer that renews legacy garth sign-ins.
         provider: String,
-        /// The app's client id.
+        /// The app's client id (for `garmin-connect`: the consumer key).
         #[arg(long)]
         client_id: String,
         /// Read the client secret from stdin (required: secrets never go on the command line).

@@ -627,6 +627,25 @@ pub struct ProviderInfo {
     /// How to connect without registering an app (Garmin: import a sign-in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub without_app: Option<String>,
+    /// Garmin: the OAuth1 consumer that renews legacy garth sign-ins
+    /// (`apps set garmin-connect`), shown like an app: never its secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerInfo>,
+}
+
+/// A provider's OAuth1 consumer as `providers.list` shows it (Garmin's, for
+/// the legacy garth exchange). Never the secret: only its fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerInfo {
+    /// The name `apps set` stores it under (`garmin-connect`).
+    pub name: String,
+    pub configured: bool,
+    pub key: Option<String>,
+    pub key_source: Option<String>,
+    pub secret_fingerprint: Option<String>,
+    pub secret_source: Option<String>,
+    /// One sentence: what to set or run, when not configured.
+    pub how_to_configure: Option<String>,
 }
 
 /// `providers.list` result.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::state::{AccessGrant, Fake, FaultKind, FaultTarget, RefreshGrant};
+use super::state::{AccessGrant, Fake, FaultKind, FaultTarget, Oauth1Grant, RefreshGrant};
 
 /// `GET /__fake/counters`.
 pub async fn counters(State(fake): State<Arc<Fake>>) -> Json<Value> {
@@ -122,6 +122,11 @@ pub struct Grant {
     /// Garmin DI: the mobile-app client id the sign-in was issued to; the
     /// DI token endpoint then refreshes this account only for that id.
     pub client_id: Option<String>,
+    /// Garmin legacy garth: the sign-in's OAuth1 token, its secret and its
+    /// MFA token; the exchange then renews this account for that token.
+    pub oauth1_token: Option<String>,
+    pub oauth1_token_secret: Option<String>,
+    pub mfa_token: Option<String>,
 }
 
 fn an_hour() -> u64 {
@@ -137,6 +142,10 @@ pub async fn grant(State(fake): State<Arc<Fake>>, Json(grant): Json<Grant>) -> S
         inner
             .di_clients
             .insert(grant.account.clone(), client_id.clone());
+    }
+    if let (Some(token), Some(secret)) = (grant.oauth1_token, grant.oauth1_token_secret) {
+        let oauth1 = Oauth1Grant { account: grant.account.clone(), secret, mfa_token: grant.mfa_token };
+        inner.oauth1.insert(token, oauth1);
     }
     inner.access.insert(
         grant.access_token,

@@ -8,6 +8,8 @@
 //! - [`control`]: `/__fake/` (counters, configuration, faults).
 //! - [`garmin_di`]: Garmin's DI token endpoint, where imported Garmin
 //!   sign-ins refresh (HTTP Basic with the client id and an empty secret).
+//! - [`garmin_legacy`]: Garmin's OAuth1 → OAuth2 exchange, where legacy
+//!   garth sign-ins renew (each OAuth1 signature recomputed).
 //!
 //! Behaviour follows the catalogue entry of the provider it plays: PKCE is
 //! refused when missing only where the registry requires it (but verified
@@ -18,6 +20,7 @@
 pub mod api;
 pub mod control;
 pub mod garmin_di;
+pub mod garmin_legacy;
 pub mod oauth;
 pub mod state;
 
@@ -88,6 +91,10 @@ pub fn router(fake: Arc<Fake>) -> Router {
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", any(oauth::revoke))
         .route("/di-oauth2-service/oauth/token", post(garmin_di::token))
+        .route(
+            "/api/oauth-service/oauth/exchange/user/2.0",
+            post(garmin_legacy::exchange),
+        )
         .route("/api/{*path}", get(api::serve))
         .route("/__fake/counters", get(control::counters))
         .route("/__fake/config", post(control::configure))

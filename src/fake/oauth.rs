@@ -432,7 +432,7 @@ fn code_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
     issue(fake, &grant.account, &grant.scope, true)
 }
 
-fn issue(fake: &Fake, account: &str, scope: &str, first: bool) -> Response {
+pub(super) fn issue(fake: &Fake, account: &str, scope: &str, first: bool) -> Response {
     let access = random_token("fake-at-");
     let refresh = random_token("fake-rt-");
     let mut inner = fake.lock();

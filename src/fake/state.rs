@@ -1,6 +1,6 @@
 //! The fake's state: what it was configured with and what it issued.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,6 +21,10 @@ pub struct FakeOptions {
     /// `/authorize` (the token request must still repeat it exactly).
     pub redirect_uri: Option<String>,
     pub fixtures: PathBuf,
+    /// Garmin's OAuth1 consumer, which legacy garth exchanges must be
+    /// signed with (tests give the daemon the same pair, or a wrong one).
+    pub consumer_key: String,
+    pub consumer_secret: String,
 }
 
 impl Default for FakeOptions {
@@ -32,6 +36,8 @@ impl Default for FakeOptions {
             accounts: Vec::new(),
             redirect_uri: None,
             fixtures: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")),
+            consumer_key: "fake-consumer-key".into(),
+            consumer_secret: "fake-consumer-secret-8c1f0e".into(),
         }
     }
 }
@@ -67,6 +73,16 @@ pub enum FaultTarget {
     Api,
     /// Garmin's DI token endpoint (`/di-oauth2-service/oauth/token`).
     DiRefresh,
+    /// Garmin's OAuth1 exchange (`/api/oauth-service/oauth/exchange/user/2.0`).
+    Oauth1Exchange,
+}
+
+/// A legacy garth sign-in's OAuth1 token, as `/__fake/grant` registered it.
+#[derive(Debug, Clone)]
+pub struct Oauth1Grant {
+    pub account: String,
+    pub secret: String,
+    pub mfa_token: Option<String>,
 }
 
 /// An issued authorization code.
@@ -111,6 +127,8 @@ pub struct Counters {
     pub api: u64,
     /// Refresh requests at Garmin's DI token endpoint (also counted in `refresh`).
     pub di_refresh: u64,
+    /// Requests at Garmin's OAuth1 exchange (legacy garth renewals).
+    pub oauth1_exchange: u64,
     /// Requests refused (any endpoint), by reason.
     pub refused: HashMap<String, u64>,
 }
@@ -142,6 +160,10 @@ pub struct Inner {
     /// Garmin DI: the client id each account's DI sign-in was issued to
     /// (`/__fake/grant` `client_id`); its refreshes must authenticate as it.
     pub di_clients: HashMap<String, String>,
+    /// Garmin legacy: OAuth1 tokens by token (`/__fake/grant` `oauth1_token`).
+    pub oauth1: HashMap<String, Oauth1Grant>,
+    /// `token timestamp nonce` of every accepted exchange (RFC 5849 §3.3).
+    pub oauth1_nonces: HashSet<String>,
 }
 
 /// How many API requests `/__fake/requests` remembers.

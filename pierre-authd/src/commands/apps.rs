@@ -1,11 +1,12 @@
 //! `apps set|list|remove`: the provider apps (client id and secret) this
-//! install connects with. Owner only; a secret is shown by its fingerprint
-//! and read only from stdin.
+//! install connects with, and `garmin-connect`, the Garmin OAuth1 consumer
+//! (key and secret) that renews legacy garth sign-ins. Owner only; a
+//! secret is shown by its fingerprint and read only from stdin.
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use pierre_shared::protocol::{method, AppsRemoveResult, AppsSetResult, ProvidersListResult};
+use pierre_shared::protocol::{method, AppsRemoveResult, AppsSetResult, ConsumerInfo, ProvidersListResult};
 use serde_json::json;
 
 use super::{connect_or_start, CliError};
@@ -30,10 +31,17 @@ pub async fn set(config: &Config, provider: &str, client_id: &str) -> Result<Exi
             json!({ "provider": provider, "client_id": client_id, "client_secret": secret.trim() }),
         )
         .await?;
-    println!(
-        "stored {} app {} (secret sha256:{}, encrypted); register the redirect URI {} with the provider",
-        result.provider, result.client_id, result.client_secret_fingerprint, result.redirect_uri
-    );
+    if result.redirect_uri.is_empty() {
+        println!(
+            "stored the {} consumer {} (secret sha256:{}, encrypted); legacy garth sign-ins now renew through Garmin's OAuth1 exchange",
+            result.provider, result.client_id, result.client_secret_fingerprint
+        );
+    } else {
+        println!(
+            "stored {} app {} (secret sha256:{}, encrypted); register the redirect URI {} with the provider",
+            result.provider, result.client_id, result.client_secret_fingerprint, result.redirect_uri
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -43,8 +51,9 @@ pub async fn list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> 
     let client = connect_or_start(config, None).await?;
     let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
     let apps: Vec<_> = list.providers.into_iter().filter(|p| p.needs_app).collect();
+    let consumers: Vec<ConsumerInfo> = apps.iter().filter_map(|p| p.consumer.clone()).collect();
     if as_json {
-        let rows: Vec<_> = apps
+        let mut rows: Vec<_> = apps
             .iter()
             .map(|p| {
                 json!({
@@ -57,6 +66,16 @@ pub async fn list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> 
                 })
             })
             .collect();
+        rows.extend(consumers.iter().map(|c| {
+            json!({
+                "provider": c.name,
+                "configured": c.configured,
+                "client_id": c.key,
+                "client_id_source": c.key_source,
+                "client_secret_fingerprint": c.secret_fingerprint,
+                "client_secret_source": c.secret_source,
+            })
+        }));
         println!("{}", serde_json::Value::Array(rows));
         return Ok(ExitCode::SUCCESS);
     }
@@ -70,6 +89,22 @@ pub async fn list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> 
                 p.client_secret_source.as_deref().unwrap_or("-"),
             ),
             _ => println!("{:<9} no app; {}", p.name, p.how_to_configure.as_deref().unwrap_or("")),
+        }
+    }
+    for c in consumers {
+        match (&c.key, c.configured) {
+            (Some(key), true) => println!(
+                "{} consumer key {key} ({}), secret sha256:{} ({}); renews legacy garth sign-ins",
+                c.name,
+                c.key_source.as_deref().unwrap_or("-"),
+                c.secret_fingerprint.as_deref().unwrap_or("-"),
+                c.secret_source.as_deref().unwrap_or("-"),
+            ),
+            _ => println!(
+                "{} no consumer (legacy garth sign-ins are not renewed); {}",
+                c.name,
+                c.how_to_configure.as_deref().unwrap_or("")
+            ),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -24,8 +24,10 @@ use sha2::{Digest, Sha256};
 
 use super::events::EventKind;
 use super::{now_secs, Daemon};
+use crate::oauth::client::garmin_legacy;
 use crate::oauth::client::refresh::{self, RefreshError};
 use crate::oauth::client::OAuthClient;
+use crate::socket::methods::import::utc;
 use crate::vault::{ConnectionRecord, SecretField};
 
 /// Refresh when the access token expires within this many seconds.
@@ -122,7 +124,10 @@ pub async fn access_token(daemon: &Arc<Daemon>, user_id: &str, provider: &str, w
         if !still {
             return result(&daemon, record, access);
         }
-        let (record, access) = refresh_now(&daemon, &user_id, record).await?;
+        // Still usable if no refresh is possible (a legacy garth sign-in
+        // without a consumer): only an unasked-for early refresh.
+        let usable = (want == Want::Fresh).then_some(access);
+        let (record, access) = refresh_now(&daemon, &user_id, record, usable).await?;
         slot.generation.fetch_add(1, Ordering::AcqRel);
         result(&daemon, record, access)
     });
@@ -204,13 +209,35 @@ fn result(daemon: &Daemon, record: ConnectionRecord, access: Secret) -> Result<T
     })
 }
 
-/// Refreshes at the provider and commits the result; the caller holds the gate.
-async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionRecord) -> Result<(ConnectionRecord, Secret), RpcError> {
+/// Where a connection's grant is sealed: its refresh token, or for a
+/// legacy garth sign-in (which has none) the imported `oauth1_token.json`,
+/// which [`refresh::refresh`] exchanges when a consumer is configured.
+async fn grant(daemon: &Daemon, user_id: &str, provider: &'static str) -> Result<(SecretField, Option<Secret>), RpcError> {
+    let uid = user_id.to_string();
+    daemon
+        .store(move |s| {
+            let refresh = s.get_secret(&uid, provider, SecretField::RefreshToken)?;
+            if refresh.is_some() || provider != "garmin" {
+                return Ok((SecretField::RefreshToken, refresh));
+            }
+            Ok((SecretField::GarminOauth1Token, s.get_secret(&uid, provider, SecretField::GarminOauth1Token)?))
+        })
+        .await
+}
+
+/// Refreshes at the provider and commits the result; the caller holds the
+/// gate. `usable`: the current access token, returned as it is when no
+/// refresh is possible yet it has not expired.
+async fn refresh_now(
+    daemon: &Arc<Daemon>,
+    user_id: &str,
+    record: ConnectionRecord,
+    usable: Option<Secret>,
+) -> Result<(ConnectionRecord, Secret), RpcError> {
     let provider = OAuthClient::definition(&record.provider)?.name;
     let resolved = daemon.oauth.resolve(provider)?;
     let display = resolved.def.display_name;
-    let uid = user_id.to_string();
-    let old_refresh = daemon.store(move |s| s.get_secret(&uid, provider, SecretField::RefreshToken)).await?;
+    let (grant_field, old_refresh) = grant(daemon, user_id, provider).await?;
     let outcome = match &old_refresh {
         Some(rt) => refresh::refresh(daemon.oauth.http(), &resolved, rt, now_secs).await,
         None => Err(RefreshError::NoRefreshToken),
@@ -222,8 +249,11 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
             if let Some(scopes) = tokens.scopes {
                 updated.scopes = Some(scopes);
             }
-            // Providers that do not rotate send no new refresh token: keep the old one.
-            let refresh_token = tokens.refresh_token.or(old_refresh);
+            // Providers that do not rotate send no new refresh token: keep
+            // the old one. A legacy garth grant stays where it is (carried
+            // over below), never stored as a refresh token.
+            let kept = old_refresh.filter(|_| grant_field == SecretField::RefreshToken);
+            let refresh_token = tokens.refresh_token.or(kept);
             let mut secrets = vec![(SecretField::AccessToken, tokens.access_token.clone())];
             if let Some(rt) = refresh_token {
                 secrets.push((SecretField::RefreshToken, rt));
@@ -255,6 +285,10 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
             let imported = mark_needs_reconnect(daemon, user_id, record).await?;
             Err(needs_reconnect_error(daemon, user_id, provider, imported))
         }
+        Err(RefreshError::NoConsumer) => match usable {
+            Some(access) if record.expires_at.is_some_and(|at| at > now_secs()) => Ok((record, access)),
+            _ => Err(no_consumer_error(&record, user_id)),
+        },
         Err(RefreshError::RateLimited { retry_after_secs }) => Err(RpcError::new(
             ErrorCode::RateLimited,
             format!("{display} is rate limiting token refreshes; retry in {retry_after_secs} s"),
@@ -272,6 +306,26 @@ async fn refresh_now(daemon: &Arc<Daemon>, user_id: &str, record: ConnectionReco
         )
         .with_provider(provider)),
     }
+}
+
+/// A legacy garth sign-in whose access token ran out with no consumer to
+/// exchange it: when it stopped, and the two ways out. Not recorded as
+/// `needs_reconnect`: a consumer supplied later makes the next call work.
+fn no_consumer_error(record: &ConnectionRecord, user_id: &str) -> RpcError {
+    let when = match record.expires_at {
+        Some(at) if at > now_secs() => format!("was refused by Garmin (it was to work until {})", utc(at)),
+        Some(at) => format!("stopped working at {}", utc(at)),
+        None => "was refused by Garmin".into(),
+    };
+    RpcError::new(
+        ErrorCode::NeedsReconnect,
+        format!(
+            "the access token of this legacy garth sign-in {when}, and Pierre renews a garth sign-in only with a Garmin consumer you supply; {}, or {}",
+            garmin_legacy::how_to_supply(),
+            refresh::reconnect_hint_garmin(user_id),
+        ),
+    )
+    .with_provider("garmin")
 }
 
 /// Records `needs_reconnect` (secrets kept as they are) and tells
@@ -335,6 +389,17 @@ mod tests {
         assert!(needs_refresh(&Want::Rejected(sha.to_uppercase()), &record(None), &token, now));
         assert!(!needs_refresh(&Want::Rejected(token_sha256(b"older")), &record(None), &token, now));
         assert!(needs_refresh(&Want::Force, &record(None), &token, now));
+    }
+
+    #[test]
+    fn a_legacy_sign_in_without_a_consumer_says_when_it_stopped_and_both_ways_out() {
+        let mut garmin = record(Some(1_700_000_000));
+        garmin.provider = "garmin".into();
+        let err = no_consumer_error(&garmin, "u-1");
+        assert_eq!(err.data.code, ErrorCode::NeedsReconnect);
+        assert!(err.message.contains("legacy garth sign-in stopped working at 2023-11-14 22:13 UTC"), "{}", err.message);
+        assert!(err.message.contains("PIERRE_GARMIN_CONSUMER_KEY and PIERRE_GARMIN_CONSUMER_SECRET"), "{}", err.message);
+        assert!(err.message.contains("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user u-1`"), "{}", err.message);
     }
 
     #[test]

@@ -17,8 +17,11 @@
 //! the same, so an imported DI sign-in lasts as long as Garmin keeps its
 //! refresh token valid. The legacy garth pair (`oauth1_token.json` +
 //! `oauth2_token.json`, from garth, deprecated and no longer able to sign
-//! in) renews only through an OAuth1-signed exchange with a consumer key
-//! Pierre does not ship: it works until its access token expires.
+//! in) renews only through an OAuth1-signed exchange on the API host
+//! (`/oauth-service/oauth/exchange/user/2.0`) with a consumer key and
+//! secret Pierre does not ship: the daemon does it only with a consumer the
+//! user supplies (`PIERRE_GARMIN_CONSUMER_KEY`/`_SECRET`, or `apps set
+//! garmin-connect`); otherwise the pair works until its access token expires.
 //!
 //! The OAuth 2.0 endpoints below (PKCE required) are the Connect Developer
 //! Program's, for those with approved access; every one is overridable

@@ -112,7 +112,9 @@ pub fn read(dir: &Path, now: i64) -> Result<Tokens, DirError> {
     }
     let oauth1: GarminOauth1Token = parse(dir, OAUTH1_FILE)?;
     let oauth2: GarminOauth2Token = parse(dir, OAUTH2_FILE)?;
-    check(&oauth1, &oauth2, now).map_err(problem)?;
+    // Renewable or not is the daemon's to say (it knows whether a Garmin
+    // consumer is configured); it refuses a dying pair it cannot renew.
+    check(&oauth1, &oauth2, now, true).map_err(problem)?;
     Ok(Tokens::Garth { oauth1, oauth2 })
 }
 

@@ -71,7 +71,11 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
         "{verb} Garmin account {account} ({writer} sign-in) into the vault of {who} (connection {})",
         done.connection.connection_id
     );
-    if done.refreshes {
+    if done.refreshes && writer == "garth" {
+        println!(
+            "the daemon renews the access token by itself through Garmin's OAuth1 exchange, with the Garmin consumer you supplied, for as long as Garmin accepts the garth sign-in's OAuth1 token; after that, sign in again and re-import"
+        );
+    } else if done.refreshes {
         let until = match done.sign_in_expires_at {
             Some(at) => format!("until {} (when Garmin ends the sign-in)", utc(at)),
             None => "for as long as Garmin keeps the sign-in's refresh token valid (Garmin does not say how long)".into(),
@@ -79,8 +83,9 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
         println!("the daemon refreshes the access token by itself {until}; after that, sign in again and re-import");
     } else if let Some(at) = done.expires_at {
         println!(
-            "the access token works until {}; Pierre cannot refresh a garth sign-in, so sign in with python-garminconnect and re-import before then",
-            utc(at)
+            "the access token works until {}; Pierre renews a garth sign-in only with a Garmin consumer you supply ({}), so supply one or sign in with python-garminconnect and re-import before then",
+            utc(at),
+            crate::oauth::client::garmin_legacy::how_to_supply()
         );
     }
     handle_plaintext(from, files, args.delete_plaintext)?;

@@ -7,6 +7,8 @@
 //! - [`exchange`]: the code exchange through `oauth2` over reqwest, and the account id.
 //! - [`callback`]: the loopback listener at `/api/oauth/callback/<provider>`.
 //! - [`refresh`]: the refresh-token grant with bounded retries.
+//! - [`garmin_legacy`] and [`oauth1`]: a legacy garth sign-in's OAuth1 →
+//!   OAuth2 exchange, signed with HMAC-SHA1 (RFC 5849) with a user-supplied consumer.
 //! - [`revoke`]: revoking at the provider in its own style, on disconnect.
 //!
 //! [`OAuthClient`] holds what was resolved at start plus app credentials
@@ -14,6 +16,8 @@
 
 pub mod callback;
 pub mod exchange;
+pub mod garmin_legacy;
+pub mod oauth1;
 pub mod pkce;
 pub mod refresh;
 pub mod revoke;
@@ -25,7 +29,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use pierre_shared::catalogue::{self, ProviderDef};
-use pierre_shared::protocol::{ProviderInfo, RpcError};
+use pierre_shared::protocol::{ConsumerInfo, ProviderInfo, RpcError};
 use pierre_shared::{ErrorCode, Secret};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +81,11 @@ pub struct ResolvedProvider {
     /// `token_url` is the Developer Program's). Resolved here with the rest,
     /// so a refresh uses this configuration's value, not a process-wide one.
     pub di_token_url: Option<Setting<String>>,
+    /// Garmin only: the OAuth1 consumer legacy garth sign-ins refresh
+    /// with, when the user supplied both its key and secret (env or
+    /// config.toml, or `apps set garmin-connect`, which ranks above
+    /// config.toml like every `apps set`). Pierre ships none.
+    pub consumer: Option<garmin_legacy::Consumer>,
 }
 
 impl ResolvedProvider {
@@ -103,6 +112,24 @@ impl ResolvedProvider {
         )
         .with_provider(self.def.name)
     }
+}
+
+/// The Garmin consumer from overrides and `apps set garmin-connect`, with
+/// the precedence of app credentials: flag and env beat `apps set`, which
+/// beats config.toml. Both halves or nothing.
+fn consumer(o: &settings::Overrides, app: Option<&AppCredentials>) -> Option<garmin_legacy::Consumer> {
+    let from_env_or_flag = |s: &Source| matches!(s, Source::Env(_) | Source::Flag);
+    let mut key = o.text(Field::ConsumerKey);
+    let mut secret = o.secret(Field::ConsumerSecret).cloned();
+    if let Some(app) = app {
+        if !key.as_ref().is_some_and(|s| from_env_or_flag(&s.source)) {
+            key = Some(Setting { value: app.client_id.clone(), source: Source::AppsSet });
+        }
+        if !secret.as_ref().is_some_and(|s| from_env_or_flag(&s.source)) {
+            secret = Some(Setting { value: Secret::from_string(app.client_secret.clone()), source: Source::AppsSet });
+        }
+    }
+    Some(garmin_legacy::Consumer { key: key?, secret: secret? })
 }
 
 /// The provider OAuth client's shared state.
@@ -256,6 +283,7 @@ impl OAuthClient {
                 .or_else(|| oauth.and_then(|a| a.revoke_url).map(|u| Setting { value: u.into(), source: Source::BuiltIn })),
             scopes: text_or(o, Field::Scopes, &scopes_default),
             di_token_url: (def.name == "garmin").then(|| text_or(o, Field::DiTokenUrl, settings::GARMIN_DI_TOKEN_URL_BUILT_IN)),
+            consumer: if def.name == "garmin" { consumer(o, apps.get(garmin_legacy::CONSUMER_APP)) } else { None },
         })
     }
 
@@ -290,6 +318,15 @@ impl OAuthClient {
             register_at: oauth.map(|a| a.register_at.to_string()),
             register_hint: oauth.map(|a| a.register_hint.to_string()),
             without_app: def.without_app.map(str::to_owned),
+            consumer: (def.name == "garmin").then(|| ConsumerInfo {
+                name: garmin_legacy::CONSUMER_APP.into(),
+                configured: r.consumer.is_some(),
+                key: r.consumer.as_ref().map(|c| c.key.value.clone()),
+                key_source: r.consumer.as_ref().map(|c| c.key.source.describe()),
+                secret_fingerprint: r.consumer.as_ref().map(|c| c.secret.value.fingerprint()),
+                secret_source: r.consumer.as_ref().map(|c| c.secret.source.describe()),
+                how_to_configure: r.consumer.is_none().then(garmin_legacy::how_to_supply),
+            }),
         }
     }
 }
@@ -343,5 +380,25 @@ mod tests {
         let di = set.resolve("garmin").unwrap().di_token_url.unwrap();
         assert_eq!((di.value.as_str(), di.source), ("http://127.0.0.1:9/di", Source::Env("PIERRE_GARMIN_DI_TOKEN_URL".into())));
         assert!(set.resolve("strava").unwrap().di_token_url.is_none());
+    }
+
+    #[test]
+    fn the_garmin_consumer_needs_both_halves_and_env_beats_apps_set_beats_config() {
+        let c = client(&[("PIERRE_GARMIN_CONSUMER_KEY", "env-key")], HashMap::new());
+        assert!(c.resolve("garmin").unwrap().consumer.is_none(), "a key without a secret is no consumer");
+        let info = c.info(catalogue::find("garmin").unwrap()).consumer.unwrap();
+        assert!(!info.configured);
+        assert!(info.how_to_configure.unwrap().contains("apps set garmin-connect --client-id KEY --client-secret-stdin"));
+        let mut apps = HashMap::new();
+        apps.insert("garmin-connect".to_string(), AppCredentials { client_id: "app-key".into(), client_secret: "app-consumer-secret".into() });
+        let c = client(&[("PIERRE_GARMIN_CONSUMER_KEY", "env-key")], apps);
+        let consumer = c.resolve("garmin").unwrap().consumer.unwrap();
+        assert_eq!((consumer.key.value.as_str(), &consumer.secret.source), ("env-key", &Source::AppsSet));
+        assert!(!format!("{consumer:?}").contains("app-consumer-secret"));
+        let info = c.info(catalogue::find("garmin").unwrap());
+        assert!(!serde_json::to_string(&info).unwrap().contains("app-consumer-secret"));
+        assert_eq!(info.consumer.unwrap().secret_fingerprint, Some(Secret::from_string("app-consumer-secret".into()).fingerprint()));
+        assert!(c.resolve("strava").unwrap().consumer.is_none());
+        assert!(c.info(catalogue::find("strava").unwrap()).consumer.is_none());
     }
 }

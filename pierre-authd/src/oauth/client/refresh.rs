@@ -28,7 +28,7 @@ const BASE_DELAY: Duration = Duration::from_millis(200);
 const MAX_DELAY: Duration = Duration::from_secs(2);
 /// One attempt's limit: a provider that hangs must not hold the
 /// (user, provider) refresh for the HTTP client's general 30 s.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+pub(super) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why a refresh failed, without any token or body text.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,11 @@ pub enum RefreshError {
     Unavailable { attempts: u32, last: &'static str },
     #[error("the connection has no refresh token")]
     NoRefreshToken,
+    /// A legacy garth sign-in, and no Garmin consumer to sign its exchange
+    /// with: nothing was sent. Not the sign-in's end: supplying a consumer
+    /// makes the next refresh work.
+    #[error("no Garmin consumer key and secret are configured to refresh a legacy garth sign-in")]
+    NoConsumer,
 }
 
 /// The private directory the sign-in hint writes to and imports from.
@@ -83,13 +88,15 @@ pub fn garmin_sign_in_steps() -> String {
 /// case is a new `connect`.
 pub fn reconnect_hint(p: &ResolvedProvider, user_id: &str, imported: bool) -> String {
     if p.def.name == "garmin" && (imported || !p.configured()) {
-        format!(
-            "{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR} --user {user_id}`",
-            garmin_sign_in_steps()
-        )
+        reconnect_hint_garmin(user_id)
     } else {
         format!("run `pierre-authd connect {}` to sign in again", p.def.name)
     }
+}
+
+/// A new Garmin sign-in and its import into `user_id`, one clause.
+pub fn reconnect_hint_garmin(user_id: &str) -> String {
+    format!("{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR} --user {user_id}`", garmin_sign_in_steps())
 }
 
 /// An imported Garmin DI sign-in's refresh grant: the refresh token and
@@ -160,7 +167,7 @@ pub fn jwt_exp(token: &str) -> Option<i64> {
 }
 
 /// One attempt's outcome: final, or worth another try.
-enum Attempt {
+pub(super) enum Attempt {
     Done(Result<Tokens, RefreshError>),
     Retry(&'static str),
 }
@@ -186,7 +193,9 @@ fn random_u32() -> u32 {
 /// unreadable answers up to [`MAX_ATTEMPTS`] times. An imported Garmin DI
 /// sign-in ([`DiGrant`]) refreshes at Garmin's DI token endpoint instead of
 /// the provider's `token_url`, and its new refresh token comes back sealed
-/// the same way.
+/// the same way. A legacy garth sign-in's sealed `oauth1_token.json`
+/// (passed in place of a refresh token) goes through the OAuth1 exchange
+/// ([`super::garmin_legacy`]) when a consumer is configured.
 ///
 /// # Errors
 /// See [`RefreshError`].
@@ -196,16 +205,22 @@ pub async fn refresh(
     refresh_token: &Secret,
     now: impl Fn() -> i64,
 ) -> Result<Tokens, RefreshError> {
-    let di = if p.def.name == "garmin" { DiGrant::open(refresh_token) } else { None };
+    let garmin = p.def.name == "garmin";
+    let di = if garmin { DiGrant::open(refresh_token) } else { None };
+    let legacy = if garmin && di.is_none() { super::garmin_legacy::open(refresh_token) } else { None };
+    if legacy.is_some() && p.consumer.is_none() {
+        return Err(RefreshError::NoConsumer);
+    }
     let mut last = "no attempt";
     for attempt in 1..=MAX_ATTEMPTS {
         if attempt > 1 {
             tokio::time::sleep(backoff(attempt - 1, random_u32())).await;
         }
-        let outcome = match (&di, &p.di_token_url) {
-            (Some(grant), Some(url)) => di_once(http, &url.value, grant, now()).await,
-            (Some(_), None) => return Err(RefreshError::NoRefreshToken),
-            (None, _) => once(http, p, refresh_token, now()).await,
+        let outcome = match (&di, &legacy, &p.di_token_url) {
+            (Some(grant), _, Some(url)) => di_once(http, &url.value, grant, now()).await,
+            (Some(_), _, None) => return Err(RefreshError::NoRefreshToken),
+            (None, Some(grant), _) => super::garmin_legacy::exchange_once(http, p, grant, now()).await,
+            (None, None, _) => once(http, p, refresh_token, now()).await,
         };
         match outcome {
             Attempt::Done(result) => return result,
@@ -303,7 +318,7 @@ async fn di_once(http: &reqwest::Client, url: &str, grant: &DiGrant, now: i64) -
 /// Sends one refresh request and reads the answer. `di`: Garmin's DI
 /// endpoint, where a 401 (with or without a JSON body) means the refresh
 /// token is no longer accepted, as `invalid_grant` does elsewhere.
-async fn answer(request: reqwest::RequestBuilder, di: bool, now: i64) -> Attempt {
+pub(super) async fn answer(request: reqwest::RequestBuilder, di: bool, now: i64) -> Attempt {
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) if e.is_timeout() => return Attempt::Retry("timed out"),

@@ -11,12 +11,14 @@
 //!   a [`DiGrant`] in the `refresh_token` field, so the refresher renews
 //!   them at Garmin's DI token endpoint like any other provider's. An access
 //!   token already near its end (or of unknown end) is refreshed here first.
-//! - `oauth1` + `oauth2`: the legacy garth pair, which Pierre cannot renew
-//!   (that takes an OAuth1-signed exchange with a consumer Pierre does not
-//!   have). No `refresh_token` field: when the access token expires the
-//!   refresher marks the connection `needs_reconnect` with the re-import
-//!   command. Both files are kept sealed (`garmin_oauth1_token`,
-//!   `garmin_oauth2_token`) for a version that can do that exchange.
+//! - `oauth1` + `oauth2`: the legacy garth pair. Both files are kept sealed
+//!   (`garmin_oauth1_token`, `garmin_oauth2_token`) and no `refresh_token`
+//!   field: the refresher renews the access token through the OAuth1
+//!   exchange ([`crate::oauth::client::garmin_legacy`]) when the user has
+//!   supplied a Garmin consumer, and otherwise says, once it has run out,
+//!   when it did and what to do (supply a consumer, or sign in and
+//!   re-import). With a consumer, an access token already near its end is
+//!   exchanged here first; without one, such a pair is refused.
 //!
 //! Either way the sealed `garmin_oauth2_token` field marks the connection
 //! as imported (disconnect then sends nothing to the Developer Program's
@@ -86,13 +88,14 @@ pub fn utc(at: i64) -> String {
 }
 
 /// The rule a Garmin token directory must meet at `now`: non-empty tokens,
-/// a bearer token, a sign-in that has not expired, and an access token
-/// that lives more than [`REFRESH_MARGIN_SECS`] (Pierre cannot refresh it,
-/// so one about to expire would be useless at once).
+/// a bearer token, a sign-in that has not expired, and, unless it is
+/// `renewable` (a consumer is configured for the exchange), an access
+/// token that lives more than [`REFRESH_MARGIN_SECS`] (one about to expire
+/// would be useless at once).
 ///
 /// # Errors
 /// The first [`TokenProblem`] found.
-pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64) -> Result<(), TokenProblem> {
+pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64, renewable: bool) -> Result<(), TokenProblem> {
     if oauth2.access_token.trim().is_empty() {
         return Err(TokenProblem::EmptyAccessToken);
     }
@@ -109,7 +112,7 @@ pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64) -
     {
         return Err(TokenProblem::SignInExpired(at));
     }
-    if oauth2.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) {
+    if !renewable && oauth2.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) {
         return Err(TokenProblem::AccessExpired(oauth2.expires_at));
     }
     Ok(())
@@ -164,10 +167,19 @@ pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -
 }
 
 fn refused(def: &ProviderDef, problem: &TokenProblem) -> RpcError {
-    RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}", sign_in_again())).with_provider(def.name)
+    let consumer = match problem {
+        TokenProblem::AccessExpired(_) => format!(
+            "; or, to renew this garth sign-in through Garmin's OAuth1 exchange, {} and import it again",
+            crate::oauth::client::garmin_legacy::how_to_supply()
+        ),
+        _ => String::new(),
+    };
+    RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}{consumer}", sign_in_again())).with_provider(def.name)
 }
 
-/// A legacy garth pair: verified and stored as it is, never refreshed.
+/// A legacy garth pair: exchanged first when a consumer is configured and
+/// its access token is near its end, verified, and stored; the refresher
+/// renews it only while a consumer is configured.
 async fn import_garth(
     ctx: &RequestContext<'_>,
     def: &'static ProviderDef,
@@ -175,18 +187,32 @@ async fn import_garth(
     oauth2: GarminOauth2Token,
 ) -> Result<ConnectionsImportResult, RpcError> {
     let now = now_secs();
-    check(&oauth1, &oauth2, now).map_err(|problem| refused(def, &problem))?;
     let resolved = ctx.daemon.oauth.resolve(def.name)?;
+    let renewable = resolved.consumer.is_some();
+    check(&oauth1, &oauth2, now, renewable).map_err(|problem| refused(def, &problem))?;
     check_domain(&resolved, oauth1.domain.as_deref())?;
     let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
-    let account_id = verify(ctx.daemon.oauth.http(), &resolved, &oauth2.access_token).await?;
-    let record = new_record(def, account_id, now, Some(oauth2.expires_at), oauth2.scope.clone());
+    let sealed_oauth1 = encoded(serde_json::to_string(&oauth1))?;
+    let mut access = Secret::from_string(oauth2.access_token.clone());
+    let mut expires_at = oauth2.expires_at;
+    if expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) {
+        let tokens = refresh::refresh(ctx.daemon.oauth.http(), &resolved, &sealed_oauth1, now_secs)
+            .await
+            .map_err(|e| di_refresh_refused(&e))?;
+        access = tokens.access_token;
+        expires_at = tokens.expires_at.unwrap_or(expires_at);
+    }
+    let access_text = access
+        .expose_str()
+        .map_err(|_| RpcError::new(ErrorCode::ProviderError, "Garmin's access token is not text; nothing was imported").with_provider(def.name))?;
+    let account_id = verify(ctx.daemon.oauth.http(), &resolved, access_text).await?;
+    let record = new_record(def, account_id, now, Some(expires_at), oauth2.scope.clone());
     let secrets = vec![
-        (SecretField::AccessToken, Secret::from_string(oauth2.access_token.clone())),
-        (SecretField::GarminOauth1Token, encoded(serde_json::to_string(&oauth1))?),
+        (SecretField::AccessToken, access),
+        (SecretField::GarminOauth1Token, sealed_oauth1),
         (SecretField::GarminOauth2Token, encoded(serde_json::to_string(&oauth2))?),
     ];
-    store(ctx, record, secrets, false, None).await
+    store(ctx, record, secrets, renewable, None).await
 }
 
 /// A DI sign-in: refreshed first when its access token is near its end
@@ -232,10 +258,11 @@ async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: Conn
     store(ctx, record, secrets, true, sign_in_expires_at).await
 }
 
-/// A DI refresh at import that failed, as the error the CLI shows.
+/// A refresh (DI) or exchange (legacy garth) at import that failed, as
+/// the error the CLI shows.
 fn di_refresh_refused(err: &RefreshError) -> RpcError {
     let error = match err {
-        RefreshError::InvalidGrant | RefreshError::NoRefreshToken => RpcError::new(
+        RefreshError::InvalidGrant | RefreshError::NoRefreshToken | RefreshError::NoConsumer => RpcError::new(
             ErrorCode::NeedsReconnect,
             format!("Garmin refused the sign-in's refresh token (it expired or was revoked); nothing was imported: {}", sign_in_again()),
         ),
@@ -410,35 +437,38 @@ mod tests {
     #[test]
     fn a_fresh_directory_passes() {
         let (o1, o2) = files();
-        assert_eq!(check(&o1, &o2, NOW), Ok(()));
+        assert_eq!(check(&o1, &o2, NOW, false), Ok(()));
     }
 
     #[test]
     fn each_problem_is_named() {
         let (o1, mut o2) = files();
         o2.access_token = " ".into();
-        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::EmptyAccessToken));
+        assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::EmptyAccessToken));
         let (mut o1, o2) = files();
         o1.oauth_token_secret = String::new();
-        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::EmptyOauth1));
+        assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::EmptyOauth1));
         let (o1, mut o2) = files();
         o2.token_type = Some("mac".into());
-        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::NotBearer("mac".into())));
+        assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::NotBearer("mac".into())));
         o2.token_type = Some("bearer".into());
-        assert_eq!(check(&o1, &o2, NOW), Ok(()));
+        assert_eq!(check(&o1, &o2, NOW, false), Ok(()));
     }
 
     #[test]
     fn expiry_is_checked_with_the_refresh_margin() {
         let (o1, mut o2) = files();
         o2.refresh_token_expires_at = Some(NOW);
-        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::SignInExpired(NOW)));
+        assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::SignInExpired(NOW)));
         o2.refresh_token_expires_at = None;
         // 300 s margin: NOW + 300 is refused, NOW + 301 passes.
         o2.expires_at = NOW + 300;
-        assert_eq!(check(&o1, &o2, NOW), Err(TokenProblem::AccessExpired(NOW + 300)));
+        assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::AccessExpired(NOW + 300)));
         o2.expires_at = NOW + 301;
-        assert_eq!(check(&o1, &o2, NOW), Ok(()));
+        assert_eq!(check(&o1, &o2, NOW, false), Ok(()));
+        // With a consumer the exchange renews it: an expired one is fine.
+        o2.expires_at = NOW - 60;
+        assert_eq!(check(&o1, &o2, NOW, true), Ok(()));
     }
 
     fn di() -> ConnectionsImportDi {

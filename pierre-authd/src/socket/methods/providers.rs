@@ -1,10 +1,12 @@
 //! `providers.list`, `apps.set` and `apps.remove`: the catalogue as this
-//! daemon resolved it, and app credentials stored sealed with the install key.
+//! daemon resolved it, and app credentials stored sealed with the install
+//! key (also Garmin's OAuth1 consumer, as the app `garmin-connect`).
 
 use pierre_shared::catalogue;
 use pierre_shared::protocol::{AppsRemoveParams, AppsRemoveResult, AppsSetParams, AppsSetResult, ProvidersListResult, RpcError};
 use pierre_shared::{ErrorCode, Secret};
 
+use crate::oauth::client::garmin_legacy::CONSUMER_APP;
 use crate::oauth::client::{AppCredentials, OAuthClient, APP_KIND};
 use crate::socket::session::RequestContext;
 
@@ -18,7 +20,8 @@ pub async fn list(ctx: &RequestContext<'_>) -> Result<ProvidersListResult, RpcEr
 /// is sealed with the install key; only its fingerprint is ever shown.
 pub async fn apps_set(ctx: &RequestContext<'_>, params: AppsSetParams) -> Result<AppsSetResult, RpcError> {
     ctx.require_admin("set provider app credentials")?;
-    let def = OAuthClient::definition(&params.provider)?;
+    let (name, redirect_provider) = app_name(&params.provider)?;
+    let def = OAuthClient::definition(redirect_provider)?;
     if def.oauth.is_none() {
         return Err(RpcError::new(
             ErrorCode::InvalidParams,
@@ -36,12 +39,25 @@ pub async fn apps_set(ctx: &RequestContext<'_>, params: AppsSetParams) -> Result
     let fingerprint = Secret::from_string(client_secret.clone()).fingerprint();
     let creds = AppCredentials { client_id: client_id.clone(), client_secret };
     let sealed = Secret::new(serde_json::to_vec(&creds).expect("app credentials always encode"));
-    let provider = def.name.to_string();
-    ctx.daemon.store(move |store| store.put_install_secret(APP_KIND, &provider, &sealed)).await?;
-    ctx.daemon.oauth.set_app(def.name, creds);
-    tracing::info!(provider = def.name, client_secret = %fingerprint, "provider app credentials set");
-    let redirect_uri = ctx.daemon.oauth.resolve(def.name)?.redirect_uri.value;
-    Ok(AppsSetResult { provider: def.name.into(), client_id, client_secret_fingerprint: fingerprint, redirect_uri })
+    let id = name.to_string();
+    ctx.daemon.store(move |store| store.put_install_secret(APP_KIND, &id, &sealed)).await?;
+    ctx.daemon.oauth.set_app(name, creds);
+    tracing::info!(provider = name, client_secret = %fingerprint, "provider app credentials set");
+    // A consumer signs requests; it has no redirect URI to register.
+    let redirect_uri = if name == CONSUMER_APP { String::new() } else { ctx.daemon.oauth.resolve(def.name)?.redirect_uri.value };
+    Ok(AppsSetResult { provider: name.into(), client_id, client_secret_fingerprint: fingerprint, redirect_uri })
+}
+
+/// The install-secret id `apps set|remove` use for `name`, and the provider
+/// it belongs to: a catalogue provider's own name, or `garmin-connect`
+/// (Garmin's OAuth1 consumer for the legacy garth exchange; DESIGN.md's
+/// note of 2026-12-07), stored like an app so it is sealed the same way.
+fn app_name(name: &str) -> Result<(&'static str, &'static str), RpcError> {
+    if name.trim().eq_ignore_ascii_case(CONSUMER_APP) {
+        return Ok((CONSUMER_APP, "garmin"));
+    }
+    let def = OAuthClient::definition(name)?;
+    Ok((def.name, def.name))
 }
 
 /// Forgets the app `apps.set` stored for a provider (owner only). Existing
@@ -49,10 +65,10 @@ pub async fn apps_set(ctx: &RequestContext<'_>, params: AppsSetParams) -> Result
 /// (from the environment, `config.toml`, or another `apps set`).
 pub async fn apps_remove(ctx: &RequestContext<'_>, params: AppsRemoveParams) -> Result<AppsRemoveResult, RpcError> {
     ctx.require_admin("remove provider app credentials")?;
-    let def = OAuthClient::definition(&params.provider)?;
-    let provider = def.name.to_string();
-    let removed = ctx.daemon.store(move |store| store.delete_install_secret(APP_KIND, &provider)).await?;
-    ctx.daemon.oauth.remove_app(def.name);
-    tracing::info!(provider = def.name, removed, "provider app credentials removed");
-    Ok(AppsRemoveResult { provider: def.name.into(), removed })
+    let (name, _) = app_name(&params.provider)?;
+    let id = name.to_string();
+    let removed = ctx.daemon.store(move |store| store.delete_install_secret(APP_KIND, &id)).await?;
+    ctx.daemon.oauth.remove_app(name);
+    tracing::info!(provider = name, removed, "provider app credentials removed");
+    Ok(AppsRemoveResult { provider: name.into(), removed })
 }
