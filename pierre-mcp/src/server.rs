@@ -213,7 +213,7 @@ mod tests {
         // three chart tools (issue 18) add ~1.7 KB: 30.6 KB, under 31,000.
         // Issue 23 item 3 adds where each list stands (returned, has_more,
         // from, to) to get_activities, get_sleep and get_recovery: ~0.7 KB,
-        // under 32,000. Claude Code and VS Code get compact mode, whose
+        // and `sufficiency` to the five analyses: ~0.25 KB; under 32,000. Claude Code and VS Code get compact mode, whose
         // budget (crate::output) is the one their sessions pay.
         assert!(size < 32_000, "tools/list grew to {size} bytes");
     }

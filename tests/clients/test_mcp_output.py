@@ -112,6 +112,10 @@ def test_structured_and_compact_carry_the_same_data(pierre_bin, pierre_env, toon
         data = structured[name].structured_content
         assert data["returned"] == len(data[items]) and data["from"] <= data["to"], name
         assert data["has_more"] == ("next_cursor" in data), name
+    # Analyses say in one sentence whether the data suffices.
+    for name in ["get_training_load", "get_weekly_summary", "compare_periods", "get_personal_records", "get_trends"]:
+        sentence = structured[name].structured_content["sufficiency"]
+        assert sentence.startswith(("Enough", "Not enough", "Thin", "Based on")) and sentence.endswith("."), name
     # Lists of records come as TOON tables, single records as compact JSON; `format` still wins.
     assert "\nactivities[20]{" in compact["get_activities"].content[0].text
     assert json.loads(compact["get_athlete"].content[0].text) == structured["get_athlete"].structured_content

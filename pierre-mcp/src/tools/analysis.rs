@@ -16,6 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::scoring::{Scored, form_reading, records_missing, week_ramp};
+use super::sufficiency;
 use super::{
     Count, Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema,
 };
@@ -40,6 +41,8 @@ pub struct TrainingLoadArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TrainingLoadOutput {
     pub provider: ProviderName,
+    // Whether the data suffices, as one sentence (no doc: the values say it).
+    pub sufficiency: String,
     /// The last day's fitness, fatigue and form.
     pub latest: DayForm,
     /// What `latest` means, in a sentence.
@@ -83,6 +86,8 @@ pub struct WeekSummary {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WeeklySummaryOutput {
     pub provider: ProviderName,
+    // Whether the data suffices, as one sentence (no doc: the values say it).
+    pub sufficiency: String,
     pub weeks: Vec<WeekSummary>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
@@ -109,6 +114,8 @@ pub struct CompareArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CompareOutput {
     pub provider: ProviderName,
+    // Whether the data suffices, as one sentence (no doc: the values say it).
+    pub sufficiency: String,
     pub period: RangeSummary,
     pub baseline: RangeSummary,
     /// Period − baseline; `all` first, then per sport.
@@ -137,6 +144,8 @@ pub struct RecordsArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct RecordsOutput {
     pub provider: ProviderName,
+    // Whether the data suffices, as one sentence (no doc: the values say it).
+    pub sufficiency: String,
     /// Fastest per distance, then the longest per sport.
     pub records: Vec<Record>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -160,6 +169,8 @@ pub struct TrendsArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TrendsOutput {
     pub provider: ProviderName,
+    // Whether the data suffices, as one sentence (no doc: the values say it).
+    pub sufficiency: String,
     pub sport: SportType,
     /// Oldest first.
     pub weeks: Vec<WeekPoint>,
@@ -211,6 +222,7 @@ impl PierreServer {
                 activities.reverse();
                 Ok(TrainingLoadOutput {
                     provider: source.provider,
+                    sufficiency: sufficiency::load(scored.first, to),
                     reading: form_reading(&latest, ramp),
                     latest,
                     days,
@@ -270,6 +282,7 @@ impl PierreServer {
                     .collect();
                 Ok(WeeklySummaryOutput {
                     provider: source.provider,
+                    sufficiency: sufficiency::load(scored.first, oldest),
                     weeks,
                     missing: scored.missing(oldest, today, true),
                     assumed: scored.basis.assumed,
@@ -325,6 +338,7 @@ impl PierreServer {
                 }
                 Ok(CompareOutput {
                     provider: source.provider,
+                    sufficiency: sufficiency::compare(period.activities, baseline.activities),
                     change: compare(&period, &baseline),
                     period,
                     baseline,
@@ -375,6 +389,7 @@ impl PierreServer {
                 }
                 Ok(RecordsOutput {
                     provider: source.provider,
+                    sufficiency: sufficiency::records(activities.len(), from, to),
                     missing,
                     records,
                 })
@@ -425,8 +440,10 @@ impl PierreServer {
                     );
                 }
                 missing.extend(fitted.notes);
+                let active = weeks.iter().filter(|w| w.activities > 0).count();
                 Ok(TrendsOutput {
                     provider: source.provider,
+                    sufficiency: sufficiency::trend(sport.as_str(), active, weeks.len()),
                     sport: sport.into(),
                     weeks,
                     trends: fitted.trends,
