@@ -22,6 +22,7 @@ from mcp.client.stdio import stdio_client
 from mcp.types import Implementation
 
 from mcp_expect import CHART_TOOLS, NOW, SEED, TOOLS
+from test_mcp_http import stack  # noqa: F401  (the serve-http fixture)
 
 # Calls whose answers the two modes must agree on (get_activity is added with a listed id).
 CALLS = {
@@ -205,3 +206,26 @@ def test_the_inspector_sees_compact_results(inspector_cli, pierre_bin, pierre_en
     assert "structuredContent" not in r and len(r["content"]) == 1
     data = decode(r["content"][0]["text"], toon_cli)
     assert len(data["activities"]) == 5 and data["provider"] == "synthetic"
+
+
+def test_serve_http_sessions_each_pick_their_own_mode(stack):
+    """Two sessions of one serve-http (one user, one server) named differently get different modes."""
+    from test_mcp_http import INIT, access_token, post, sse_json
+
+    auth, http = stack
+    token = access_token(auth, http.url)
+    seen = {}
+    for name in ("claude-code", "mcp"):
+        init = {**INIT, "params": {**INIT["params"], "clientInfo": {"name": name, "version": "1"}}}
+        r = post(http.url, init, token)
+        assert r.status_code == 200, r.text
+        sid = r.headers["mcp-session-id"]
+        assert post(http.url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token,
+                    **{"Mcp-Session-Id": sid}).status_code == 202
+        listed = sse_json(post(http.url, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, token,
+                               **{"Mcp-Session-Id": sid}))["result"]["tools"]
+        called = sse_json(post(http.url, {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                                          "params": {"name": "get_athlete", "arguments": {}}}, token,
+                               **{"Mcp-Session-Id": sid}))["result"]
+        seen[name] = (any("outputSchema" in t for t in listed), "structuredContent" in called)
+    assert seen == {"claude-code": (False, False), "mcp": (True, True)}
