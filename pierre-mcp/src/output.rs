@@ -77,17 +77,18 @@ pub enum Mode {
 ///
 /// Why compact for them, from their trackers and code:
 /// - Claude Code gives the model `JSON.stringify(structuredContent)` and
-///   drops the `content` blocks whenever `structuredContent` is present,
-///   with or without an `outputSchema` (anthropics/claude-code#55677,
-///   closed; the same still seen in #79944, open, measured on 2.1.280);
-///   image blocks go too (#54737), which is why chart tools never carry
-///   `structuredContent`.
+///   drops the `content` blocks whenever `structuredContent` is present:
+///   anthropics/claude-code#55677 (v2.1.126, closed), #79944 (open; on
+///   2.1.280 the same whether or not the tool declared an `outputSchema`);
+///   image blocks go too (#54737, closed), which is why chart tools never
+///   carry `structuredContent`.
 /// - VS Code: when `structuredContent` is present, text blocks are not
 ///   passed to the model and `JSON.stringify(structuredContent)` is added
 ///   instead; images still are (microsoft/vscode
 ///   `src/vs/workbench/contrib/mcp/common/mcpLanguageModelToolContribution.ts`,
-///   `invoke`; microsoft/vscode#290063 reports it, and this code is what
-///   the table relies on).
+///   `invoke`, at commit 027907cb). Issue 23 cites microsoft/vscode#290063
+///   for this; that thread could not be read here, so the code is what this
+///   table relies on.
 ///
 /// For both, structured mode costs the full schemas in `tools/list` and
 /// sends the model JSON whatever `format` asks for.
