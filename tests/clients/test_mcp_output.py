@@ -229,3 +229,21 @@ def test_serve_http_sessions_each_pick_their_own_mode(stack):
                                **{"Mcp-Session-Id": sid}))["result"]
         seen[name] = (any("outputSchema" in t for t in listed), "structuredContent" in called)
     assert seen == {"claude-code": (False, False), "mcp": (True, True)}
+
+
+def test_the_cli_honours_output(pierre_bin, pierre_env):
+    """`pierre-mcp --output compact call` still renders a readable table (decoded from the TOON
+    text), `--format toon` prints what the model gets, and `tools --json` lists no schemas."""
+    cmd = str(pierre_bin("pierre-mcp"))
+
+    def run(*args: str) -> str:
+        return subprocess.run([cmd, *args], env=env_for(pierre_env), capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+
+    structured = run("call", "get_activities", "limit=3")
+    assert run("--output", "compact", "call", "get_activities", "limit=3") == structured
+    assert structured.startswith("START ")
+    assert "\nactivities[3]{" in run("--output", "compact", "call", "get_activities", "limit=3", "--format", "toon")
+    as_json = json.loads(run("--output", "compact", "call", "get_athlete", "--json"))
+    assert as_json == json.loads(run("call", "get_athlete", "--json"))
+    assert all("outputSchema" not in t for t in json.loads(run("--output", "compact", "tools", "--json"))["tools"])
