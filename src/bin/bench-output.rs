@@ -229,7 +229,7 @@ fn main() {
     let (s_list, c_list) = (list_bytes(&structured.tools), list_bytes(&compact.tools));
     let budget = TOOL_BYTE_BUDGET * compact.tools.len();
     println!(
-        "| tools/list ({} tools), what the model reads: compact vs structured (≈ o200k tokens) | {} B · ≈{} tok | {} B · ≈{} tok | ×{:.2} |",
+        "| tools/list ({} tools) as sent: compact vs structured (≈ o200k tokens; a client may pass the model less, e.g. no outputSchema) | {} B · ≈{} tok | {} B · ≈{} tok | ×{:.2} |",
         compact.tools.len(),
         group(c_list.len()),
         group(tokens(&c_list)),
