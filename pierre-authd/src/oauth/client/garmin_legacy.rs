@@ -92,12 +92,17 @@ pub(super) async fn exchange_once(http: &reqwest::Client, p: &ResolvedProvider, 
         token_secret: &grant.oauth_token_secret,
     };
     let header = Secret::from_string(oauth1::authorization("POST", &url, &form, &creds, &oauth1::nonce(), now));
+    let Ok(mut authorization) = reqwest::header::HeaderValue::from_bytes(header.expose()) else {
+        return Attempt::Done(Err(RefreshError::Refused { error: "unsendable_oauth1_header".into() }));
+    };
+    // Kept out of any debug rendering of the request (it names the token).
+    authorization.set_sensitive(true);
     let request = http
         .post(url)
         .timeout(ATTEMPT_TIMEOUT)
         .header(reqwest::header::ACCEPT, "application/json")
         .header(reqwest::header::USER_AGENT, USER_AGENT)
-        .header(reqwest::header::AUTHORIZATION, header.expose())
+        .header(reqwest::header::AUTHORIZATION, authorization)
         .form(&form);
     match answer(request, true, now).await {
         Attempt::Done(Ok(mut tokens)) => {
