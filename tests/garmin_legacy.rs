@@ -183,6 +183,15 @@ fn a_wrong_consumer_secret_is_refused_by_the_exchange_and_the_connection_needs_r
     assert!(listed.contains("garmin-connect consumer key fake-consumer-key (`pierre-authd apps set`), secret sha256:"), "{listed}");
     assert!(!listed.contains("not-the-consumer-secret"), "{listed}");
 
+    // An expired pair is exchanged at import: refused, so nothing is imported.
+    let expired = pair(&fake, &outside.path().join("expired"), "exp", now() - 60);
+    let (out, _, stderr) = run(&home, &["import", "garmin", "--from", expired.dir.to_str().unwrap(), "--delete-plaintext"]);
+    assert!(!out.status.success());
+    assert!(stderr.contains("Garmin refused to exchange the garth sign-in's OAuth1 token"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert!(expired.dir.join("oauth1_token.json").exists(), "a failed import keeps the plaintext");
+    assert_eq!(exchange_refusals(&fake), json!({ "oauth1_signature": 1 }));
+
     let alice = pair(&fake, &outside.path().join("garth"), "wrong", now() + 3_600);
     import(&home, &alice);
     let mut c = owner(&home);
@@ -191,8 +200,8 @@ fn a_wrong_consumer_secret_is_refused_by_the_exchange_and_the_connection_needs_r
     let message = err["message"].as_str().unwrap();
     assert!(message.contains("pierre-authd import garmin --from ~/.garmin-sign-in --user"), "{message}");
     assert!(!message.contains("not-the-consumer-secret"), "{message}");
-    assert_eq!(counter(&fake, "oauth1_exchange"), 1, "refused, so not retried");
-    assert_eq!(exchange_refusals(&fake), json!({ "oauth1_signature": 1 }));
+    assert_eq!(counter(&fake, "oauth1_exchange"), 2, "refused, so not retried");
+    assert_eq!(exchange_refusals(&fake), json!({ "oauth1_signature": 2 }));
     assert_eq!(state(&mut c), "needs_reconnect");
 }
 

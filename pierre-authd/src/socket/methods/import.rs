@@ -198,7 +198,7 @@ async fn import_garth(
     if expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) {
         let tokens = refresh::refresh(ctx.daemon.oauth.http(), &resolved, &sealed_oauth1, now_secs)
             .await
-            .map_err(|e| di_refresh_refused(&e))?;
+            .map_err(|e| refresh_refused(&e, true))?;
         access = tokens.access_token;
         expires_at = tokens.expires_at.unwrap_or(expires_at);
     }
@@ -227,7 +227,7 @@ async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: Conn
     let mut expires_at = di.expires_at;
     let mut sign_in_expires_at = di.refresh_token_expires_at;
     if expires_at.is_none_or(|at| at <= now.saturating_add(REFRESH_MARGIN_SECS)) {
-        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &resolved, &grant, now_secs).await.map_err(|e| di_refresh_refused(&e))?;
+        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &resolved, &grant, now_secs).await.map_err(|e| refresh_refused(&e, false))?;
         let reopened = tokens.refresh_token.as_ref().and_then(DiGrant::open);
         let Some(next) = reopened else {
             return Err(RpcError::new(ErrorCode::InternalError, "the refreshed Garmin sign-in could not be read back; this is a bug, please report it"));
@@ -258,10 +258,17 @@ async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: Conn
     store(ctx, record, secrets, true, sign_in_expires_at).await
 }
 
-/// A refresh (DI) or exchange (legacy garth) at import that failed, as
-/// the error the CLI shows.
-fn di_refresh_refused(err: &RefreshError) -> RpcError {
+/// A refresh (DI) or OAuth1 exchange (`legacy` garth pair) at import that
+/// failed, as the error the CLI shows.
+fn refresh_refused(err: &RefreshError, legacy: bool) -> RpcError {
     let error = match err {
+        RefreshError::InvalidGrant | RefreshError::NoRefreshToken | RefreshError::NoConsumer if legacy => RpcError::new(
+            ErrorCode::NeedsReconnect,
+            format!(
+                "Garmin refused to exchange the garth sign-in's OAuth1 token for a new access token (the sign-in ended, or the Garmin consumer you supplied is wrong); nothing was imported: check the consumer, or {}",
+                sign_in_again()
+            ),
+        ),
         RefreshError::InvalidGrant | RefreshError::NoRefreshToken | RefreshError::NoConsumer => RpcError::new(
             ErrorCode::NeedsReconnect,
             format!("Garmin refused the sign-in's refresh token (it expired or was revoked); nothing was imported: {}", sign_in_again()),
