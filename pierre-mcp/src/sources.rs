@@ -92,6 +92,11 @@ impl Source {
         Ok(athlete)
     }
 
+    /// The Pierre user's own settings, as the daemon keeps them.
+    pub fn settings(&self) -> &AthleteSettings {
+        &self.settings
+    }
+
 
     /// The thresholds every activity of this source is scored on (the same
     /// the analysis tools use: the athlete's profile, with stated defaults).

@@ -23,5 +23,9 @@ TOOLS = {
     "chart_training_load",
     "chart_weekly_volume",
     "chart_sleep_recovery",
+    # Athlete settings and zones (issue 25).
+    "get_athlete_settings",
+    "set_athlete_settings",
+    "get_zones",
 }
 CHART_TOOLS = {name for name in TOOLS if name.startswith("chart_")}

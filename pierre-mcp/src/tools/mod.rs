@@ -18,6 +18,7 @@ mod listing;
 pub mod recovery;
 mod schema;
 mod scoring;
+pub mod settings;
 mod sufficiency;
 pub mod sleep;
 pub mod stats;

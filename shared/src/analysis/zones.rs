@@ -16,21 +16,20 @@
 //! - running pace: Friel's pace zones as % of threshold pace, turned into
 //!   speeds (pace 129 % of threshold = speed 1/1.29 of threshold speed).
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::activity::round_to;
 use crate::model::athlete::Thresholds;
 
-/// What a zone set measures, and in what unit its bounds are.
+/// What a zone set measures; bounds in bpm, W, or m/s for pace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneKind {
-    /// Bounds in beats per minute.
     HeartRate,
-    /// Bounds in watts.
     Power,
-    /// Bounds as speeds in m/s (faster is higher).
     Pace,
 }
 
@@ -57,7 +56,7 @@ impl ZoneModel {
     }
 }
 
-/// One zone: from `low` (inclusive) to `high` (exclusive; `None` = open).
+/// One zone: from `low` to `high` (absent: open).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Zone {
     pub name: String,
@@ -73,7 +72,7 @@ pub struct ZoneSet {
     pub model: ZoneModel,
     pub zones: Vec<Zone>,
     /// The thresholds used, by their model field name (`max_heartrate_bpm`: 188).
-    pub based_on: Vec<(String, f64)>,
+    pub based_on: BTreeMap<String, f64>,
 }
 
 impl ZoneSet {
@@ -109,13 +108,13 @@ pub fn heart_rate(model: ZoneModel, t: &Thresholds) -> Result<ZoneSet, MissingTh
         ZoneModel::PercentMax => {
             let max = need(t.max_heartrate_bpm, "max_heartrate_bpm")?;
             let edges: Vec<f64> = FIVE_BANDS.iter().map(|f| max * f).collect();
-            Ok(bands(ZoneKind::HeartRate, model, &edges, &numbered(5), vec![("max_heartrate_bpm".into(), max)]))
+            Ok(bands(ZoneKind::HeartRate, model, &edges, &numbered(5), BTreeMap::from([("max_heartrate_bpm".into(), max)])))
         }
         ZoneModel::HeartRateReserve => {
             let max = need(t.max_heartrate_bpm, "max_heartrate_bpm")?;
             let rest = need(t.resting_heartrate_bpm, "resting_heartrate_bpm")?;
             let edges: Vec<f64> = FIVE_BANDS.iter().map(|f| rest + f * (max - rest)).collect();
-            let based_on = vec![("max_heartrate_bpm".into(), max), ("resting_heartrate_bpm".into(), rest)];
+            let based_on = BTreeMap::from([("max_heartrate_bpm".into(), max), ("resting_heartrate_bpm".into(), rest)]);
             Ok(bands(ZoneKind::HeartRate, model, &edges, &numbered(5), based_on))
         }
         ZoneModel::PercentLthr => {
@@ -123,7 +122,7 @@ pub fn heart_rate(model: ZoneModel, t: &Thresholds) -> Result<ZoneSet, MissingTh
             let mut edges = vec![0.0];
             edges.extend(FRIEL_LTHR.iter().map(|f| lthr * f));
             let names: Vec<String> = FRIEL_LTHR_NAMES.iter().map(|n| n.to_string()).collect();
-            Ok(open_ended(ZoneKind::HeartRate, model, &edges, &names, vec![("threshold_heartrate_bpm".into(), lthr)]))
+            Ok(open_ended(ZoneKind::HeartRate, model, &edges, &names, BTreeMap::from([("threshold_heartrate_bpm".into(), lthr)])))
         }
         _ => Err(MissingThreshold { model, missing: "a heart-rate model" }),
     }
@@ -137,7 +136,7 @@ pub fn power(t: &Thresholds) -> Result<ZoneSet, MissingThreshold> {
     let ftp = t.ftp_w.ok_or(MissingThreshold { model: ZoneModel::Coggan, missing: "ftp_w" })?;
     let mut edges = vec![0.0];
     edges.extend(COGGAN.iter().map(|f| ftp * f));
-    Ok(open_ended(ZoneKind::Power, ZoneModel::Coggan, &edges, &numbered(7), vec![("ftp_w".into(), ftp)]))
+    Ok(open_ended(ZoneKind::Power, ZoneModel::Coggan, &edges, &numbered(7), BTreeMap::from([("ftp_w".into(), ftp)])))
 }
 
 /// Running pace zones from threshold pace, as speeds (slowest zone first).
@@ -149,7 +148,7 @@ pub fn pace(t: &Thresholds) -> Result<ZoneSet, MissingThreshold> {
         t.threshold_speed_mps.ok_or(MissingThreshold { model: ZoneModel::ThresholdPace, missing: "threshold_speed_mps" })?;
     let mut edges = vec![0.0];
     edges.extend(FRIEL_PACE.iter().map(|pct| speed / pct));
-    let based_on = vec![("threshold_speed_mps".into(), speed)];
+    let based_on = BTreeMap::from([("threshold_speed_mps".into(), speed)]);
     Ok(open_ended(ZoneKind::Pace, ZoneModel::ThresholdPace, &edges, &FRIEL_LTHR_NAMES.map(String::from), based_on))
 }
 
@@ -158,7 +157,7 @@ fn numbered(n: usize) -> Vec<String> {
 }
 
 /// Closed bands between consecutive `edges` (the last zone ends at the last edge).
-fn bands(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], based_on: Vec<(String, f64)>) -> ZoneSet {
+fn bands(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], based_on: BTreeMap<String, f64>) -> ZoneSet {
     let zones = names
         .iter()
         .zip(edges.windows(2))
@@ -168,7 +167,7 @@ fn bands(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], base
 }
 
 /// Bands from each edge to the next, the last one open.
-fn open_ended(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], based_on: Vec<(String, f64)>) -> ZoneSet {
+fn open_ended(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], based_on: BTreeMap<String, f64>) -> ZoneSet {
     let zones = names
         .iter()
         .enumerate()

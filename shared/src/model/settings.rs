@@ -212,17 +212,14 @@ fn looks_like_time_zone(text: &str) -> bool {
         && parts[0].starts_with(|c: char| c.is_ascii_uppercase())
 }
 
-/// Where a value came from.
+/// Where a value came from: the person (`user`), the provider's profile,
+/// an estimate from the athlete's data (`method` says how), or a default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingSource {
-    /// The person set it (`settings set`, `set_athlete_settings`).
     User,
-    /// The provider's profile.
     Provider,
-    /// Estimated from the athlete's data; `method` says how.
     Estimated,
-    /// A default (for example max HR from age).
     Default,
 }
 
