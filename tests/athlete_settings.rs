@@ -30,7 +30,11 @@ fn settings(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Value {
 fn settings_are_set_read_forgotten_and_survive_a_restart() {
     let home = TestHome::new();
     let daemon = home.spawn_daemon();
-    let done = settings(&home, &[], &["set", "ftp_w=250", "max_heartrate_bpm=188", "threshold_speed_mps=4:10/km", "units=imperial"]);
+    let done = settings(
+        &home,
+        &[],
+        &["set", "ftp_w=250", "max_heartrate_bpm=188", "threshold_speed_mps=4:10/km", "units=imperial"],
+    );
     assert_eq!(done["changed"], json!(["ftp_w", "max_heartrate_bpm", "threshold_speed_mps", "units"]));
     let s = &done["settings"];
     assert_eq!(s["ftp_w"]["value"], json!(250.0));
@@ -64,7 +68,10 @@ fn bad_values_are_refused_with_the_range_and_store_nothing() {
         (vec!["set", "ftp=250"], "there is no athlete setting `ftp`"),
         (vec!["set", "ftp_w"], "is not FIELD=VALUE"),
         (vec!["set", "threshold_speed_mps=4:75/km"], "minutes:seconds/km"),
-        (vec!["set", "ftp_w=240", "threshold_heartrate_bpm=185"], "`threshold_heartrate_bpm` (185) must be below `max_heartrate_bpm` (180)"),
+        (
+            vec!["set", "ftp_w=240", "threshold_heartrate_bpm=185"],
+            "`threshold_heartrate_bpm` (185) must be below `max_heartrate_bpm` (180)",
+        ),
         (vec!["set", "time_zone=paris"], "IANA time zone"),
     ] {
         let mut all = vec!["settings"];
@@ -100,10 +107,15 @@ fn two_users_never_see_each_others_settings() {
     assert_eq!(settings(&home, &[], &[])["settings"]["ftp_w"]["value"], json!(250.0));
     // Her token cannot read the owner's.
     let users: Value = serde_json::from_slice(&run(&home, &[], &["users", "list", "--json"]).stdout).unwrap();
-    let owner = users.as_array().unwrap().iter().find(|u| u["is_owner"] == true).unwrap()["name"].as_str().unwrap().to_string();
+    let owner =
+        users.as_array().unwrap().iter().find(|u| u["is_owner"] == true).unwrap()["name"].as_str().unwrap().to_string();
     let out = run(&home, &alice, &["settings", "--user", &owner]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("may not act for"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("may not act for"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A removed user's settings go with her: the same name added again starts empty.
     assert!(run(&home, &[], &["users", "remove", "alice", "--yes"]).status.success());

@@ -41,7 +41,8 @@ impl Server {
         let status = home.connect_hello().call_ok("daemon.status", json!({}));
         let port = status["ports"]["authorization_server"]
             .as_u64()
-            .unwrap_or_else(|| panic!("status reports no authorization_server port: {status}")) as u16;
+            .unwrap_or_else(|| panic!("status reports no authorization_server port: {status}"))
+            as u16;
         Server { home, daemon, port }
     }
 
@@ -155,7 +156,10 @@ impl Server {
     }
 
     fn refresh(&self, client_id: &str, refresh_token: &str) -> Http {
-        self.post_form("/token", &[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", client_id)])
+        self.post_form(
+            "/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", client_id)],
+        )
     }
 
     /// A full sign-in: (client_id, token response).
@@ -218,7 +222,8 @@ fn http(port: u16, method: &str, path: &str, host: Option<&str>, content_type: O
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     let host = host.map(str::to_owned).unwrap_or_else(|| format!("127.0.0.1:{port}"));
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     if let Some(ct) = content_type {
         request.push_str(&format!("Content-Type: {ct}\r\n"));
     }
@@ -231,10 +236,8 @@ fn http(port: u16, method: &str, path: &str, host: Option<&str>, content_type: O
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
     let status = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_string(), v.trim().to_string())).collect();
     assert!(
         !headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")),
         "chunked bodies are not decoded by this helper"
@@ -287,11 +290,7 @@ fn query_of(url: &str) -> Vec<(String, String)> {
 }
 
 fn param(query: &[(String, String)], name: &str) -> String {
-    query
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| panic!("no `{name}` in {query:?}"))
+    query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no `{name}` in {query:?}"))
 }
 
 fn between(text: &str, start: &str, end: &str) -> String {
@@ -352,10 +351,8 @@ fn the_code_flow_issues_es256_tokens_for_the_approving_user() {
     let tokens = r.json();
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 3600);
-    let resolved = admin.call_ok(
-        "auth.resolve",
-        json!({"token": tokens["access_token"], "resource": "http://localhost:45678/mcp"}),
-    );
+    let resolved = admin
+        .call_ok("auth.resolve", json!({"token": tokens["access_token"], "resource": "http://localhost:45678/mcp"}));
     assert_eq!(resolved["user_id"], bob["user_id"]);
     assert_eq!(resolved["user_name"], "bob");
     // The continue link is single use.
@@ -650,9 +647,17 @@ fn token_endpoint_errors_are_rfc6749_json() {
     assert_eq!((r.status, r.error()), (401, "invalid_client".into()));
     let r = s.post_form("/token", &[("grant_type", "authorization_code"), ("client_id", &client)]);
     assert_eq!((r.status, r.error()), (400, "invalid_request".into()));
-    let r = s.post_form("/token", &[("grant_type", "authorization_code"), ("client_id", &client), ("client_id", &client)]);
+    let r =
+        s.post_form("/token", &[("grant_type", "authorization_code"), ("client_id", &client), ("client_id", &client)]);
     assert_eq!(r.error(), "invalid_request");
-    let r = http(s.port, "POST", "/register", None, Some("application/json"), r#"{"redirect_uris":["http://evil.example/cb"]}"#);
+    let r = http(
+        s.port,
+        "POST",
+        "/register",
+        None,
+        Some("application/json"),
+        r#"{"redirect_uris":["http://evil.example/cb"]}"#,
+    );
     assert_eq!((r.status, r.error()), (400, "invalid_redirect_uri".into()));
 }
 

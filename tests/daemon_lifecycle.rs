@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{output_within, TestHome};
-use serde_json::{json, Value};
+use common::{TestHome, output_within};
+use serde_json::{Value, json};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -71,7 +71,9 @@ fn sigterm_lets_in_flight_work_finish_and_exits_cleanly() {
     let mut client = home.connect_hello();
     let mut batch = String::new();
     for i in 0..50 {
-        batch.push_str(&json!({"jsonrpc": "2.0", "id": i, "method": "users.add", "params": {"name": format!("t{i}")}}).to_string());
+        batch.push_str(
+            &json!({"jsonrpc": "2.0", "id": i, "method": "users.add", "params": {"name": format!("t{i}")}}).to_string(),
+        );
         batch.push('\n');
     }
     client.send_raw(batch.as_bytes()).unwrap();
@@ -82,7 +84,8 @@ fn sigterm_lets_in_flight_work_finish_and_exits_cleanly() {
     let mut answered = vec![first["result"]["name"].as_str().unwrap().to_string()];
     while let Ok(Some(line)) = client.read_line(Duration::from_secs(10)) {
         let answer: Value = serde_json::from_str(&line).unwrap();
-        let name = answer["result"]["name"].as_str().unwrap_or_else(|| panic!("request failed during shutdown: {answer}"));
+        let name =
+            answer["result"]["name"].as_str().unwrap_or_else(|| panic!("request failed during shutdown: {answer}"));
         answered.push(name.to_string());
     }
     let status = daemon.wait_timeout(Duration::from_secs(15)).expect("daemon did not exit on SIGTERM");
@@ -117,7 +120,9 @@ fn kill_9_during_a_burst_of_writes_loses_no_acknowledged_write() {
     let mut client = home.connect_hello();
     let mut batch = String::new();
     for i in 0..200 {
-        batch.push_str(&json!({"jsonrpc": "2.0", "id": i, "method": "users.add", "params": {"name": format!("u{i}")}}).to_string());
+        batch.push_str(
+            &json!({"jsonrpc": "2.0", "id": i, "method": "users.add", "params": {"name": format!("u{i}")}}).to_string(),
+        );
         batch.push('\n');
     }
     client.send_raw(batch.as_bytes()).unwrap();

@@ -4,8 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestHome, DEFAULT_READ_TIMEOUT};
-use serde_json::{json, Value};
+use common::{DEFAULT_READ_TIMEOUT, TestHome};
+use serde_json::{Value, json};
 
 fn code(error: &Value) -> &str {
     error["data"]["code"].as_str().unwrap_or_else(|| panic!("error without data.code: {error}"))
@@ -92,7 +92,8 @@ fn hello_comes_first_and_late_connections_are_closed() {
     assert_eq!(code(&error), "invalid_request");
 
     let mut old = home.connect();
-    let error = old.call_err("daemon.hello", json!({"protocol_versions": [99], "client": {"name": "t", "version": "0"}}));
+    let error =
+        old.call_err("daemon.hello", json!({"protocol_versions": [99], "client": {"name": "t", "version": "0"}}));
     assert_eq!(code(&error), "unsupported_protocol");
 }
 
@@ -192,15 +193,16 @@ fn another_uid_is_refused_even_with_open_modes_while_the_owner_is_served() {
     let probe = other.copy_binary(&common::bin("socket-probe"));
 
     // Positive control: the same probe as the daemon's own uid is served.
-    let own = common::output_within(
-        home.command_at(&probe).arg(home.socket_path()),
-        Duration::from_secs(10),
-    );
+    let own = common::output_within(home.command_at(&probe).arg(home.socket_path()), Duration::from_secs(10));
     let own_line = String::from_utf8_lossy(&own.stdout);
     assert!(own_line.contains("\"user_id\""), "same-uid probe not served: {own_line}");
 
     let refused = common::output_within(other.command(&probe).arg(home.socket_path()), Duration::from_secs(10));
     let line = String::from_utf8_lossy(&refused.stdout);
-    assert!(line.contains("permission_denied"), "other uid not refused: {line} {}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        line.contains("permission_denied"),
+        "other uid not refused: {line} {}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     assert!(!line.contains("user_id"), "other uid got data: {line}");
 }

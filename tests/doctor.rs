@@ -24,7 +24,12 @@ fn doctor(home: &TestHome, env: &[(&str, &str)]) -> (Output, Value) {
 }
 
 fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name} check: {report}"))
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check: {report}"))
 }
 
 /// Starts and stops the daemon once, so an install with a key file exists.

@@ -55,7 +55,10 @@ fn the_cursor_example_states_the_builds_tool_count() {
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let count = listed["tools"].as_array().unwrap().len();
     let text = read("examples/cursor/README.md");
-    assert!(text.contains(&format!("its {count} tools")), "examples/cursor/README.md must say `its {count} tools`: {text}");
+    assert!(
+        text.contains(&format!("its {count} tools")),
+        "examples/cursor/README.md must say `its {count} tools`: {text}"
+    );
 }
 
 #[test]

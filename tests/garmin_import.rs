@@ -83,9 +83,7 @@ fn write(path: &Path, text: &str, mode: u32) {
 /// The daemon with Garmin's API at the fake and no Garmin app credentials.
 fn daemon(home: &TestHome, fake: &FakeProvider) -> DaemonGuard {
     let mut cmd = home.command("pierre-authd");
-    cmd.arg("serve")
-        .env("PIERRE_GARMIN_API_BASE", format!("{}/api", fake.base))
-        .env("PIERRE_CALLBACK_PORT", "0");
+    cmd.arg("serve").env("PIERRE_GARMIN_API_BASE", format!("{}/api", fake.base)).env("PIERRE_CALLBACK_PORT", "0");
     home.spawn_daemon_with(cmd)
 }
 
@@ -120,15 +118,16 @@ fn garmin_connection(home: &TestHome, user: Option<&str>) -> Option<Value> {
 fn api_requests(fake: &FakeProvider) -> Vec<(String, Value)> {
     let (_, _, body) = http("GET", &format!("{}/__fake/requests", fake.base), None, None);
     let v: Value = serde_json::from_str(&body).unwrap();
-    v["requests"].as_array().unwrap().iter().map(|r| (r["path"].as_str().unwrap().to_string(), r["account"].clone())).collect()
+    v["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap().to_string(), r["account"].clone()))
+        .collect()
 }
 
 fn hits(files: &[(PathBuf, Vec<u8>)], secret: &str) -> Vec<PathBuf> {
-    files
-        .iter()
-        .filter(|(_, bytes)| contains(bytes, secret.as_bytes()))
-        .map(|(p, _)| p.clone())
-        .collect()
+    files.iter().filter(|(_, bytes)| contains(bytes, secret.as_bytes())).map(|(p, _)| p.clone()).collect()
 }
 
 fn assert_no_plaintext(home: &TestHome, secrets: &[&str]) {
@@ -150,7 +149,10 @@ fn import_verifies_seals_and_keeps_the_plaintext_without_a_terminal() {
     let out = import(&home, &alice.dir, &[]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains(&format!("imported Garmin account {ALICE} (garth sign-in) into the vault of the owner")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("imported Garmin account {ALICE} (garth sign-in) into the vault of the owner")),
+        "{stdout}"
+    );
     // A garth pair is not refreshed: the output says until when it works, and what then.
     assert!(stdout.contains("the access token works until 20"), "{stdout}");
     assert!(stdout.contains("Pierre renews a garth sign-in only with a Garmin consumer you supply (set PIERRE_GARMIN_CONSUMER_KEY and PIERRE_GARMIN_CONSUMER_SECRET, or run `pierre-authd apps set garmin-connect --client-id KEY --client-secret-stdin`), so supply one or sign in with python-garminconnect and re-import before then"), "{stdout}");
@@ -187,7 +189,8 @@ fn delete_plaintext_removes_exactly_the_two_files_and_the_empty_directory() {
     assert!(out.status.success(), "{stderr}");
     let dir = alice.dir.display();
     assert!(
-        stdout.contains(&format!("deleted {dir}/oauth1_token.json and {dir}/oauth2_token.json and the now-empty {dir}")),
+        stdout
+            .contains(&format!("deleted {dir}/oauth1_token.json and {dir}/oauth2_token.json and the now-empty {dir}")),
         "{stdout}"
     );
     assert!(!alice.dir.exists());
@@ -220,7 +223,8 @@ fn import_on_a_terminal(home: &TestHome, dir: &Path, answer: &str) -> (bool, Str
     let (mut master, mut slave) = (-1, -1);
     // SAFETY: openpty writes two new descriptors into the two ints; the name,
     // termios and winsize pointers may be null.
-    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    let rc =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
     assert_eq!(rc, 0, "openpty failed: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors were just opened and are owned by nothing else.
     let (mut master, slave) = unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
@@ -282,7 +286,10 @@ fn unsafe_or_broken_directories_are_refused_before_anything_is_sent() {
         stderr
     };
 
-    refused(&outside.path().join("missing"), "does not exist; sign in with python-garminconnect (`pip install --upgrade garminconnect curl_cffi`");
+    refused(
+        &outside.path().join("missing"),
+        "does not exist; sign in with python-garminconnect (`pip install --upgrade garminconnect curl_cffi`",
+    );
 
     let open_dir = sign_in(&fake, &outside.path().join("open-dir"), "a", Some(ALICE), now() + 3_600);
     std::fs::set_permissions(&open_dir.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -337,7 +344,10 @@ fn a_token_garmin_refuses_is_rolled_back_and_the_previous_connection_stays() {
     let out = import(&home, &unknown.dir, &["--delete-plaintext"]);
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
-    assert!(stderr.contains("Garmin refused the access token (HTTP 401 from /userprofile-service/socialProfile)"), "{stderr}");
+    assert!(
+        stderr.contains("Garmin refused the access token (HTTP 401 from /userprofile-service/socialProfile)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     assert!(garmin_connection(&home, None).is_none());
     assert!(unknown.dir.join("oauth2_token.json").exists(), "a failed import must not delete the plaintext");
@@ -372,12 +382,23 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     assert!(import(&home, &alice.dir, &["--user", "alice"]).status.success());
     let mut c = client(&home, Some("alice"));
     let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
-    let err = c.call_err("tokens.get", json!({ "provider": "garmin", "rejected_token_sha256": sha256_hex(&alice.access) }));
+    let err =
+        c.call_err("tokens.get", json!({ "provider": "garmin", "rejected_token_sha256": sha256_hex(&alice.access) }));
     assert_eq!(err["data"]["code"], "needs_reconnect", "{err}");
     let message = err["message"].as_str().unwrap();
     assert!(message.contains("this legacy garth sign-in was refused by Garmin"), "{message}");
-    assert!(message.contains("apps set garmin-connect --client-id KEY --client-secret-stdin`, or sign in with python-garminconnect"), "{message}");
-    assert!(message.contains("Garmin(input('Garmin email: '), getpass('Garmin password: '), prompt_mfa=lambda: input('MFA code: '))"), "{message}");
+    assert!(
+        message.contains(
+            "apps set garmin-connect --client-id KEY --client-secret-stdin`, or sign in with python-garminconnect"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "Garmin(input('Garmin email: '), getpass('Garmin password: '), prompt_mfa=lambda: input('MFA code: '))"
+        ),
+        "{message}"
+    );
     assert!(
         message.contains(&format!("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`")),
         "{message}"
@@ -428,7 +449,8 @@ fn two_users_importing_two_directories_get_two_vaults_and_share_nothing() {
     assert_eq!(seen, vec![json!(ALICE), json!(BOB)]);
 
     let user_dir = |user: &str| {
-        let id = client(&home, Some(user)).call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
+        let id =
+            client(&home, Some(user)).call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
         let mut found: Vec<PathBuf> = files_under(home.path())
             .into_iter()
             .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))

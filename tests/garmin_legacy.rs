@@ -8,9 +8,9 @@
 
 mod common;
 
+use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::io::Write as _;
 use std::process::{Output, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -77,12 +77,14 @@ fn daemon(home: &TestHome, fake: &FakeProvider, env: &[(&str, &str)]) -> DaemonG
 
 fn run(home: &TestHome, args: &[&str]) -> (Output, String, String) {
     let out = output_within(home.command("pierre-authd").args(args), Duration::from_secs(60));
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
     (out, stdout, stderr)
 }
 
 fn import(home: &TestHome, p: &Pair) -> String {
-    let (out, stdout, stderr) = run(home, &["import", "garmin", "--from", p.dir.to_str().unwrap(), "--delete-plaintext"]);
+    let (out, stdout, stderr) =
+        run(home, &["import", "garmin", "--from", p.dir.to_str().unwrap(), "--delete-plaintext"]);
     assert!(out.status.success(), "{stderr}");
     stdout
 }
@@ -180,12 +182,16 @@ fn a_wrong_consumer_secret_is_refused_by_the_exchange_and_the_connection_needs_r
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("stored the garmin-connect consumer fake-consumer-key"), "{stdout}");
     let (_, listed, _) = run(&home, &["apps", "list"]);
-    assert!(listed.contains("garmin-connect consumer key fake-consumer-key (`pierre-authd apps set`), secret sha256:"), "{listed}");
+    assert!(
+        listed.contains("garmin-connect consumer key fake-consumer-key (`pierre-authd apps set`), secret sha256:"),
+        "{listed}"
+    );
     assert!(!listed.contains("not-the-consumer-secret"), "{listed}");
 
     // An expired pair is exchanged at import: refused, so nothing is imported.
     let expired = pair(&fake, &outside.path().join("expired"), "exp", now() - 60);
-    let (out, _, stderr) = run(&home, &["import", "garmin", "--from", expired.dir.to_str().unwrap(), "--delete-plaintext"]);
+    let (out, _, stderr) =
+        run(&home, &["import", "garmin", "--from", expired.dir.to_str().unwrap(), "--delete-plaintext"]);
     assert!(!out.status.success());
     assert!(stderr.contains("Garmin refused to exchange the garth sign-in's OAuth1 token"), "{stderr}");
     assert!(stderr.contains("nothing was imported"), "{stderr}");
@@ -232,7 +238,10 @@ fn without_a_consumer_nothing_is_exchanged_and_the_connection_says_when_it_stopp
     assert_eq!(state(&mut c), "connected", "not the sign-in's end: a consumer can still renew it");
 
     // Supplying the consumer afterwards renews it at the next call.
-    c.call_ok("apps.set", json!({ "provider": "garmin-connect", "client_id": CONSUMER_KEY, "client_secret": CONSUMER_SECRET }));
+    c.call_ok(
+        "apps.set",
+        json!({ "provider": "garmin-connect", "client_id": CONSUMER_KEY, "client_secret": CONSUMER_SECRET }),
+    );
     let renewed = c.call_ok("tokens.get", json!({ "provider": "garmin", "force_refresh": true }));
     assert_ne!(renewed["access_token"], alice.access.as_str());
     assert_eq!(counter(&fake, "oauth1_exchange"), 1);

@@ -24,23 +24,15 @@ const ALICE: &str = "81234567";
 const CLIENT: &str = "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2";
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// A JWT-shaped DI access token with the claims python-garminconnect reads
 /// (`exp`, `client_id`); the signature is not checked by any client.
 fn di_jwt(tag: &str, exp: i64) -> String {
     let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let claims =
-        json!({ "client_id": CLIENT, "exp": exp, "iat": now(), "jti": format!("jti-{tag}") });
-    format!(
-        "{}.{}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk",
-        b64(json!({ "alg": "RS256", "typ": "JWT" })),
-        b64(claims)
-    )
+    let claims = json!({ "client_id": CLIENT, "exp": exp, "iat": now(), "jti": format!("jti-{tag}") });
+    format!("{}.{}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk", b64(json!({ "alg": "RS256", "typ": "JWT" })), b64(claims))
 }
 
 /// One DI sign-in: the tokens the fake knows and where the test wrote them.
@@ -51,9 +43,7 @@ struct SignIn {
 }
 
 fn fixture(rel: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/garmin/sign-in")
-        .join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/garmin/sign-in").join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -64,14 +54,7 @@ fn write(path: &Path, text: &str) {
 
 /// Registers a DI sign-in for `account` at the fake (issued to `issued_to`)
 /// and makes a private directory at `dir`.
-fn grant(
-    fake: &FakeProvider,
-    dir: &Path,
-    tag: &str,
-    account: &str,
-    issued_to: &str,
-    exp: i64,
-) -> SignIn {
+fn grant(fake: &FakeProvider, dir: &Path, tag: &str, account: &str, issued_to: &str, exp: i64) -> SignIn {
     let s = SignIn {
         access: di_jwt(tag, exp),
         refresh: format!("di-refresh-{tag}-3b5d5c3712955042212316173ccf37be"),
@@ -88,13 +71,7 @@ fn grant(
 }
 
 /// python-garminconnect's `garmin_tokens.json`, naming `client_id`.
-fn garminconnect_dir(
-    fake: &FakeProvider,
-    dir: &Path,
-    tag: &str,
-    exp: i64,
-    client_id: &str,
-) -> SignIn {
+fn garminconnect_dir(fake: &FakeProvider, dir: &Path, tag: &str, exp: i64, client_id: &str) -> SignIn {
     let s = grant(fake, dir, tag, ALICE, CLIENT, exp);
     let text = fixture("python-garminconnect/garmin_tokens.json.in")
         .replace("@ACCESS@", &s.access)
@@ -133,12 +110,7 @@ impl World {
         let home = TestHome::new();
         let fake = FakeProvider::start("garmin", &[ALICE]);
         let _daemon = daemon(&home, &fake);
-        World {
-            home,
-            fake,
-            _daemon,
-            outside: tempfile::tempdir().unwrap(),
-        }
+        World { home, fake, _daemon, outside: tempfile::tempdir().unwrap() }
     }
 }
 
@@ -154,27 +126,19 @@ fn daemon_with(home: &TestHome, fake: &FakeProvider, env: &[(&str, String)]) -> 
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.arg("serve")
         .env("PIERRE_GARMIN_API_BASE", format!("{}/api", fake.base))
-        .env(
-            "PIERRE_GARMIN_DI_TOKEN_URL",
-            format!("{}/di-oauth2-service/oauth/token", fake.base),
-        )
+        .env("PIERRE_GARMIN_DI_TOKEN_URL", format!("{}/di-oauth2-service/oauth/token", fake.base))
         .env("PIERRE_CALLBACK_PORT", "0");
     home.spawn_daemon_with(cmd)
 }
 
 fn import(home: &TestHome, dir: &Path, extra: &[&str]) -> Output {
     let mut cmd = home.command("pierre-authd");
-    cmd.args(["import", "garmin", "--from"])
-        .arg(dir)
-        .args(extra);
+    cmd.args(["import", "garmin", "--from"]).arg(dir).args(extra);
     output_within(&mut cmd, Duration::from_secs(60))
 }
 
 fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn client(home: &TestHome, user: Option<&str>) -> RpcClient {
@@ -199,43 +163,28 @@ fn assert_no_plaintext(home: &TestHome, fake: &FakeProvider, more: &[&str]) {
     secrets.extend(more.iter().map(|s| s.to_string()));
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         for (path, bytes) in &files {
-            assert!(
-                !contains(bytes, secret.as_bytes()),
-                "a token in plain text in {}",
-                path.display()
-            );
+            assert!(!contains(bytes, secret.as_bytes()), "a token in plain text in {}", path.display());
         }
     }
 }
 
 #[test]
 fn a_python_garminconnect_sign_in_imports_and_only_its_file_is_deleted() {
-    let World {
-        home,
-        fake,
-        _daemon,
-        outside,
-    } = World::new();
-    let alice = garminconnect_dir(
-        &fake,
-        &outside.path().join(".garmin-sign-in"),
-        "a",
-        now() + 3_600,
-        CLIENT,
-    );
+    let World { home, fake, _daemon, outside } = World::new();
+    let alice = garminconnect_dir(&fake, &outside.path().join(".garmin-sign-in"), "a", now() + 3_600, CLIENT);
 
     let out = import(&home, &alice.dir, &["--delete-plaintext"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains(&format!("imported Garmin account {ALICE} (python-garminconnect sign-in) into the vault of the owner")), "{stdout}");
-    assert!(stdout.contains("the daemon refreshes the access token by itself for as long as Garmin keeps the sign-in's refresh token valid"), "{stdout}");
-    let dir = alice.dir.display();
     assert!(
         stdout.contains(&format!(
-            "deleted {dir}/garmin_tokens.json and the now-empty {dir}"
+            "imported Garmin account {ALICE} (python-garminconnect sign-in) into the vault of the owner"
         )),
         "{stdout}"
     );
+    assert!(stdout.contains("the daemon refreshes the access token by itself for as long as Garmin keeps the sign-in's refresh token valid"), "{stdout}");
+    let dir = alice.dir.display();
+    assert!(stdout.contains(&format!("deleted {dir}/garmin_tokens.json and the now-empty {dir}")), "{stdout}");
     assert!(!alice.dir.exists());
     // A fresh access token: used as is, no refresh at import.
     assert_eq!(di_refreshes(&fake), 0);
@@ -246,62 +195,34 @@ fn a_python_garminconnect_sign_in_imports_and_only_its_file_is_deleted() {
 
 #[test]
 fn a_garth_ng_sign_in_imports_with_its_client_id_and_says_when_it_ends() {
-    let World {
-        home,
-        fake,
-        _daemon,
-        outside,
-    } = World::new();
+    let World { home, fake, _daemon, outside } = World::new();
     let end = now() + 7_775_999;
-    let alice = garth_ng_dir(
-        &fake,
-        &outside.path().join(".garth"),
-        "ng",
-        now() + 3_600,
-        end,
-    );
+    let alice = garth_ng_dir(&fake, &outside.path().join(".garth"), "ng", now() + 3_600, end);
     write(&alice.dir.join("notes.txt"), "mine");
 
     let out = import(&home, &alice.dir, &[]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("(garth-ng sign-in)"), "{stdout}");
-    assert!(
-        stdout.contains("(when Garmin ends the sign-in)"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("(when Garmin ends the sign-in)"), "{stdout}");
     // Not asked (no terminal): the command names exactly the imported file.
     let dir = alice.dir.display();
-    assert!(
-        stdout.contains(&format!("delete them with `rm -- {dir}/oauth2_token.json`")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("delete them with `rm -- {dir}/oauth2_token.json`")), "{stdout}");
     let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], alice.access.as_str());
 
     // Past the end garth-ng recorded: refused before anything is sent.
-    let stale = garth_ng_dir(
-        &fake,
-        &outside.path().join("stale"),
-        "st",
-        now() + 3_600,
-        now() - 60,
-    );
+    let stale = garth_ng_dir(&fake, &outside.path().join("stale"), "st", now() + 3_600, now() - 60);
     let out = import(&home, &stale.dir, &[]);
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(stderr.contains("the sign-in ended on"), "{stderr}");
-    assert!(
-        stderr.contains("pip install --upgrade garminconnect curl_cffi"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("pip install --upgrade garminconnect curl_cffi"), "{stderr}");
 }
 
 /// Sends `n` `tokens.get` on one connection before reading any answer.
 fn pipelined(c: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
-    let ids: Vec<i64> = (0..n)
-        .map(|_| c.request("tokens.get", params.clone()))
-        .collect();
+    let ids: Vec<i64> = (0..n).map(|_| c.request("tokens.get", params.clone())).collect();
     let mut answers = Vec::new();
     while answers.len() < ids.len() {
         let v = c.read_json(Duration::from_secs(60));
@@ -314,118 +235,53 @@ fn pipelined(c: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
 
 #[test]
 fn a_di_token_near_expiry_refreshes_once_for_100_calls_and_the_rotated_refresh_token_is_kept() {
-    let World {
-        home,
-        fake,
-        _daemon,
-        outside,
-    } = World::new();
+    let World { home, fake, _daemon, outside } = World::new();
     // Lives past the 300 s margin at import, inside it a few seconds later.
-    let alice = garminconnect_dir(
-        &fake,
-        &outside.path().join("a"),
-        "near",
-        now() + 306,
-        CLIENT,
-    );
+    let alice = garminconnect_dir(&fake, &outside.path().join("a"), "near", now() + 306, CLIENT);
     let out = import(&home, &alice.dir, &[]);
     assert!(out.status.success(), "{}", text(&out).1);
     assert_eq!(di_refreshes(&fake), 0);
     std::thread::sleep(Duration::from_secs(8));
 
-    let answers = pipelined(
-        &mut client(&home, None),
-        100,
-        json!({ "provider": "garmin" }),
-    );
+    let answers = pipelined(&mut client(&home, None), 100, json!({ "provider": "garmin" }));
     let tokens: std::collections::BTreeSet<String> = answers
         .iter()
-        .map(|a| {
-            a["result"]["access_token"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{a}"))
-                .to_string()
-        })
+        .map(|a| a["result"]["access_token"].as_str().unwrap_or_else(|| panic!("{a}")).to_string())
         .collect();
     assert_eq!(tokens.len(), 1, "all 100 got the same token");
     assert!(!tokens.contains(&alice.access), "the token was refreshed");
-    assert_eq!(
-        di_refreshes(&fake),
-        1,
-        "one refresh at the DI endpoint for 100 concurrent calls"
-    );
-    assert_eq!(
-        fake.refused("di_basic_auth")
-            + fake.refused("di_client_mismatch")
-            + fake.refused("invalid_client"),
-        0
-    );
+    assert_eq!(di_refreshes(&fake), 1, "one refresh at the DI endpoint for 100 concurrent calls");
+    assert_eq!(fake.refused("di_basic_auth") + fake.refused("di_client_mismatch") + fake.refused("invalid_client"), 0);
 
     // A second refresh must present the rotated token: the fake refuses the
     // first one as reused (invalid_grant), which would end the connection.
-    let again = client(&home, None).call_ok(
-        "tokens.get",
-        json!({ "provider": "garmin", "force_refresh": true }),
-    );
+    let again = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin", "force_refresh": true }));
     assert_eq!(di_refreshes(&fake), 2);
-    assert_eq!(
-        fake.refused("refresh_reused"),
-        0,
-        "the old refresh token was presented again"
-    );
+    assert_eq!(fake.refused("refresh_reused"), 0, "the old refresh token was presented again");
     assert!(!tokens.contains(again["access_token"].as_str().unwrap()));
     let list = client(&home, None).call_ok("connections.list", json!({}));
-    let garmin = list["connections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["provider"] == "garmin")
-        .unwrap()
-        .clone();
+    let garmin = list["connections"].as_array().unwrap().iter().find(|c| c["provider"] == "garmin").unwrap().clone();
     assert_eq!(garmin["state"], "connected");
     assert_no_plaintext(&home, &fake, &[&alice.refresh]);
 }
 
 #[test]
 fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
-    let World {
-        home,
-        fake,
-        _daemon,
-        outside,
-    } = World::new();
+    let World { home, fake, _daemon, outside } = World::new();
     common::fake::ensure_user(&home, "alice");
     let alice = garminconnect_dir(&fake, &outside.path().join("a"), "r", now() + 3_600, CLIENT);
-    assert!(
-        import(&home, &alice.dir, &["--user", "alice"])
-            .status
-            .success()
-    );
+    assert!(import(&home, &alice.dir, &["--user", "alice"]).status.success());
     let mut c = client(&home, Some("alice"));
-    let user_id = c.call_ok("connections.list", json!({}))["user_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
 
-    fake.control(
-        "fault",
-        json!({ "target": "di_refresh", "kind": "invalid_grant", "count": 1 }),
-    );
-    let err = c.call_err(
-        "tokens.get",
-        json!({ "provider": "garmin", "force_refresh": true }),
-    );
+    fake.control("fault", json!({ "target": "di_refresh", "kind": "invalid_grant", "count": 1 }));
+    let err = c.call_err("tokens.get", json!({ "provider": "garmin", "force_refresh": true }));
     assert_eq!(err["data"]["code"], "needs_reconnect", "{err}");
     let message = err["message"].as_str().unwrap();
-    assert!(
-        message.contains("pip install --upgrade garminconnect curl_cffi"),
-        "{message}"
-    );
+    assert!(message.contains("pip install --upgrade garminconnect curl_cffi"), "{message}");
     assert!(message.contains(".login('~/.garmin-sign-in')"), "{message}");
     assert!(
-        message.contains(&format!(
-            "then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`"
-        )),
+        message.contains(&format!("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`")),
         "{message}"
     );
     assert_eq!(di_refreshes(&fake), 1);
@@ -433,13 +289,7 @@ fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
     let again = c.call_err("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(again["data"]["code"], "needs_reconnect");
     assert_eq!(di_refreshes(&fake), 1);
-    let fresh = garminconnect_dir(
-        &fake,
-        &outside.path().join("b"),
-        "r2",
-        now() + 3_600,
-        CLIENT,
-    );
+    let fresh = garminconnect_dir(&fake, &outside.path().join("b"), "r2", now() + 3_600, CLIENT);
     let out = import(&home, &fresh.dir, &["--user", "alice"]);
     assert!(out.status.success(), "{}", text(&out).1);
     let token = client(&home, Some("alice")).call_ok("tokens.get", json!({ "provider": "garmin" }));
@@ -448,20 +298,12 @@ fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
 
 #[test]
 fn an_expired_di_access_token_is_refreshed_at_import_with_the_sign_ins_client_id() {
-    let World {
-        home,
-        fake,
-        _daemon,
-        outside,
-    } = World::new();
+    let World { home, fake, _daemon, outside } = World::new();
     let alice = garminconnect_dir(&fake, &outside.path().join("a"), "old", now() - 60, CLIENT);
     let out = import(&home, &alice.dir, &[]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(
-        stdout.contains(&format!("imported Garmin account {ALICE}")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("imported Garmin account {ALICE}")), "{stdout}");
     assert_eq!(di_refreshes(&fake), 1);
     let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_ne!(token["access_token"], alice.access.as_str());
@@ -469,26 +311,15 @@ fn an_expired_di_access_token_is_refreshed_at_import_with_the_sign_ins_client_id
 
     // Issued to one client id, presented with another: the fake refuses
     // (401 invalid_client), and nothing is imported.
-    let wrong = garminconnect_dir(
-        &fake,
-        &outside.path().join("b"),
-        "wrong",
-        now() - 60,
-        "GARMIN_CONNECT_MOBILE_IOS_DI",
-    );
+    let wrong =
+        garminconnect_dir(&fake, &outside.path().join("b"), "wrong", now() - 60, "GARMIN_CONNECT_MOBILE_IOS_DI");
     let out = import(&home, &wrong.dir, &[]);
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains("Garmin refused the sign-in's refresh token"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("Garmin refused the sign-in's refresh token"), "{stderr}");
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     assert_eq!(fake.refused("di_client_mismatch"), 1);
-    assert!(
-        wrong.dir.join("garmin_tokens.json").exists(),
-        "a failed import must not delete the plaintext"
-    );
+    assert!(wrong.dir.join("garmin_tokens.json").exists(), "a failed import must not delete the plaintext");
 }
 
 #[test]
@@ -497,39 +328,20 @@ fn the_fake_di_endpoint_takes_only_basic_with_the_client_id_and_an_empty_secret(
     let outside = tempfile::tempdir().unwrap();
     let s = grant(&fake, outside.path(), "x", ALICE, CLIENT, now() + 3_600);
     let url = format!("{}/di-oauth2-service/oauth/token", fake.base);
-    let form = format!(
-        "grant_type=refresh_token&client_id={CLIENT}&refresh_token={}",
-        s.refresh
-    );
-    let basic = |user_pass: &str| {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(user_pass)
-        )
-    };
+    let form = format!("grant_type=refresh_token&client_id={CLIENT}&refresh_token={}", s.refresh);
+    let basic = |user_pass: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass));
     let post = |auth: &str| {
         http_with(
             "POST",
             &url,
             None,
             Some(&form),
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Authorization", auth),
-            ],
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", auth)],
         )
         .0
     };
-    assert_eq!(
-        post(&basic(&format!("{CLIENT}:secret"))),
-        401,
-        "a non-empty secret"
-    );
-    assert_eq!(
-        post(&basic("OTHER_CLIENT:")),
-        401,
-        "another client id in Basic"
-    );
+    assert_eq!(post(&basic(&format!("{CLIENT}:secret"))), 401, "a non-empty secret");
+    assert_eq!(post(&basic("OTHER_CLIENT:")), 401, "another client id in Basic");
     assert_eq!(post("Bearer x"), 401, "no Basic");
     assert_eq!(fake.refused("di_basic_auth"), 3);
     assert_eq!(post(&basic(&format!("{CLIENT}:"))), 200);
@@ -557,12 +369,18 @@ fn an_imported_sign_in_stays_imported_after_refreshes_when_program_credentials_a
     c.call_ok("tokens.get", force.clone());
     assert_eq!(di_refreshes(&fake), 1);
 
-    c.call_ok("apps.set", json!({ "provider": "garmin", "client_id": "program-id", "client_secret": "program-secret" }));
+    c.call_ok(
+        "apps.set",
+        json!({ "provider": "garmin", "client_id": "program-id", "client_secret": "program-secret" }),
+    );
     fake.control("fault", json!({ "target": "di_refresh", "kind": "invalid_grant", "count": 1 }));
     let err = c.call_err("tokens.get", force);
     assert_eq!(err["data"]["code"], "needs_reconnect", "{err}");
     let message = err["message"].as_str().unwrap();
-    assert!(message.contains(&format!("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`")), "{message}");
+    assert!(
+        message.contains(&format!("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user {user_id}`")),
+        "{message}"
+    );
     assert!(!message.contains("connect garmin"), "{message}");
 
     let done = c.call_ok("connections.disconnect", json!({ "provider": "garmin" }));

@@ -46,7 +46,10 @@ fn assert_no_panic(what: &str, text: &str) {
 fn logs_have_no_panic(home: &TestHome) {
     if let Ok(entries) = std::fs::read_dir(home.log_dir()) {
         for entry in entries.flatten() {
-            assert_no_panic(&entry.path().display().to_string(), &std::fs::read_to_string(entry.path()).unwrap_or_default());
+            assert_no_panic(
+                &entry.path().display().to_string(),
+                &std::fs::read_to_string(entry.path()).unwrap_or_default(),
+            );
         }
     }
 }
@@ -70,9 +73,19 @@ enum Expect {
 
 /// Methods that decode their params with `deny_unknown_fields`.
 const PARAM_METHODS: &[&str] = &[
-    "users.add", "users.remove", "users.rename", "connections.begin", "connections.wait",
-    "connections.disconnect", "connections.import", "tokens.get", "usage.report", "apps.set",
-    "login.approve", "auth.resolve", "auth.token",
+    "users.add",
+    "users.remove",
+    "users.rename",
+    "connections.begin",
+    "connections.wait",
+    "connections.disconnect",
+    "connections.import",
+    "tokens.get",
+    "usage.report",
+    "apps.set",
+    "login.approve",
+    "auth.resolve",
+    "auth.token",
 ];
 
 fn junk() -> impl Strategy<Value = Value> {
@@ -86,7 +99,8 @@ fn junk() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(2, 12, 4, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -107,7 +121,12 @@ fn bad_id() -> impl Strategy<Value = Value> {
 }
 
 fn not_object_params() -> impl Strategy<Value = Value> {
-    prop_oneof![any::<bool>().prop_map(Value::Bool), any::<i64>().prop_map(|n| json!(n)), "[a-z]{0,5}".prop_map(Value::String), Just(json!([]))]
+    prop_oneof![
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "[a-z]{0,5}".prop_map(Value::String),
+        Just(json!([]))
+    ]
 }
 
 fn socket_line() -> impl Strategy<Value = (String, Expect)> {
@@ -121,30 +140,46 @@ fn socket_line() -> impl Strategy<Value = (String, Expect)> {
     prop_oneof![
         // Not JSON at all (`#` keeps it from being blank or accidentally valid).
         "#[^\\r\\n]{0,40}".prop_map(|s| (s, Expect::Parse)),
-        "\\{[^\\r\\n]{0,20}".prop_filter("invalid", |s| serde_json::from_str::<Value>(s).is_err()).prop_map(|s| (s, Expect::Parse)),
+        "\\{[^\\r\\n]{0,20}"
+            .prop_filter("invalid", |s| serde_json::from_str::<Value>(s).is_err())
+            .prop_map(|s| (s, Expect::Parse)),
         // JSON that is not an object.
-        junk().prop_filter("not an object", |v| !v.is_object()).prop_map(|v| (v.to_string(), Expect::Invalid(Value::Null))),
+        junk()
+            .prop_filter("not an object", |v| !v.is_object())
+            .prop_map(|v| (v.to_string(), Expect::Invalid(Value::Null))),
         // An id of the wrong type: refused with a null id.
-        bad_id().prop_map(move |id| (json!({"jsonrpc": "2.0", "id": id, "method": "daemon.status"}).to_string(), Expect::Invalid(Value::Null))),
+        bad_id().prop_map(move |id| (
+            json!({"jsonrpc": "2.0", "id": id, "method": "daemon.status"}).to_string(),
+            Expect::Invalid(Value::Null)
+        )),
         // Readable id, wrong `jsonrpc`: refused keeping the id.
         (good_id(), junk().prop_filter("not 2.0", |v| v != "2.0")).prop_map(|(id, v)| {
             (json!({"jsonrpc": v, "id": id, "method": "daemon.status"}).to_string(), Expect::Invalid(id))
         }),
         // `method` not a string.
-        (good_id(), junk().prop_filter("not a string", |v| !v.is_string())).prop_map(move |(id, m)| (req(&id, m, None), Expect::Invalid(id))),
+        (good_id(), junk().prop_filter("not a string", |v| !v.is_string()))
+            .prop_map(move |(id, m)| (req(&id, m, None), Expect::Invalid(id))),
         // `params` neither an object nor null.
-        (good_id(), not_object_params()).prop_map(move |(id, p)| (req(&id, json!("daemon.status"), Some(p)), Expect::Invalid(id))),
+        (good_id(), not_object_params())
+            .prop_map(move |(id, p)| (req(&id, json!("daemon.status"), Some(p)), Expect::Invalid(id))),
         // Unknown method.
         (good_id(), "zz\\.[a-z_.]{0,12}").prop_map(move |(id, m)| (req(&id, json!(m), None), Expect::NoMethod(id))),
         // A real method with an unknown member among (maybe) real ones.
-        (good_id(), prop::sample::select(PARAM_METHODS), "zz[a-z_]{0,8}", junk(), proptest::collection::btree_map("zz[a-z]{0,5}|provider|name|target", junk(), 0..3))
+        (
+            good_id(),
+            prop::sample::select(PARAM_METHODS),
+            "zz[a-z_]{0,8}",
+            junk(),
+            proptest::collection::btree_map("zz[a-z]{0,5}|provider|name|target", junk(), 0..3)
+        )
             .prop_map(move |(id, m, key, value, mut rest)| {
                 rest.insert(key, value);
                 let params = Value::Object(rest.into_iter().collect());
                 (req(&id, json!(m), Some(params)), Expect::BadParams(id))
             }),
         // A well-formed notification: no answer, whatever its method.
-        "zz\\.[a-z]{0,8}|daemon\\.status|users\\.list".prop_map(|m| (json!({"jsonrpc": "2.0", "method": m}).to_string(), Expect::Nothing)),
+        "zz\\.[a-z]{0,8}|daemon\\.status|users\\.list"
+            .prop_map(|m| (json!({"jsonrpc": "2.0", "method": m}).to_string(), Expect::Nothing)),
     ]
 }
 
@@ -232,8 +267,11 @@ impl Mcp {
             }
         });
         let mut mcp = Mcp { stdin: child.stdin.take(), child, lines };
-        mcp.write(&json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}}).to_string());
+        mcp.write(
+            &json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}})
+            .to_string(),
+        );
         let init = mcp.until_id(&json!("init"), &mut Vec::new());
         assert!(init["result"]["serverInfo"].is_object(), "{init}");
         mcp.write(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
@@ -256,7 +294,8 @@ impl Mcp {
                 .lines
                 .recv_timeout(Duration::from_secs(15))
                 .unwrap_or_else(|e| panic!("no answer to {id} from pierre-mcp ({e}); so far: {others:?}"));
-            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("pierre-mcp wrote a non-JSON line to stdout ({e}): {line:?}"));
+            let v: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("pierre-mcp wrote a non-JSON line to stdout ({e}): {line:?}"));
             assert_response_shape(&v);
             if &v["id"] == id {
                 return v;
@@ -314,7 +353,8 @@ enum McpExpect {
     Quiet,
 }
 
-const TOOLS: &[&str] = &["get_activities", "get_activity", "get_athlete", "get_stats", "get_sleep", "connect_provider", "compare_periods"];
+const TOOLS: &[&str] =
+    &["get_activities", "get_activity", "get_athlete", "get_stats", "get_sleep", "connect_provider", "compare_periods"];
 
 fn mcp_line() -> impl Strategy<Value = (String, McpExpect)> {
     prop_oneof![
@@ -415,7 +455,8 @@ fn pierre_mcp_answers_or_ignores_every_line_and_keeps_answering() {
 
 fn callback_request() -> impl Strategy<Value = (String, String)> {
     let provider = prop_oneof![Just("strava".to_owned()), Just("synthetic".to_owned()), "[a-z%0-9.]{0,12}"];
-    let pair = ("state|code|error|error_description|scope|[a-z]{1,6}", "[A-Za-z0-9%+._~-]{0,30}").prop_map(|(k, v)| format!("{k}={v}"));
+    let pair = ("state|code|error|error_description|scope|[a-z]{1,6}", "[A-Za-z0-9%+._~-]{0,30}")
+        .prop_map(|(k, v)| format!("{k}={v}"));
     (provider, proptest::collection::vec(pair, 0..5), "[A-Za-z0-9=&%+._~-]{0,20}").prop_map(|(p, pairs, raw)| {
         let mut q = pairs.join("&");
         if !raw.is_empty() {

@@ -42,12 +42,7 @@ fn world(accounts: &[String]) -> World {
     let fake = FakeProvider::start("strava", &refs);
     let (daemon, _) = start_daemon(&home, "strava", &fake, &[]);
     fake.control("config", json!({ "tag_names": true }));
-    World {
-        fake,
-        home,
-        _daemon: daemon,
-        authorize: Mutex::new(()),
-    }
+    World { fake, home, _daemon: daemon, authorize: Mutex::new(()) }
 }
 
 fn run_ok(cmd: &mut Command) -> String {
@@ -81,11 +76,7 @@ fn connect(w: &World, user: &str, account: &str) {
 }
 
 fn disconnect(w: &World, user: &str) {
-    run_ok(
-        w.home
-            .command("pierre-authd")
-            .args(["disconnect", "strava", "--user", user]),
-    );
+    run_ok(w.home.command("pierre-authd").args(["disconnect", "strava", "--user", user]));
 }
 
 /// How pierre-mcp is told who it acts for.
@@ -206,19 +197,18 @@ fn jwt_users_in_one_daemon_never_see_each_other() {
     let w = world(&[ACCOUNT_A.into(), ACCOUNT_B.into()]);
     add_user(&w, "alice");
     add_user(&w, "bob");
-    let token = |user: &str| {
-        run_ok(w.home.command("pierre-authd").args(["token", "--user", user]))
-            .trim()
-            .to_owned()
-    };
+    let token = |user: &str| run_ok(w.home.command("pierre-authd").args(["token", "--user", user])).trim().to_owned();
     let (a, b) = (Who::Jwt(token("alice")), Who::Jwt(token("bob")));
     five_steps(&w, &a, &b);
     // A token names its user: alice's token with PIERRE_USER=bob is refused.
     let Who::Jwt(alice_token) = &a else { unreachable!() };
     let mut cmd = w.home.command("pierre-mcp");
-    cmd.env("PIERRE_TOKEN", alice_token)
-        .env("PIERRE_USER", "bob")
-        .args(["call", "get_activities", "provider=strava", "--json"]);
+    cmd.env("PIERRE_TOKEN", alice_token).env("PIERRE_USER", "bob").args([
+        "call",
+        "get_activities",
+        "provider=strava",
+        "--json",
+    ]);
     let out = common::output_within(&mut cmd, CLI_TIMEOUT);
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains(ACCOUNT_B));
@@ -234,12 +224,7 @@ struct Session {
 
 impl Session {
     fn start(mut cmd: Command) -> Session {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut s = Session {
             stdin: child.stdin.take().unwrap(),
             stdout: BufReader::new(child.stdout.take().unwrap()),
@@ -451,7 +436,11 @@ fn os_users_with_their_own_daemons_cannot_reach_each_other() {
     for file in ["data/authd.sqlite3", "data/vault.key", "run/authd.sock"] {
         let out = common::output_within(a.cmd(std::path::Path::new("/bin/cat")).arg(b.home.join(file)), CLI_TIMEOUT);
         assert!(!out.status.success(), "alice read bob's {file}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Permission denied"),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut steal = a.cmd(&a.mcp);
     steal.env("PIERRE_HOME", &b.home).args(["call", "get_activities", "provider=strava", "--json"]);

@@ -54,18 +54,13 @@ fn over_mcp(home: &TestHome, request: Value) -> Value {
         }
     });
     let mut send = |v: Value| writeln!(stdin, "{v}").expect("pierre-mcp reads stdin");
-    send(
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "edges", "version": "0"}}}),
-    );
+    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "edges", "version": "0"}}}));
     send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
     send(request);
     let answer = loop {
-        let line = rx
-            .recv_timeout(TIMEOUT)
-            .expect("pierre-mcp answers within the timeout");
-        let v: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON-RPC ({e}): {line}"));
+        let line = rx.recv_timeout(TIMEOUT).expect("pierre-mcp answers within the timeout");
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON-RPC ({e}): {line}"));
         if v["id"] == 2 {
             break v;
         }
@@ -95,40 +90,19 @@ fn counts_outside_their_range_name_the_range_over_mcp_and_on_the_command_line() 
         assert!(answer.get("error").is_none(), "a protocol error: {answer}");
         let result = &answer["result"];
         assert_eq!(result["isError"], true, "{answer}");
-        assert_eq!(
-            result["content"][0]["text"],
-            format!("`limit` must be from 1 to 100; it was {sent}."),
-            "{answer}"
-        );
+        assert_eq!(result["content"][0]["text"], format!("`limit` must be from 1 to 100; it was {sent}."), "{answer}");
     }
     for (tool, arg, sentence) in [
-        (
-            "get_activities",
-            "limit=-1",
-            "`limit` must be from 1 to 100; it was -1.",
-        ),
-        (
-            "get_stats",
-            "count=-3",
-            "`count` must be from 1 to 52; it was -3.",
-        ),
-        (
-            "get_trends",
-            "weeks=99999999999",
-            "`weeks` must be from 3 to 52; it was 99999999999.",
-        ),
+        ("get_activities", "limit=-1", "`limit` must be from 1 to 100; it was -1."),
+        ("get_stats", "count=-3", "`count` must be from 1 to 52; it was -3."),
+        ("get_trends", "weeks=99999999999", "`weeks` must be from 3 to 52; it was 99999999999."),
     ] {
         let mut args = vec!["call", tool, arg];
         if tool == "get_stats" {
             args.push("period=week");
         }
         let out = run(&home, &args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{tool} {arg}: {}",
-            text(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(1), "{tool} {arg}: {}", text(&out.stderr));
         assert_eq!(text(&out.stderr).trim(), sentence, "{tool} {arg}");
         assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
     }
@@ -168,40 +142,11 @@ fn strength_trends_have_no_negative_zero_and_no_false_note() {
     };
     let strength = call(&["get_trends", "sport=strength", "--json"]);
     let v: Value = serde_json::from_str(&strength).unwrap();
-    let notes: Vec<&str> = v["missing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(
-        v["weeks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|w| w["activities"].as_u64() > Some(0)),
-        "{strength}"
-    );
-    assert!(
-        !notes
-            .iter()
-            .any(|n| n.starts_with("Fewer than 3 weeks with strength activities")),
-        "{notes:?}"
-    );
-    assert!(
-        notes
-            .iter()
-            .any(|n| n.contains("strength activities have no distance")),
-        "{notes:?}"
-    );
-    assert!(
-        v["weeks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|w| w.get("distance_m").is_none()),
-        "{strength}"
-    );
+    let notes: Vec<&str> = v["missing"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(v["weeks"].as_array().unwrap().iter().any(|w| w["activities"].as_u64() > Some(0)), "{strength}");
+    assert!(!notes.iter().any(|n| n.starts_with("Fewer than 3 weeks with strength activities")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("strength activities have no distance")), "{notes:?}");
+    assert!(v["weeks"].as_array().unwrap().iter().all(|w| w.get("distance_m").is_none()), "{strength}");
 
     let mut outputs = vec![strength];
     for sport in ["yoga", "workout", "run", "ride", "swim"] {
@@ -239,11 +184,7 @@ fn a_tool_error_never_advises_purge() {
     let stop = common::output_within(home.command("pierre-authd").arg("stop"), TIMEOUT);
     assert!(stop.status.success(), "{}", text(&stop.stderr));
     let key = home.path().join("data").join("vault.key");
-    assert!(
-        key.is_file(),
-        "the test install keeps its master key in {}",
-        key.display()
-    );
+    assert!(key.is_file(), "the test install keeps its master key in {}", key.display());
     std::fs::write(&key, "not base64 at all\n").unwrap();
     for tool in ["get_activities", "get_training_load"] {
         let out = run(&home, &["call", tool]);
@@ -279,15 +220,8 @@ fn at_a_terminal_without_a_command_it_explains_itself_and_exits_2() {
     let (mut master, mut slave) = (-1, -1);
     // SAFETY: openpty writes two new descriptors into the two ints; the
     // null name, termios and window size pointers are allowed.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
+    let opened =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
     assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors were just opened and are owned by nobody else.
     let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
@@ -301,20 +235,9 @@ fn at_a_terminal_without_a_command_it_explains_itself_and_exits_2() {
     drop(master);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(
-        stdout, "",
-        "stdout is the protocol; the hint goes to stderr"
-    );
-    for needed in [
-        "stdin as a pipe",
-        "pierre-mcp tools",
-        "pierre-mcp call get_activities",
-        "--help",
-    ] {
-        assert!(
-            stderr.contains(needed),
-            "{needed:?} missing from:\n{stderr}"
-        );
+    assert_eq!(stdout, "", "stdout is the protocol; the hint goes to stderr");
+    for needed in ["stdin as a pipe", "pierre-mcp tools", "pierre-mcp call get_activities", "--help"] {
+        assert!(stderr.contains(needed), "{needed:?} missing from:\n{stderr}");
     }
 }
 
@@ -323,12 +246,7 @@ fn at_a_terminal_without_a_command_it_explains_itself_and_exits_2() {
 fn pipe_nobody_reads() -> OwnedFd {
     let mut fds = [-1; 2];
     // SAFETY: pipe writes two new descriptors into the array.
-    assert_eq!(
-        unsafe { libc::pipe(fds.as_mut_ptr()) },
-        0,
-        "pipe: {}",
-        std::io::Error::last_os_error()
-    );
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors were just opened and are owned by nobody else.
     let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     drop(read);
@@ -355,20 +273,12 @@ fn cli_commands_exit_quietly_when_the_reader_has_gone() {
             .spawn()
             .expect("pierre-mcp starts");
         let out = finish(child);
-        assert_eq!(
-            (out.status.code(), text(&out.stderr).as_str()),
-            (Some(0), ""),
-            "{args:?}"
-        );
+        assert_eq!((out.status.code(), text(&out.stderr).as_str()), (Some(0), ""), "{args:?}");
     }
     // And through a shell, as a person types it.
     let bin = common::bin("pierre-mcp");
     let line = format!("set -o pipefail; '{}' tools | head -1", bin.display());
     let out = common::output_within(home.command_at("bash").args(["-c", &line]), TIMEOUT);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).starts_with("TOOL"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(text(&out.stdout).starts_with("TOOL"), "{}", text(&out.stdout));
 }

@@ -35,9 +35,10 @@ impl Install {
     fn command(&self, program: &str, runtime_dir: Option<&Path>) -> Command {
         let mut cmd = Command::new(bin(program));
         cmd.env_clear()
-            .envs(std::env::vars_os().filter(|(k, _)| {
-                KEPT_ENV.iter().any(|kept| k == kept) && k != "HOME" && k != "TMPDIR"
-            }))
+            .envs(
+                std::env::vars_os()
+                    .filter(|(k, _)| KEPT_ENV.iter().any(|kept| k == kept) && k != "HOME" && k != "TMPDIR"),
+            )
             .env("HOME", &self.home)
             .env("TMPDIR", &self.tmp)
             // Free ports, as every test uses: these daemons run beside others.

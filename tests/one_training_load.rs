@@ -17,16 +17,10 @@ const NOW: &str = "2025-11-23T18:00:00+01:00";
 /// `pierre-mcp call TOOL ARGS...` on the synthetic provider: stdout, or a panic with both streams.
 fn call(home: &TestHome, tool: &str, args: &[&str]) -> String {
     let mut cmd = home.command("pierre-mcp");
-    cmd.args(["call", tool, "provider=synthetic"])
-        .args(args)
-        .env("PIERRE_SYNTHETIC_NOW", NOW);
+    cmd.args(["call", tool, "provider=synthetic"]).args(args).env("PIERRE_SYNTHETIC_NOW", NOW);
     let out = common::output_within(&mut cmd, Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{tool} {args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{tool} {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
     stdout
 }
 
@@ -38,9 +32,7 @@ fn json(home: &TestHome, tool: &str, args: &[&str]) -> Value {
 }
 
 fn load_of(v: &Value) -> f64 {
-    v["training_load"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no training_load: {v}"))
+    v["training_load"].as_f64().unwrap_or_else(|| panic!("no training_load: {v}"))
 }
 
 #[test]
@@ -60,15 +52,8 @@ fn an_activitys_load_is_its_share_of_the_day_in_every_tool_and_in_the_cli() {
 
     let detail = json(&home, "get_activity", &[&format!("id={id}")]);
     let activity = &detail["activity"];
-    assert_eq!(
-        load_of(activity),
-        load_of(&long),
-        "get_activity vs get_activities"
-    );
-    assert_eq!(
-        activity["training_load_method"],
-        long["training_load_method"]
-    );
+    assert_eq!(load_of(activity), load_of(&long), "get_activity vs get_activities");
+    assert_eq!(activity["training_load_method"], long["training_load_method"]);
 
     let range = [format!("from={day}"), format!("to={day}")];
     let range: Vec<&str> = range.iter().map(String::as_str).collect();
@@ -84,56 +69,25 @@ fn an_activitys_load_is_its_share_of_the_day_in_every_tool_and_in_the_cli() {
 
     // The day's load is the sum of that day's activities' training_load.
     let that_day = json(&home, "get_activities", &range);
-    let sum: f64 = that_day["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(load_of)
-        .sum();
+    let sum: f64 = that_day["activities"].as_array().unwrap().iter().map(load_of).sum();
     let day_load = load["days"][0]["load"].as_f64().unwrap();
     assert_eq!(load["days"][0]["date"], day);
-    assert!(
-        (sum - day_load).abs() < 0.05,
-        "activities {sum} vs day {day_load}"
-    );
+    assert!((sum - day_load).abs() < 0.05, "activities {sum} vs day {day_load}");
 
     // The week's load in get_stats and get_weekly_summary is the same sum.
     let week = json(&home, "get_weekly_summary", &["weeks=1"]);
     let stats = json(&home, "get_stats", &["period=week"]);
-    let (from, to) = (
-        week["weeks"][0]["from"].as_str().unwrap(),
-        week["weeks"][0]["to"].as_str().unwrap(),
-    );
-    let listed = json(
-        &home,
-        "get_activities",
-        &[&format!("from={from}"), &format!("to={to}"), "limit=100"],
-    );
-    let sum: f64 = listed["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(load_of)
-        .sum();
+    let (from, to) = (week["weeks"][0]["from"].as_str().unwrap(), week["weeks"][0]["to"].as_str().unwrap());
+    let listed = json(&home, "get_activities", &[&format!("from={from}"), &format!("to={to}"), "limit=100"]);
+    let sum: f64 = listed["activities"].as_array().unwrap().iter().map(load_of).sum();
     let weekly = week["weeks"][0]["load"].as_f64().unwrap();
-    let totals = stats["periods"][0]["totals"]["training_load"]
-        .as_f64()
-        .unwrap();
-    assert!(
-        (sum - weekly).abs() < 0.05 && (sum - totals).abs() < 0.05,
-        "sum {sum}, weekly {weekly}, stats {totals}"
-    );
+    let totals = stats["periods"][0]["totals"]["training_load"].as_f64().unwrap();
+    assert!((sum - weekly).abs() < 0.05 && (sum - totals).abs() < 0.05, "sum {sum}, weekly {weekly}, stats {totals}");
 
     // The human rendering shows the same figure with the same one decimal.
     let text = call(&home, "get_activity", &[&format!("id={id}")]);
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("load "))
-        .unwrap_or_else(|| panic!("no load line:\n{text}"));
-    assert_eq!(
-        line.split_whitespace().nth(1),
-        Some(format!("{:.1}", load_of(&long)).as_str()),
-        "{line}"
-    );
+    let line =
+        text.lines().find(|l| l.trim_start().starts_with("load ")).unwrap_or_else(|| panic!("no load line:\n{text}"));
+    assert_eq!(line.split_whitespace().nth(1), Some(format!("{:.1}", load_of(&long)).as_str()), "{line}");
     assert!(line.contains("(power)"), "{line}");
 }

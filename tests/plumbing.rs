@@ -89,16 +89,11 @@ fn pid_exists(pid: u32) -> bool {
 fn assert_exits_soon(pid: u32, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     let running = || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            stat.rsplit_once(')')
-                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
-        })
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
     };
     while running() {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: pid {pid} is still running"
-        );
+        assert!(Instant::now() < deadline, "{what}: pid {pid} is still running");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -107,34 +102,15 @@ fn assert_exits_soon(pid: u32, what: &str) {
 
 #[test]
 fn bin_finds_the_root_package_binaries_beside_the_test_executable() {
-    assert_eq!(
-        bin("fake-provider"),
-        PathBuf::from(env!("CARGO_BIN_EXE_fake-provider"))
-    );
-    assert_eq!(
-        target_dir(),
-        PathBuf::from(env!("CARGO_BIN_EXE_fake-provider"))
-            .parent()
-            .unwrap()
-    );
+    assert_eq!(bin("fake-provider"), PathBuf::from(env!("CARGO_BIN_EXE_fake-provider")));
+    assert_eq!(target_dir(), PathBuf::from(env!("CARGO_BIN_EXE_fake-provider")).parent().unwrap());
 }
 
 #[test]
 fn missing_binary_names_the_build_command() {
     let err = try_bin("no-such-pierre-binary").unwrap_err();
-    assert!(
-        err.contains("run `cargo build --workspace --bins`"),
-        "{err}"
-    );
-    assert!(
-        err.contains(
-            &target_dir()
-                .join("no-such-pierre-binary")
-                .display()
-                .to_string()
-        ),
-        "{err}"
-    );
+    assert!(err.contains("run `cargo build --workspace --bins`"), "{err}");
+    assert!(err.contains(&target_dir().join("no-such-pierre-binary").display().to_string()), "{err}");
     let panicked = catch_unwind(|| bin("no-such-pierre-binary")).unwrap_err();
     assert_eq!(panic_message(panicked), err);
 }
@@ -157,15 +133,8 @@ fn scrubbed_env_keeps_only_the_listed_variables() {
     .map(|(k, v)| (k.into(), v.into()))
     .collect();
     let env = scrubbed_env(dirty, Path::new("/tmp/h"));
-    let as_strings: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
+    let as_strings: Vec<(String, String)> =
+        env.iter().map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned())).collect();
     let expected: Vec<(String, String)> = [
         ("PATH", "/usr/bin"),
         ("HOME", "/root"),
@@ -182,26 +151,16 @@ fn scrubbed_env_keeps_only_the_listed_variables() {
 #[test]
 fn test_home_commands_see_only_the_scrubbed_environment() {
     let home = TestHome::new();
-    let out = output_within(
-        home.command_at("sh").args(["-c", "env; echo cwd=$(pwd)"]),
-        Duration::from_secs(10),
-    );
+    let out = output_within(home.command_at("sh").args(["-c", "env; echo cwd=$(pwd)"]), Duration::from_secs(10));
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        stdout.contains(&format!("PIERRE_HOME={}\n", home.path().display())),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!("cwd={}\n", home.path().display())),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("PIERRE_HOME={}\n", home.path().display())), "{stdout}");
+    assert!(stdout.contains(&format!("cwd={}\n", home.path().display())), "{stdout}");
     for line in stdout.lines().filter(|l| !l.starts_with("cwd=")) {
         let name = line.split('=').next().unwrap();
         // `sh` itself adds PWD, SHLVL and `_`.
         assert!(
-            KEPT_ENV.contains(&name)
-                || ["PIERRE_HOME", "PWD", "SHLVL", "_", "OLDPWD"].contains(&name),
+            KEPT_ENV.contains(&name) || ["PIERRE_HOME", "PWD", "SHLVL", "_", "OLDPWD"].contains(&name),
             "unexpected variable in a test child's environment: {line}"
         );
     }
@@ -211,10 +170,7 @@ fn test_home_commands_see_only_the_scrubbed_environment() {
 fn test_home_is_private_short_and_removed_on_drop() {
     let home = TestHome::new();
     let path = home.path().to_path_buf();
-    assert_eq!(
-        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o700
-    );
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
     assert_eq!(home.socket_path(), path.join("run/authd.sock"));
     assert_eq!(home.pid_file(), path.join("run/authd.pid"));
     assert!(home.socket_path().as_os_str().len() <= 107);
@@ -229,11 +185,7 @@ fn output_within_kills_a_hung_child_and_shows_its_output() {
     let home = TestHome::new();
     let started = Instant::now();
     let panicked = catch_unwind(AssertUnwindSafe(|| {
-        output_within(
-            home.command_at("sh")
-                .args(["-c", "echo partial; exec sleep 30"]),
-            Duration::from_millis(300),
-        )
+        output_within(home.command_at("sh").args(["-c", "echo partial; exec sleep 30"]), Duration::from_millis(300))
     }))
     .unwrap_err();
     let msg = panic_message(panicked);
@@ -252,15 +204,9 @@ fn daemon_guard_waits_for_the_socket_and_kills_on_drop() {
     assert!(home.socket_path().exists());
     assert!(guard.stderr().contains("stand-in listening"));
     let mut client = home.connect();
-    assert_eq!(
-        client.hello(),
-        json!({ "method": "daemon.hello", "params": hello_params() })
-    );
+    assert_eq!(client.hello(), json!({ "method": "daemon.hello", "params": hello_params() }));
     drop(guard);
-    assert!(
-        !pid_exists(pid),
-        "the daemon (pid {pid}) outlived its guard"
-    );
+    assert!(!pid_exists(pid), "the daemon (pid {pid}) outlived its guard");
 }
 
 #[test]
@@ -286,8 +232,7 @@ fn daemon_that_exits_early_fails_with_its_stderr() {
     let home = TestHome::new();
     let mut cmd = home.command_at("sh");
     cmd.args(["-c", "echo 'cannot open the vault: boom' >&2; exit 3"]);
-    let msg =
-        panic_message(catch_unwind(AssertUnwindSafe(|| home.spawn_daemon_with(cmd))).unwrap_err());
+    let msg = panic_message(catch_unwind(AssertUnwindSafe(|| home.spawn_daemon_with(cmd))).unwrap_err());
     assert!(msg.contains("exited (exit status: 3)"), "{msg}");
     assert!(msg.contains("cannot open the vault: boom"), "{msg}");
 }
@@ -297,30 +242,18 @@ fn daemon_that_never_answers_fails_after_the_timeout_and_is_killed() {
     let home = TestHome::new();
     std::fs::create_dir(home.log_dir()).unwrap();
     let mut cmd = home.command_at("sh");
-    cmd.args([
-        "-c",
-        "echo still starting >&2; echo $$ > pid; exec sleep 30",
-    ]);
+    cmd.args(["-c", "echo still starting >&2; echo $$ > pid; exec sleep 30"]);
     let started = Instant::now();
     let msg = panic_message(
         catch_unwind(AssertUnwindSafe(|| {
-            DaemonGuard::start(
-                cmd,
-                home.socket_path(),
-                &home.log_dir(),
-                Duration::from_millis(500),
-            )
+            DaemonGuard::start(cmd, home.socket_path(), &home.log_dir(), Duration::from_millis(500))
         }))
         .unwrap_err(),
     );
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(msg.contains("did not answer"), "{msg}");
     assert!(msg.contains("still starting"), "{msg}");
-    let pid: u32 = std::fs::read_to_string(home.path().join("pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid: u32 = std::fs::read_to_string(home.path().join("pid")).unwrap().trim().parse().unwrap();
     assert!(!pid_exists(pid), "the hung daemon was left running");
 }
 
@@ -340,10 +273,7 @@ fn test_home_drop_stops_a_daemon_it_did_not_spawn() {
     let script = home.path().join("standin.py");
     std::fs::write(&script, STANDIN).unwrap();
     let python = output_within(
-        home.command_at("python3").args([
-            "-c",
-            "import os, sys; print(os.path.realpath(sys.executable))",
-        ]),
+        home.command_at("python3").args(["-c", "import os, sys; print(os.path.realpath(sys.executable))"]),
         Duration::from_secs(10),
     );
     let standin = home.path().join("pierre-authd");
@@ -354,17 +284,10 @@ fn test_home_drop_stops_a_daemon_it_did_not_spawn() {
         script.display(),
         home.socket_path().display()
     );
-    let out = output_within(
-        home.command_at("bash").args(["-c", &launcher]),
-        Duration::from_secs(10),
-    );
+    let out = output_within(home.command_at("bash").args(["-c", &launcher]), Duration::from_secs(10));
     assert!(out.status.success());
     wait_for_socket(&home.socket_path(), Duration::from_secs(10)).unwrap();
-    let pid: u32 = std::fs::read_to_string(home.pid_file())
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid: u32 = std::fs::read_to_string(home.pid_file()).unwrap().trim().parse().unwrap();
     assert!(pid_exists(pid));
     let path = home.path().to_path_buf();
     drop(home);
@@ -396,10 +319,7 @@ fn rpc_call_sets_aside_lines_for_other_ids() {
     let mut client = home.connect();
     let first = client.call("notify", json!({ "a": 1 }));
     assert_eq!(first["result"]["params"], json!({ "a": 1 }));
-    assert_eq!(
-        client.unmatched,
-        vec![json!({ "jsonrpc": "2.0", "method": "event", "params": {} })]
-    );
+    assert_eq!(client.unmatched, vec![json!({ "jsonrpc": "2.0", "method": "event", "params": {} })]);
     let second = client.call_ok("users.list", json!({}));
     assert_eq!(second["method"], "users.list");
     let third = client.call("x", json!(null));
@@ -438,24 +358,13 @@ fn unprivileged_user_runs_a_copied_binary_as_itself() {
     assert_ne!(user.gid, 0);
     let truth = user.copy_binary(Path::new("/bin/true"));
     assert!(truth.starts_with("/tmp"));
-    assert!(
-        output_within(&mut user.command(&truth), Duration::from_secs(10))
-            .status
-            .success()
-    );
+    assert!(output_within(&mut user.command(&truth), Duration::from_secs(10)).status.success());
     // Positive control that privileges really changed: `id` reports the account, not root.
     let id = user.copy_binary(Path::new("/usr/bin/id"));
     let out = output_within(user.command(&id).args(["-u"]), Duration::from_secs(10));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        user.uid.to_string()
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), user.uid.to_string());
     let out = output_within(user.command(&id).args(["-G"]), Duration::from_secs(10));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        user.gid.to_string(),
-        "supplementary groups were kept"
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), user.gid.to_string(), "supplementary groups were kept");
 }
 
 #[test]
@@ -479,20 +388,10 @@ fn unprivileged_user_gets_a_private_dir_of_its_own() {
     let user = require_unprivileged_user();
     let dir = user.private_dir();
     let meta = std::fs::metadata(&dir).unwrap();
-    assert_eq!(
-        (meta.uid(), meta.gid(), meta.mode() & 0o777),
-        (user.uid, user.gid, 0o700)
-    );
+    assert_eq!((meta.uid(), meta.gid(), meta.mode() & 0o777), (user.uid, user.gid, 0o700));
     let touch = user.copy_binary(Path::new("/usr/bin/touch"));
-    let out = output_within(
-        user.command(&touch).arg(dir.join("f")),
-        Duration::from_secs(10),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = output_within(user.command(&touch).arg(dir.join("f")), Duration::from_secs(10));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -500,14 +399,8 @@ fn creating_the_unprivileged_user_is_idempotent() {
     let a = require_unprivileged_user();
     let b = require_unprivileged_user();
     assert_eq!((a.uid, a.gid, &a.name), (b.uid, b.gid, &b.name));
-    let out = output_within(
-        Command::new("id").args(["-u", UNPRIV_USER_NAME]),
-        Duration::from_secs(10),
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        a.uid.to_string()
-    );
+    let out = output_within(Command::new("id").args(["-u", UNPRIV_USER_NAME]), Duration::from_secs(10));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), a.uid.to_string());
 }
 
 // --- the real daemon ----------------------------------------------------------------------
@@ -516,38 +409,20 @@ fn creating_the_unprivileged_user_is_idempotent() {
 fn spawn_daemon_runs_the_real_daemon_and_it_answers_hello() {
     let home = TestHome::new();
     let daemon = home.spawn_daemon();
-    let pid: u32 = std::fs::read_to_string(home.pid_file())
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid: u32 = std::fs::read_to_string(home.pid_file()).unwrap().trim().parse().unwrap();
     assert_eq!(pid, daemon.pid(), "the pid file names another process");
     let hello = home.connect().hello();
     assert_eq!(hello["protocol_version"], 1, "{hello}");
     let status = daemon.stop();
-    assert!(
-        status.success(),
-        "pierre-authd serve did not exit cleanly on SIGTERM: {status}"
-    );
+    assert!(status.success(), "pierre-authd serve did not exit cleanly on SIGTERM: {status}");
 }
 
 #[test]
 fn test_home_drop_stops_a_daemon_started_with_start() {
     let home = TestHome::new();
-    let out = output_within(
-        home.command("pierre-authd").arg("start"),
-        Duration::from_secs(30),
-    );
-    assert!(
-        out.status.success(),
-        "pierre-authd start failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pid: u32 = std::fs::read_to_string(home.pid_file())
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let out = output_within(home.command("pierre-authd").arg("start"), Duration::from_secs(30));
+    assert!(out.status.success(), "pierre-authd start failed: {}", String::from_utf8_lossy(&out.stderr));
+    let pid: u32 = std::fs::read_to_string(home.pid_file()).unwrap().trim().parse().unwrap();
     assert!(pid_exists(pid));
     drop(home);
     assert_exits_soon(pid, "pierre-authd after its home's drop");

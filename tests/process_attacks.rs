@@ -50,14 +50,24 @@ fn attack(pid: i32) -> Value {
     };
     // SAFETY: ptrace(2) with plain integer arguments on a pid we started.
     let rc = unsafe {
-        libc::ptrace(libc::PTRACE_ATTACH, pid, std::ptr::null_mut::<libc::c_void>(), std::ptr::null_mut::<libc::c_void>())
+        libc::ptrace(
+            libc::PTRACE_ATTACH,
+            pid,
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_void>(),
+        )
     };
     let attach = if rc == 0 {
         let mut status = 0;
         // SAFETY: waitpid/ptrace on our own traced child; detach leaves it running.
         unsafe {
             libc::waitpid(pid, &mut status, libc::__WALL);
-            libc::ptrace(libc::PTRACE_DETACH, pid, std::ptr::null_mut::<libc::c_void>(), std::ptr::null_mut::<libc::c_void>());
+            libc::ptrace(
+                libc::PTRACE_DETACH,
+                pid,
+                std::ptr::null_mut::<libc::c_void>(),
+                std::ptr::null_mut::<libc::c_void>(),
+            );
         }
         json!({ "ok": true })
     } else {

@@ -33,11 +33,7 @@ fn connected(provider: &str) -> Connected {
     let (daemon, _) = start_daemon(&home, provider, &fake, &[]);
     fake.control("config", json!({ "authorize_as": ALICE_ACCOUNT }));
     connect(&home, provider, None);
-    Connected {
-        fake,
-        home,
-        _daemon: daemon,
-    }
+    Connected { fake, home, _daemon: daemon }
 }
 
 /// What `pierre-mcp call` printed: the structured result, or the error sentence.

@@ -27,36 +27,22 @@ fn limited(provider: &'static str, headers: Value) -> Limited {
     let home = TestHome::new();
     let fake = FakeProvider::start(provider, &[ALICE_ACCOUNT]);
     let (daemon, _) = start_daemon(&home, provider, &fake, &[]);
-    fake.control(
-        "config",
-        json!({ "authorize_as": ALICE_ACCOUNT, "rate_limit_headers": headers }),
-    );
+    fake.control("config", json!({ "authorize_as": ALICE_ACCOUNT, "rate_limit_headers": headers }));
     connect(&home, provider, None);
     fake.control("fault", json!({ "target": "api", "kind": "rate_limited" }));
-    Limited {
-        fake,
-        home,
-        provider,
-        _daemon: daemon,
-    }
+    Limited { fake, home, provider, _daemon: daemon }
 }
 
 impl Limited {
     /// `pierre-mcp call get_athlete`: the result, or the one error sentence.
     fn athlete(&self) -> Result<Value, String> {
         let mut cmd: Command = self.home.command("pierre-mcp");
-        cmd.args([
-            "call",
-            "get_athlete",
-            &format!("provider={}", self.provider),
-            "--json",
-        ]);
+        cmd.args(["call", "get_athlete", &format!("provider={}", self.provider), "--json"]);
         let out = common::output_within(&mut cmd, Duration::from_secs(60));
         let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
         if out.status.success() {
-            return Ok(serde_json::from_str(&stdout)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}")));
+            return Ok(serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}")));
         }
         assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
         Err(format!("{stdout}{stderr}"))
@@ -75,17 +61,12 @@ impl Limited {
 
     /// The daemon's own answer to `tokens.get` (`rate_limited` while blocked).
     fn tokens_get_error(&self) -> Value {
-        self.home
-            .connect_hello()
-            .call_err("tokens.get", json!({ "provider": self.provider }))
+        self.home.connect_hello().call_err("tokens.get", json!({ "provider": self.provider }))
     }
 
     /// One window as `daemon.status` shows it.
     fn window(&self, window_secs: u64) -> Value {
-        let status = self
-            .home
-            .connect_hello()
-            .call_ok("daemon.status", json!({}));
+        let status = self.home.connect_hello().call_ok("daemon.status", json!({}));
         status["rate_limits"]
             .as_array()
             .unwrap()
@@ -99,15 +80,9 @@ impl Limited {
 /// The seconds in pierre-mcp's "… rate limit reached; try again in 60 s."
 /// (minutes are rounded up there).
 fn wait_in(sentence: &str) -> u64 {
-    let rest = sentence
-        .split_once("try again in ")
-        .unwrap_or_else(|| panic!("no wait in: {sentence}"))
-        .1;
+    let rest = sentence.split_once("try again in ").unwrap_or_else(|| panic!("no wait in: {sentence}")).1;
     let mut words = rest.split_whitespace();
-    let n: u64 = words
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{sentence}"));
+    let n: u64 = words.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{sentence}"));
     match words.next().map(|u| u.trim_end_matches('.')) {
         Some("s") => n,
         Some("min") => n * 60,
@@ -116,10 +91,7 @@ fn wait_in(sentence: &str) -> u64 {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// The issue: one 429 with `Retry-After: 60` and usage far below Strava's
@@ -142,34 +114,17 @@ fn after_a_429_the_next_call_says_the_wait_strava_asked_for() {
     assert_eq!(wait, 60, "{first}");
     let seen = c.api_requests();
     let (second, wait) = c.rate_limited();
-    assert!(
-        (50..=60).contains(&wait),
-        "never longer than Strava asked: {second}"
-    );
+    assert!((50..=60).contains(&wait), "never longer than Strava asked: {second}");
     assert!(second.contains("strava rate limit"), "{second}");
-    assert_eq!(
-        c.api_requests(),
-        seen,
-        "the daemon answered without asking Strava again"
-    );
+    assert_eq!(c.api_requests(), seen, "the daemon answered without asking Strava again");
     let err = c.tokens_get_error();
     assert_eq!(err["data"]["code"], "rate_limited", "{err}");
-    assert!(
-        err["data"]["retry_after_secs"].as_u64().unwrap() <= 60,
-        "{err}"
-    );
+    assert!(err["data"]["retry_after_secs"].as_u64().unwrap() <= 60, "{err}");
     let message = err["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("Strava asked to wait 60 s before the next request; retry in "),
-        "{message}"
-    );
+    assert!(message.starts_with("Strava asked to wait 60 s before the next request; retry in "), "{message}");
     assert!(message.ends_with(" UTC"), "{message}");
     let quarter = c.window(900);
-    assert_eq!(
-        (quarter["used"].as_u64(), quarter["limit"].as_u64()),
-        (Some(10), Some(100)),
-        "{quarter}"
-    );
+    assert_eq!((quarter["used"].as_u64(), quarter["limit"].as_u64()), (Some(10), Some(100)), "{quarter}");
 }
 
 /// After the wait WHOOP asked for, the next call reaches WHOOP and answers:
@@ -192,9 +147,7 @@ fn after_the_wait_the_next_call_reaches_the_provider() {
     assert!((1..=5).contains(&wait), "{second}");
     std::thread::sleep(Duration::from_millis(5_300).saturating_sub(limited_at.elapsed()));
     let seen = c.api_requests();
-    let athlete = c
-        .athlete()
-        .unwrap_or_else(|e| panic!("still blocked after the 5 s WHOOP asked for: {e}"));
+    let athlete = c.athlete().unwrap_or_else(|e| panic!("still blocked after the 5 s WHOOP asked for: {e}"));
     assert_eq!(athlete["provider"], "whoop", "{athlete}");
     assert!(c.api_requests() > seen);
     assert_eq!(c.window(60)["used"], 10);
@@ -209,15 +162,9 @@ fn a_429_without_headers_waits_a_minute_not_a_quarter_hour() {
     let (second, wait) = c.rate_limited();
     assert!((50..=60).contains(&wait), "{second}");
     let message = c.tokens_get_error()["message"].as_str().unwrap().to_owned();
-    assert!(
-        message.contains("without saying how long to wait"),
-        "{message}"
-    );
+    assert!(message.contains("without saying how long to wait"), "{message}");
     let quarter = c.window(900);
-    assert!(
-        quarter["used"].as_u64().unwrap() < 100,
-        "no window is taken as spent: {quarter}"
-    );
+    assert!(quarter["used"].as_u64().unwrap() < 100, "no window is taken as spent: {quarter}");
 }
 
 /// When Strava's usage headers show the quarter-hour spent (and no
@@ -243,33 +190,16 @@ fn a_spent_window_waits_for_its_reset() {
     let (second, wait) = c.rate_limited();
     let to_quarter = 900 - unix_now() % 900;
     // pierre-mcp rounds minutes up.
-    assert!(
-        wait >= to_quarter.saturating_sub(2) && wait <= to_quarter + 60,
-        "{second} vs {to_quarter} s\n{first}"
-    );
+    assert!(wait >= to_quarter.saturating_sub(2) && wait <= to_quarter + 60, "{second} vs {to_quarter} s\n{first}");
     let err = c.tokens_get_error();
     let secs = err["data"]["retry_after_secs"].as_u64().unwrap();
     assert!(secs.abs_diff(900 - unix_now() % 900) <= 2, "{err}");
     let message = err["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("Strava's limit of 100 requests per 15 minutes is used up; retry in"),
-        "{message}"
-    );
+    assert!(message.starts_with("Strava's limit of 100 requests per 15 minutes is used up; retry in"), "{message}");
     // The daily window spent too: the wait runs to 00:00 UTC.
     let mut client = c.home.connect_hello();
-    let headers =
-        json!({ "X-ReadRateLimit-Limit": "100,1000", "X-ReadRateLimit-Usage": "100,1000" });
-    let reported = client.call_ok(
-        "usage.report",
-        json!({ "provider": "strava", "status": 429, "headers": headers }),
-    );
+    let headers = json!({ "X-ReadRateLimit-Limit": "100,1000", "X-ReadRateLimit-Usage": "100,1000" });
+    let reported = client.call_ok("usage.report", json!({ "provider": "strava", "status": 429, "headers": headers }));
     let to_midnight = 86_400 - unix_now() % 86_400;
-    assert!(
-        reported["retry_after_secs"]
-            .as_u64()
-            .unwrap()
-            .abs_diff(to_midnight)
-            <= 2,
-        "{reported}"
-    );
+    assert!(reported["retry_after_secs"].as_u64().unwrap().abs_diff(to_midnight) <= 2, "{reported}");
 }

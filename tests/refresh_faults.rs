@@ -62,7 +62,9 @@ fn strava_state(c: &Connected) -> String {
 fn sealed_rows(home: &TestHome) -> Vec<(String, Vec<u8>)> {
     let users = home.path().join("data/users");
     let dir: PathBuf = std::fs::read_dir(&users).unwrap().flatten().next().unwrap().path();
-    let db = rusqlite::Connection::open_with_flags(dir.join("vault.sqlite3"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let db =
+        rusqlite::Connection::open_with_flags(dir.join("vault.sqlite3"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let mut stmt = db.prepare("SELECT field, blob FROM secrets WHERE provider = 'strava' ORDER BY field").unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
 }

@@ -73,7 +73,11 @@ fn no_secret_is_left_in_any_file_or_output() {
     };
 
     connect(&home, &mut log);
-    let (ok, _) = run(cmd("pierre-mcp").args(["call", "get_activities", "provider=strava", "--json"]), "mcp get_activities", &mut log);
+    let (ok, _) = run(
+        cmd("pierre-mcp").args(["call", "get_activities", "provider=strava", "--json"]),
+        "mcp get_activities",
+        &mut log,
+    );
     assert!(ok);
     // A forced refresh, as a script would ask for it.
     let mut client = home.connect_hello();
@@ -82,7 +86,8 @@ fn no_secret_is_left_in_any_file_or_output() {
     // A 401: pierre-mcp reports the token, the daemon refreshes once, pierre-mcp retries.
     let before = fake.refreshes();
     fake.control("fault", json!({ "target": "api", "kind": "access_denied", "count": 1 }));
-    let (ok, _) = run(cmd("pierre-mcp").args(["call", "get_athlete", "provider=strava", "--json"]), "mcp after 401", &mut log);
+    let (ok, _) =
+        run(cmd("pierre-mcp").args(["call", "get_athlete", "provider=strava", "--json"]), "mcp after 401", &mut log);
     assert!(ok);
     assert_eq!(fake.refreshes(), before + 1, "the 401 caused a refresh");
     // A socket JWT, printed by `token` (DESIGN's exception), then used by pierre-mcp.
@@ -91,7 +96,11 @@ fn no_secret_is_left_in_any_file_or_output() {
     let jwt = jwt.trim().to_owned();
     assert_eq!(jwt.split('.').count(), 3, "token prints a JWT: {jwt}");
     let token_stdout = log.len() - 2;
-    let (ok, _) = run(cmd("pierre-mcp").args(["call", "get_connection_status", "--json"]).env("PIERRE_TOKEN", &jwt), "mcp with PIERRE_TOKEN", &mut log);
+    let (ok, _) = run(
+        cmd("pierre-mcp").args(["call", "get_connection_status", "--json"]).env("PIERRE_TOKEN", &jwt),
+        "mcp with PIERRE_TOKEN",
+        &mut log,
+    );
     assert!(ok);
     for args in [&["status", "--json"][..], &["doctor", "--json"], &["connections", "--json"]] {
         let _ = run(cmd("pierre-authd").args(args), &format!("pierre-authd {}", args.join(" ")), &mut log);
@@ -102,8 +111,13 @@ fn no_secret_is_left_in_any_file_or_output() {
     assert!(counters["counters"]["revoke"].as_u64().unwrap_or(1) >= 1, "{counters}");
 
     // Everything to look for.
-    let mut secrets: Vec<(String, Vec<u8>)> = fake.secrets().into_iter().map(|s| (format!("fake token/secret {}…", &s[..6]), s.into_bytes())).collect();
-    assert!(secrets.len() >= 5, "access and refresh tokens of the connect and two refreshes, and the client secret: {}", secrets.len());
+    let mut secrets: Vec<(String, Vec<u8>)> =
+        fake.secrets().into_iter().map(|s| (format!("fake token/secret {}…", &s[..6]), s.into_bytes())).collect();
+    assert!(
+        secrets.len() >= 5,
+        "access and refresh tokens of the connect and two refreshes, and the client secret: {}",
+        secrets.len()
+    );
     secrets.extend(handed_out.iter().map(|t| ("handed-out access token".to_owned(), t.clone().into_bytes())));
     secrets.push(("socket JWT".into(), jwt.clone().into_bytes()));
     secrets.push(("socket JWT signature".into(), jwt.rsplit('.').next().unwrap().as_bytes().to_vec()));
@@ -123,7 +137,10 @@ fn no_secret_is_left_in_any_file_or_output() {
     assert!(files.iter().any(|f| f.what.ends_with("vault.sqlite3")));
 
     // Positive control: the search finds a secret where it is allowed to be.
-    assert!(common::files::contains(&log[token_stdout].bytes, jwt.as_bytes()), "the sweep cannot find the JWT in token's stdout");
+    assert!(
+        common::files::contains(&log[token_stdout].bytes, jwt.as_bytes()),
+        "the sweep cannot find the JWT in token's stdout"
+    );
 
     eprintln!("files: {names:?}");
     let mut hits = Vec::new();

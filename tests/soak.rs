@@ -61,15 +61,19 @@ fn assert_no_panic(what: &str, text: &str) {
 
 /// Every line the daemon sent for hostile input is a JSON-RPC error or the answer we asked for.
 fn assert_daemon_line(line: &[u8], what: &str) -> Value {
-    let v: Value = serde_json::from_slice(line)
-        .unwrap_or_else(|e| panic!("{what}: the daemon wrote a non-JSON line ({e}): {:?}", String::from_utf8_lossy(line)));
+    let v: Value = serde_json::from_slice(line).unwrap_or_else(|e| {
+        panic!("{what}: the daemon wrote a non-JSON line ({e}): {:?}", String::from_utf8_lossy(line))
+    });
     assert_eq!(v["jsonrpc"], "2.0", "{what}: {v}");
     if v.get("error").is_some() {
         let e = &v["error"];
         assert!(e["code"].is_i64() && e["data"]["code"].is_string(), "{what}: {v}");
         assert!(e["message"].as_str().is_some_and(|m| m.len() > 10), "{what}: unclear error {v}");
     } else {
-        assert!(v["id"].as_str().is_some_and(|id| id.starts_with("soak-")), "{what}: answered something we did not ask: {v}");
+        assert!(
+            v["id"].as_str().is_some_and(|id| id.starts_with("soak-")),
+            "{what}: answered something we did not ask: {v}"
+        );
     }
     v
 }
@@ -91,7 +95,9 @@ fn drain(client: &mut RpcClient, id: Option<&str>, what: &str) -> usize {
                 assert!(id.is_none(), "{what}: the daemon closed the connection before answering {id:?}");
                 return seen;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => panic!("{what}: no answer within {DEFAULT_READ_TIMEOUT:?}"),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                panic!("{what}: no answer within {DEFAULT_READ_TIMEOUT:?}")
+            }
             Err(_) => return seen, // reset: closed too
         }
     }
@@ -201,15 +207,19 @@ fn soak_mcp(home: &TestHome, until: Instant, mut rng: Rng) -> std::collections::
             let _ = tx.send(line);
         }
     });
-    let mut write = |bytes: &[u8]| stdin.write_all(bytes).and_then(|_| stdin.flush()).expect("pierre-mcp stopped reading");
+    let mut write =
+        |bytes: &[u8]| stdin.write_all(bytes).and_then(|_| stdin.flush()).expect("pierre-mcp stopped reading");
     write(br#"{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"soak","version":"1"}}}"#);
     write(b"\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
     let ping = |write: &mut dyn FnMut(&[u8]), n: u64| {
         let id = format!("soak-{n}");
         write(format!("\n{}\n", json!({"jsonrpc": "2.0", "id": id, "method": "ping"})).as_bytes());
         loop {
-            let line = lines.recv_timeout(Duration::from_secs(15)).unwrap_or_else(|e| panic!("pierre-mcp stopped answering ({e})"));
-            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("pierre-mcp wrote a non-JSON line ({e}): {line:?}"));
+            let line = lines
+                .recv_timeout(Duration::from_secs(15))
+                .unwrap_or_else(|e| panic!("pierre-mcp stopped answering ({e})"));
+            let v: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("pierre-mcp wrote a non-JSON line ({e}): {line:?}"));
             assert_eq!(v["jsonrpc"], "2.0", "{v}");
             if v["id"] == id.as_str() {
                 assert_eq!(v["result"], json!({}), "{v}");
@@ -289,6 +299,9 @@ fn hostile_bytes_for_a_while_crash_nothing_and_everything_still_answers() {
     assert_no_panic("pierre-authd", &daemon.stderr());
     assert_no_panic("pierre-mcp", &std::fs::read_to_string(home.path().join("mcp.stderr")).unwrap_or_default());
     for entry in std::fs::read_dir(home.log_dir()).unwrap().flatten() {
-        assert_no_panic(&entry.path().display().to_string(), &std::fs::read_to_string(entry.path()).unwrap_or_default());
+        assert_no_panic(
+            &entry.path().display().to_string(),
+            &std::fs::read_to_string(entry.path()).unwrap_or_default(),
+        );
     }
 }

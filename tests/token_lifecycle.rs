@@ -41,10 +41,7 @@ use common::fake::connect as connect_provider;
 
 /// The fake approves `account` next and issues tokens for `ttl` seconds.
 fn next_login(fake: &Fake, accounts: &[&str], account: &str, ttl: u64) {
-    fake.control(
-        "config",
-        json!({ "accounts": accounts, "authorize_as": account, "access_ttl_secs": ttl }),
-    );
+    fake.control("config", json!({ "accounts": accounts, "authorize_as": account, "access_ttl_secs": ttl }));
 }
 
 fn tokens_get(client: &mut RpcClient, params: Value) -> Value {
@@ -61,9 +58,7 @@ fn with_user(mut params: Value, user: Option<&str>) -> Value {
 /// Sends `n` requests on one connection before reading any answer, so all
 /// are in flight at once; returns the answers.
 fn pipelined(client: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
-    let ids: Vec<i64> = (0..n)
-        .map(|_| client.request("tokens.get", params.clone()))
-        .collect();
+    let ids: Vec<i64> = (0..n).map(|_| client.request("tokens.get", params.clone())).collect();
     let mut answers = Vec::new();
     while answers.len() < ids.len() {
         let v = client.read_json(Duration::from_secs(60));
@@ -75,10 +70,7 @@ fn pipelined(client: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn connection_state(home: &TestHome) -> String {
@@ -87,9 +79,7 @@ fn connection_state(home: &TestHome) -> String {
 
 /// The state of `user`'s connection to `provider`; empty when there is none.
 fn connection_state_of(home: &TestHome, provider: &str, user: Option<&str>) -> String {
-    let list = home
-        .connect_hello()
-        .call_ok("connections.list", with_user(json!({}), user));
+    let list = home.connect_hello().call_ok("connections.list", with_user(json!({}), user));
     list["connections"]
         .as_array()
         .unwrap()
@@ -124,11 +114,7 @@ fn a_hundred_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
     let mut client = home.connect_hello();
     let before = fake.refreshes();
     let answers = pipelined(&mut client, 100, json!({ "provider": "strava" }));
-    assert_eq!(
-        fake.refreshes() - before,
-        1,
-        "refreshes at the fake for 100 concurrent calls"
-    );
+    assert_eq!(fake.refreshes() - before, 1, "refreshes at the fake for 100 concurrent calls");
     let tokens: std::collections::HashSet<String> = answers
         .iter()
         .map(|a| {
@@ -144,10 +130,7 @@ fn a_hundred_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
     assert_eq!(tokens.len(), 1, "all 100 got the same new token");
     // The new token lives 6 h: the next call does not refresh.
     let again = tokens_get(&mut client, json!({ "provider": "strava" }));
-    assert_eq!(
-        again["result"]["access_token"].as_str(),
-        tokens.iter().next().map(String::as_str)
-    );
+    assert_eq!(again["result"]["access_token"].as_str(), tokens.iter().next().map(String::as_str));
     assert_eq!(fake.refreshes() - before, 1);
     assert_eq!(fake.refused("refresh_reused"), 0);
 }
@@ -157,40 +140,23 @@ fn fifty_reports_of_one_rejected_token_cause_one_refresh() {
     let (home, fake, _daemon) = expiring_setup();
     let mut client = home.connect_hello();
     let first = tokens_get(&mut client, json!({ "provider": "strava" }));
-    let token = first["result"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = first["result"]["access_token"].as_str().unwrap().to_string();
     let before = fake.refreshes();
-    let answers = pipelined(
-        &mut client,
-        50,
-        json!({ "provider": "strava", "rejected_token_sha256": sha256_hex(&token) }),
-    );
+    let answers =
+        pipelined(&mut client, 50, json!({ "provider": "strava", "rejected_token_sha256": sha256_hex(&token) }));
     assert_eq!(fake.refreshes() - before, 1);
     for a in &answers {
-        let new = a["result"]["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{a}"));
+        let new = a["result"]["access_token"].as_str().unwrap_or_else(|| panic!("{a}"));
         assert_ne!(new, token);
     }
     // A report of a token that is no longer current does not refresh.
-    let stale = tokens_get(
-        &mut client,
-        json!({ "provider": "strava", "rejected_token_sha256": sha256_hex(&token) }),
-    );
+    let stale = tokens_get(&mut client, json!({ "provider": "strava", "rejected_token_sha256": sha256_hex(&token) }));
     assert!(stale["result"].is_object(), "{stale}");
     assert_eq!(fake.refreshes() - before, 1);
     // force_refresh always refreshes; a malformed hash is refused.
-    tokens_get(
-        &mut client,
-        json!({ "provider": "strava", "force_refresh": true }),
-    );
+    tokens_get(&mut client, json!({ "provider": "strava", "force_refresh": true }));
     assert_eq!(fake.refreshes() - before, 2);
-    let bad = client.call_err(
-        "tokens.get",
-        json!({ "provider": "strava", "rejected_token_sha256": "abc" }),
-    );
+    let bad = client.call_err("tokens.get", json!({ "provider": "strava", "rejected_token_sha256": "abc" }));
     assert_eq!(bad["data"]["code"], "invalid_params");
 }
 
@@ -209,18 +175,12 @@ fn one_users_hanging_refresh_does_not_block_another_user() {
     owner.request("tokens.get", json!({ "provider": "strava" }));
     let deadline = Instant::now() + Duration::from_secs(10);
     while fake.refreshes() == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the owner's refresh never reached the fake"
-        );
+        assert!(Instant::now() < deadline, "the owner's refresh never reached the fake");
         std::thread::sleep(Duration::from_millis(20));
     }
     let started = Instant::now();
     let mut bob = home.connect_hello();
-    let answer = tokens_get(
-        &mut bob,
-        with_user(json!({ "provider": "strava" }), Some("bob")),
-    );
+    let answer = tokens_get(&mut bob, with_user(json!({ "provider": "strava" }), Some("bob")));
     assert_eq!(answer["result"]["account_id"], BOB, "{answer}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -247,12 +207,7 @@ fn invalid_grant_marks_the_connection_needs_reconnect_with_the_fix() {
     assert_eq!(event["method"], "event", "{event}");
     assert_eq!(event["params"]["kind"], "needs_reconnect");
     assert_eq!(event["params"]["provider"], "strava");
-    assert!(
-        event["params"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("pierre-authd connect strava")
-    );
+    assert!(event["params"]["message"].as_str().unwrap().contains("pierre-authd connect strava"));
     // Asking again does not hammer the provider.
     let before = fake.refreshes();
     let again = client.call_err("tokens.get", json!({ "provider": "strava" }));
@@ -274,10 +229,7 @@ fn server_errors_are_retried_and_then_reported_without_losing_the_sign_in() {
     // 500 then success: retried.
     fake.fault("server_error", 1);
     let before = fake.refreshes();
-    let ok = tokens_get(
-        &mut client,
-        json!({ "provider": "strava", "force_refresh": true }),
-    );
+    let ok = tokens_get(&mut client, json!({ "provider": "strava", "force_refresh": true }));
     assert!(ok["result"]["access_token"].is_string(), "{ok}");
     assert_eq!(fake.refreshes() - before, 2);
     let event = events.read_json(Duration::from_secs(10));
@@ -286,20 +238,14 @@ fn server_errors_are_retried_and_then_reported_without_losing_the_sign_in() {
     // Three 500s: a clear provider_error, and the stored sign-in still works.
     fake.fault("server_error", 3);
     let before = fake.refreshes();
-    let err = client.call_err(
-        "tokens.get",
-        json!({ "provider": "strava", "force_refresh": true }),
-    );
+    let err = client.call_err("tokens.get", json!({ "provider": "strava", "force_refresh": true }));
     assert_eq!(err["data"]["code"], "provider_error", "{err}");
     assert_eq!(fake.refreshes() - before, 3);
     assert_eq!(connection_state(&home), "connected");
     // A truncated answer is retried too (the fake kept the old token usable
     // only because nothing rotated: the fault answers before rotating).
     fake.fault("truncated", 1);
-    let ok = tokens_get(
-        &mut client,
-        json!({ "provider": "strava", "force_refresh": true }),
-    );
+    let ok = tokens_get(&mut client, json!({ "provider": "strava", "force_refresh": true }));
     assert!(ok["result"]["access_token"].is_string(), "{ok}");
     assert_eq!(fake.refused("refresh_reused"), 0);
 }
@@ -311,12 +257,7 @@ fn synthetic_and_unconnected_providers_say_what_to_do() {
     let mut client = home.connect_hello();
     let err = client.call_err("tokens.get", json!({ "provider": "strava" }));
     assert_eq!(err["data"]["code"], "not_connected");
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("pierre-authd connect strava")
-    );
+    assert!(err["message"].as_str().unwrap().contains("pierre-authd connect strava"));
     let err = client.call_err("tokens.get", json!({ "provider": "synthetic" }));
     assert_eq!(err["data"]["code"], "not_supported");
     let err = client.call_err("tokens.get", json!({ "provider": "polar" }));
@@ -340,10 +281,7 @@ fn kill_9_during_refresh_storms_leaves_the_last_token_or_its_predecessor() {
 fn with_a_reuse_grace_window_every_kill_9_round_recovers() {
     let outcomes = storm_rounds(10_000, 5);
     eprintln!("kill -9 rounds, 10 s reuse grace:\n{}", outcomes.join("\n"));
-    assert!(
-        outcomes.iter().all(|o| o.ends_with("then works")),
-        "{outcomes:?}"
-    );
+    assert!(outcomes.iter().all(|o| o.ends_with("then works")), "{outcomes:?}");
 }
 
 /// `rounds` refresh storms, each ended by kill -9 of the daemon, with the
@@ -369,10 +307,7 @@ fn storm_rounds(grace_ms: u64, rounds: u64) -> Vec<String> {
                     };
                     client.request("daemon.hello", common::hello_params());
                     loop {
-                        client.request(
-                            "tokens.get",
-                            json!({ "provider": "strava", "force_refresh": true }),
-                        );
+                        client.request("tokens.get", json!({ "provider": "strava", "force_refresh": true }));
                         match client.read_line(Duration::from_secs(5)) {
                             Ok(Some(_)) => {}
                             _ => return,
@@ -385,10 +320,7 @@ fn storm_rounds(grace_ms: u64, rounds: u64) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         // Kill once a few refreshes are under way, at a varying moment.
         while fake.refreshes() < before + 3 + round {
-            assert!(
-                Instant::now() < deadline,
-                "no refresh storm in round {round}"
-            );
+            assert!(Instant::now() < deadline, "no refresh storm in round {round}");
             std::thread::sleep(Duration::from_millis(2));
         }
         std::thread::sleep(Duration::from_millis(3 * round));
@@ -405,34 +337,19 @@ fn storm_rounds(grace_ms: u64, rounds: u64) -> Vec<String> {
         let older = fake.refused("refresh_reused_older");
         let predecessor = fake.refused("refresh_reused_predecessor");
         let mut client = home.connect_hello();
-        let answer = tokens_get(
-            &mut client,
-            json!({ "provider": "strava", "force_refresh": true }),
-        );
+        let answer = tokens_get(&mut client, json!({ "provider": "strava", "force_refresh": true }));
         assert_eq!(
             fake.refused("refresh_unknown"),
             unknown,
             "round {round}: a token the fake never issued (torn row?)"
         );
-        assert_eq!(
-            fake.refused("refresh_reused_older"),
-            older,
-            "round {round}: an older token than the predecessor"
-        );
+        assert_eq!(fake.refused("refresh_reused_older"), older, "round {round}: an older token than the predecessor");
         if answer["result"].is_object() {
             outcomes.push(format!("round {round}: {refreshed} refreshes, then works"));
         } else {
             let err = &answer["error"];
-            assert_eq!(
-                err["data"]["code"], "needs_reconnect",
-                "round {round}: {answer}"
-            );
-            assert!(
-                err["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("pierre-authd connect strava")
-            );
+            assert_eq!(err["data"]["code"], "needs_reconnect", "round {round}: {answer}");
+            assert!(err["message"].as_str().unwrap().contains("pierre-authd connect strava"));
             assert_eq!(
                 fake.refused("refresh_reused_predecessor"),
                 predecessor + 1,
@@ -460,35 +377,19 @@ fn disconnect_revokes_once_and_removes_only_that_users_provider() {
     let revokes = fake.counters()["counters"]["revoke"].as_u64().unwrap();
     let out = disconnect_cli(&home, &["strava"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("strava: disconnected; access revoked at the provider"),
-        "{stdout}"
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("strava: disconnected; access revoked at the provider"), "{stdout}");
     assert_eq!(fake.counters()["counters"]["revoke"].as_u64().unwrap() - revokes, 1);
     assert_eq!(fake.refused("revoke_style"), 0);
     assert_eq!(connection_state_of(&home, "strava", None), "");
     assert_eq!(connection_state_of(&home, "synthetic", None), "connected");
-    assert_eq!(
-        connection_state_of(&home, "strava", Some("bob")),
-        "connected"
-    );
+    assert_eq!(connection_state_of(&home, "strava", Some("bob")), "connected");
     let event = events.read_json(Duration::from_secs(10));
     assert_eq!(event["params"]["kind"], "disconnected", "{event}");
     assert_eq!(event["params"]["provider"], "strava");
     // Bob's tokens still work; the owner's are gone.
     let mut client = home.connect_hello();
-    let bob = tokens_get(
-        &mut client,
-        with_user(
-            json!({ "provider": "strava", "force_refresh": true }),
-            Some("bob"),
-        ),
-    );
+    let bob = tokens_get(&mut client, with_user(json!({ "provider": "strava", "force_refresh": true }), Some("bob")));
     assert_eq!(bob["result"]["account_id"], BOB, "{bob}");
     let err = client.call_err("tokens.get", json!({ "provider": "strava" }));
     assert_eq!(err["data"]["code"], "not_connected");
@@ -504,14 +405,9 @@ fn disconnect_revokes_once_and_removes_only_that_users_provider() {
     let out = disconnect_cli(&home, &["--all", "--user", "bob"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(
-        stdout.contains("strava: disconnected; access revoked"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("strava: disconnected; access revoked"), "{stdout}");
     assert!(stdout.contains("synthetic: disconnected"), "{stdout}");
-    let list = home
-        .connect_hello()
-        .call_ok("connections.list", json!({ "user": "bob" }));
+    let list = home.connect_hello().call_ok("connections.list", json!({ "user": "bob" }));
     assert_eq!(list["connections"], json!([]));
     assert_eq!(fake.counters()["counters"]["revoke"].as_u64().unwrap() - revokes, 2);
 }
@@ -532,19 +428,10 @@ fn disconnect_revokes_in_each_providers_style_and_reports_a_failed_revoke() {
         assert_eq!(fake.refused("invalid_client"), 0, "{provider}");
         // A revoke the provider refuses is reported; the tokens go anyway.
         connect_provider(&home, provider, None);
-        fake.control(
-            "fault",
-            json!({ "target": "revoke", "kind": "server_error" }),
-        );
+        fake.control("fault", json!({ "target": "revoke", "kind": "server_error" }));
         let done = client.call_ok("connections.disconnect", json!({ "provider": provider }));
         assert_eq!(done["revoke"], "failed", "{provider}: {done}");
-        assert!(
-            done["revoke_message"]
-                .as_str()
-                .unwrap()
-                .contains("HTTP 500"),
-            "{done}"
-        );
+        assert!(done["revoke_message"].as_str().unwrap().contains("HTTP 500"), "{done}");
         assert_eq!(connection_state_of(&home, provider, None), "");
     }
 }
@@ -554,19 +441,10 @@ fn the_disconnect_provider_tool_removes_the_connection() {
     let home = TestHome::new();
     let _daemon = home.spawn_daemon();
     let mut cmd = home.command("pierre-mcp");
-    cmd.args([
-        "call",
-        "disconnect_provider",
-        "provider=synthetic",
-        "--json",
-    ]);
+    cmd.args(["call", "disconnect_provider", "provider=synthetic", "--json"]);
     let out = common::output_within(&mut cmd, Duration::from_secs(30));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let result: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(result["disconnected"], true, "{result}");
     assert_eq!(result["revoke"], "not_applicable");
@@ -603,10 +481,7 @@ fn strava_budgets_are_shared_by_the_app_and_a_429_answers_rate_limited() {
     // The owner's API call hit the read limit of this quarter-hour.
     let headers = fake_429_headers(&fake);
     assert_eq!(headers["x-readratelimit-usage"], "100,300");
-    let reported = client.call_ok(
-        "usage.report",
-        json!({ "provider": "strava", "status": 429, "headers": headers }),
-    );
+    let reported = client.call_ok("usage.report", json!({ "provider": "strava", "status": 429, "headers": headers }));
     // The headers show the read window spent, but the fake also sends
     // Retry-After: 60, and that is the wait: never longer than Strava asked.
     let expected = 60;
@@ -630,23 +505,13 @@ fn strava_budgets_are_shared_by_the_app_and_a_429_answers_rate_limited() {
     assert_eq!(quarter["scope"], "app");
     assert_eq!(quarter["used"], 100);
     assert_eq!(quarter["limit"], 100);
-    let daily = windows
-        .iter()
-        .find(|w| w["provider"] == "strava" && w["window_secs"] == 86_400)
-        .unwrap();
+    let daily = windows.iter().find(|w| w["provider"] == "strava" && w["window_secs"] == 86_400).unwrap();
     assert_eq!(daily["used"], 300);
-    assert_eq!(
-        daily["resets_at"].as_u64().unwrap() % 86_400,
-        0,
-        "daily reset at 00:00 UTC"
-    );
+    assert_eq!(daily["resets_at"].as_u64().unwrap() % 86_400, 0, "daily reset at 00:00 UTC");
     let mut cmd = home.command("pierre-authd");
     cmd.arg("status");
     let out = common::output_within(&mut cmd, Duration::from_secs(20));
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("rate limit strava (app, 900 s window): 100/100 used")
-    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rate limit strava (app, 900 s window): 100/100 used"));
 }
 
 #[test]
@@ -664,34 +529,14 @@ fn fitbit_budgets_are_per_user() {
         "Fitbit-Rate-Limit-Remaining": "0",
         "Fitbit-Rate-Limit-Reset": "1234",
     });
-    let reported = client.call_ok(
-        "usage.report",
-        json!({ "provider": "fitbit", "status": 429, "headers": headers }),
-    );
-    assert!(
-        reported["retry_after_secs"]
-            .as_u64()
-            .unwrap()
-            .abs_diff(1234)
-            <= 1,
-        "{reported}"
-    );
+    let reported = client.call_ok("usage.report", json!({ "provider": "fitbit", "status": 429, "headers": headers }));
+    assert!(reported["retry_after_secs"].as_u64().unwrap().abs_diff(1234) <= 1, "{reported}");
     let err = client.call_err("tokens.get", json!({ "provider": "fitbit" }));
     assert_eq!(err["data"]["code"], "rate_limited");
-    assert!(
-        err["data"]["retry_after_secs"]
-            .as_u64()
-            .unwrap()
-            .abs_diff(1234)
-            <= 1,
-        "{err}"
-    );
+    assert!(err["data"]["retry_after_secs"].as_u64().unwrap().abs_diff(1234) <= 1, "{err}");
     let bob = tokens_get(&mut client, json!({ "provider": "fitbit", "user": "bob" }));
     assert_eq!(bob["result"]["account_id"], BOB, "{bob}");
     // Plain 200 reports count against the user's own window.
-    let ok = client.call_ok(
-        "usage.report",
-        json!({ "provider": "fitbit", "status": 200, "user": "bob" }),
-    );
+    let ok = client.call_ok("usage.report", json!({ "provider": "fitbit", "status": 200, "user": "bob" }));
     assert!(ok.get("retry_after_secs").is_none(), "{ok}");
 }

@@ -40,10 +40,7 @@ fn install(extra: &[(&'static str, &'static str)]) -> Install {
     let (daemon, _) = start_daemon(&home, "strava", &fake, extra);
     let mut owner = home.connect();
     let owner_id = owner.hello()["user_id"].as_str().unwrap().to_owned();
-    let alice_id = owner.call_ok("users.add", json!({ "name": "alice" }))["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let alice_id = owner.call_ok("users.add", json!({ "name": "alice" }))["user_id"].as_str().unwrap().to_owned();
     fake.control("config", json!({ "authorize_as": ALICE_ACCOUNT }));
     connect(&home, "strava", None);
     fake.control("config", json!({ "authorize_as": BOB_ACCOUNT }));
@@ -160,12 +157,7 @@ fn with_db(path: &Path, f: impl FnOnce(&rusqlite::Connection)) {
 }
 
 fn blob(db: &rusqlite::Connection, field: &str) -> Vec<u8> {
-    db.query_row(
-        "SELECT blob FROM secrets WHERE provider = 'strava' AND field = ?1",
-        [field],
-        |r| r.get(0),
-    )
-    .unwrap()
+    db.query_row("SELECT blob FROM secrets WHERE provider = 'strava' AND field = ?1", [field], |r| r.get(0)).unwrap()
 }
 
 fn set_blob(db: &rusqlite::Connection, field: &str, sealed_for: Option<&str>, blob: &[u8]) {
@@ -238,16 +230,25 @@ fn a_row_copied_to_another_user_or_field_does_not_open() {
     let answer = i.home.connect_hello().call("tokens.get", json!({ "provider": "strava", "force_refresh": true }));
     let (code, message) = refused(&answer);
     assert_eq!(code, "vault_corrupt", "{message}");
-    assert!(message.contains("failed its integrity check"), "the relabelled row passes the label check only: {message}");
+    assert!(
+        message.contains("failed its integrity check"),
+        "the relabelled row passes the label check only: {message}"
+    );
     assert!(daemon.stop().success());
     assert_unchanged(&before, i.home.path(), "row copied from another user");
-    assert_eq!(i.fake.refused("refresh_reused") + i.fake.refused("invalid_grant"), 0, "alice's token never reached the provider");
+    assert_eq!(
+        i.fake.refused("refresh_reused") + i.fake.refused("invalid_grant"),
+        0,
+        "alice's token never reached the provider"
+    );
 
     // Another field of the same user, label left as the copy's.
     with_db(&i.vault(&i.owner_id), |db| {
         let access = blob(db, "access_token");
         let label: String = db
-            .query_row("SELECT sealed_for FROM secrets WHERE provider='strava' AND field='access_token'", [], |r| r.get(0))
+            .query_row("SELECT sealed_for FROM secrets WHERE provider='strava' AND field='access_token'", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         set_blob(db, "refresh_token", Some(&label), &access);
     });
@@ -256,7 +257,10 @@ fn a_row_copied_to_another_user_or_field_does_not_open() {
     let answer = i.home.connect_hello().call("tokens.get", json!({ "provider": "strava", "force_refresh": true }));
     let (code, message) = refused(&answer);
     assert_eq!(code, "vault_corrupt", "{message}");
-    assert!(message.contains("access_token") && message.contains("refresh_token"), "says sealed for X, found at Y: {message}");
+    assert!(
+        message.contains("access_token") && message.contains("refresh_token"),
+        "says sealed for X, found at Y: {message}"
+    );
     assert!(message.contains("moved or copied") && message.contains("connect again"), "{message}");
     assert!(tokens_get(&i.home, Some("alice")).get("result").is_some());
     assert!(daemon.stop().success());

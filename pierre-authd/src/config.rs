@@ -7,8 +7,8 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
-use pierre_shared::paths::{Paths, PathsError};
 use pierre_shared::Secret;
+use pierre_shared::paths::{Paths, PathsError};
 
 use crate::oauth::client::settings::{OAuthConfig, OAuthConfigError};
 use crate::oauth::server::{AuthServerConfig, ConfigError as AuthServerConfigError};
@@ -77,7 +77,8 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(ConfigError::ReadFile { path: paths.config_file.display().to_string(), source }),
         };
-        let oauth = OAuthConfig::load(&|name| text(name), config_text.as_deref(), &paths.config_file.display().to_string())?;
+        let oauth =
+            OAuthConfig::load(&|name| text(name), config_text.as_deref(), &paths.config_file.display().to_string())?;
         let auth_server = AuthServerConfig::load(&|name| text(name), config_text.as_deref())?;
         Ok(Config {
             auth_server,

@@ -48,7 +48,9 @@ pub struct PidLock {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PidLockError {
-    #[error("pierre-authd is already running (pid {pid}) on {socket}; stop it with `pierre-authd stop` or use it as it is")]
+    #[error(
+        "pierre-authd is already running (pid {pid}) on {socket}; stop it with `pierre-authd stop` or use it as it is"
+    )]
     AlreadyRunning { pid: String, socket: PathBuf },
     #[error("cannot open the pid file {path}")]
     Io {

@@ -67,9 +67,7 @@ async fn connect(config: &Config) -> Result<Client, CallError> {
             Err(error) => tracing::error!(%error, "in-process server did not start"),
         }
     });
-    ().serve(client_io)
-        .await
-        .map_err(|e| CallError::Start(Box::new(e)))
+    ().serve(client_io).await.map_err(|e| CallError::Start(Box::new(e)))
 }
 
 /// `pierre-mcp tools [--json]`.
@@ -79,10 +77,7 @@ pub async fn tools(args: &ToolsArgs, config: &Config) -> Result<ExitCode, CallEr
     let _ = client.cancel().await;
     let text = if args.json {
         let list = serde_json::json!({ "tools": tools });
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        )
+        format!("{}\n", serde_json::to_string_pretty(&list).unwrap_or_default())
     } else {
         render::tool_list(&tools)
     };
@@ -95,12 +90,7 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     let client = connect(config).await?;
     let tools = client.list_all_tools().await?;
     let tool =
-        tools
-            .iter()
-            .find(|t| t.name == args.tool)
-            .ok_or_else(|| CallError::UnknownTool {
-                name: args.tool.clone(),
-            })?;
+        tools.iter().find(|t| t.name == args.tool).ok_or_else(|| CallError::UnknownTool { name: args.tool.clone() })?;
     let mut arguments = parse_arguments(&args.args, tool)?;
     if let Some(format) = args.format {
         let name = match format {
@@ -113,12 +103,7 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     let result = client.call_tool(request).await;
     let _ = client.cancel().await;
     let result = result?;
-    let text = result
-        .content
-        .iter()
-        .find_map(|c| c.as_text())
-        .map(|t| t.text.clone())
-        .unwrap_or_default();
+    let text = result.content.iter().find_map(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
     if result.is_error == Some(true) {
         to_stderr(&text);
         return Ok(ExitCode::FAILURE);
@@ -128,14 +113,9 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
         return Ok(ExitCode::SUCCESS);
     }
     // Compact mode (`--output compact`) sends the data only as text.
-    let structured = result
-        .structured_content
-        .unwrap_or_else(|| decode_text(&text));
+    let structured = result.structured_content.unwrap_or_else(|| decode_text(&text));
     let output = if args.json {
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&structured).unwrap_or_default()
-        )
+        format!("{}\n", serde_json::to_string_pretty(&structured).unwrap_or_default())
     } else if args.format.is_some() {
         format!("{text}\n")
     } else {
@@ -155,32 +135,17 @@ fn decode_text(text: &str) -> Value {
 
 /// A chart tool's result: the image goes to `--out` (never to a terminal
 /// as binary), the summary to stdout.
-fn save_image(
-    base64_data: &str,
-    mime_type: &str,
-    text: &str,
-    path: Option<&Path>,
-) -> Result<(), CallError> {
+fn save_image(base64_data: &str, mime_type: &str, text: &str, path: Option<&Path>) -> Result<(), CallError> {
     use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(base64_data)
-        .map_err(|source| CallError::Image { source })?;
+    let bytes =
+        base64::engine::general_purpose::STANDARD.decode(base64_data).map_err(|source| CallError::Image { source })?;
     let note = match path {
         Some(path) => {
-            std::fs::write(path, &bytes).map_err(|source| CallError::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
-            format!(
-                "Saved the image ({mime_type}, {} bytes) to {}.",
-                bytes.len(),
-                path.display()
-            )
+            std::fs::write(path, &bytes)
+                .map_err(|source| CallError::Write { path: path.display().to_string(), source })?;
+            format!("Saved the image ({mime_type}, {} bytes) to {}.", bytes.len(), path.display())
         }
-        None => format!(
-            "The result is an image ({mime_type}, {} bytes); pass --out FILE to save it.",
-            bytes.len()
-        ),
+        None => format!("The result is an image ({mime_type}, {} bytes); pass --out FILE to save it.", bytes.len()),
     };
     write_out(&format!("{text}\n{note}\n"), None)
 }
@@ -198,21 +163,12 @@ fn write_out(text: &str, path: Option<&Path>) -> Result<(), CallError> {
         Some(path) => (std::fs::write(path, text), path.display().to_string()),
         None => {
             let mut stdout = std::io::stdout().lock();
-            let written = stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush());
-            let reader_gone =
-                matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
-            (
-                if reader_gone { Ok(()) } else { written },
-                "stdout".to_owned(),
-            )
+            let written = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+            let reader_gone = matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+            (if reader_gone { Ok(()) } else { written }, "stdout".to_owned())
         }
     };
-    result.map_err(|source| CallError::Write {
-        path: shown,
-        source,
-    })
+    result.map_err(|source| CallError::Write { path: shown, source })
 }
 
 /// Writes one line to stderr. Unlike `eprintln!`, a closed stderr is
@@ -230,9 +186,7 @@ pub fn parse_arguments(pairs: &[String], tool: &Tool) -> Result<JsonObject, Call
     let schema = Value::Object(tool.input_schema.as_ref().clone());
     let mut arguments = JsonObject::new();
     for pair in pairs {
-        let (key, raw) = pair
-            .split_once('=')
-            .ok_or_else(|| CallError::NotKeyValue { arg: pair.clone() })?;
+        let (key, raw) = pair.split_once('=').ok_or_else(|| CallError::NotKeyValue { arg: pair.clone() })?;
         let property = schema.get("properties").and_then(|p| p.get(key));
         let value = match property {
             Some(p) if accepts_string(p, &schema, 0) => Value::String(raw.to_owned()),
@@ -254,10 +208,7 @@ fn accepts_string(node: &Value, root: &Value, depth: u32) -> bool {
         _ => false,
     };
     let string_const = node.get("const").is_some_and(Value::is_string)
-        || node
-            .get("enum")
-            .and_then(Value::as_array)
-            .is_some_and(|e| e.iter().any(Value::is_string));
+        || node.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().any(Value::is_string));
     let referenced = node
         .get("$ref")
         .and_then(Value::as_str)
@@ -278,34 +229,17 @@ mod tests {
     use serde_json::json;
 
     fn tool(name: &str) -> Tool {
-        PierreServer::router()
-            .list_all()
-            .into_iter()
-            .find(|t| t.name == name)
-            .unwrap()
+        PierreServer::router().list_all().into_iter().find(|t| t.name == name).unwrap()
     }
 
     #[test]
     fn values_are_typed_by_the_schema() {
-        let args: Vec<String> = ["limit=5", "sport=run", "from=2025-01-01", "cursor=123"]
-            .map(String::from)
-            .into();
+        let args: Vec<String> = ["limit=5", "sport=run", "from=2025-01-01", "cursor=123"].map(String::from).into();
         let parsed = parse_arguments(&args, &tool("get_activities")).unwrap();
-        assert_eq!(
-            Value::Object(parsed),
-            json!({"limit": 5, "sport": "run", "from": "2025-01-01", "cursor": "123"})
-        );
+        assert_eq!(Value::Object(parsed), json!({"limit": 5, "sport": "run", "from": "2025-01-01", "cursor": "123"}));
         let parsed = parse_arguments(&["id=12345".to_owned()], &tool("get_activity")).unwrap();
-        assert_eq!(
-            parsed["id"],
-            json!("12345"),
-            "an all-digit id stays a string"
-        );
-        let parsed = parse_arguments(
-            &["period=week".to_owned(), "count=4".to_owned()],
-            &tool("get_stats"),
-        )
-        .unwrap();
+        assert_eq!(parsed["id"], json!("12345"), "an all-digit id stays a string");
+        let parsed = parse_arguments(&["period=week".to_owned(), "count=4".to_owned()], &tool("get_stats")).unwrap();
         assert_eq!(Value::Object(parsed), json!({"period": "week", "count": 4}));
     }
 
@@ -323,10 +257,7 @@ mod tests {
     #[test]
     fn compact_text_decodes_to_the_data() {
         assert_eq!(decode_text(r#"{"a":1}"#), json!({"a": 1}));
-        assert_eq!(
-            decode_text("rows[2]{id}:\n  \"1\"\n  \"2\""),
-            json!({"rows": [{"id": "1"}, {"id": "2"}]})
-        );
+        assert_eq!(decode_text("rows[2]{id}:\n  \"1\"\n  \"2\""), json!({"rows": [{"id": "1"}, {"id": "2"}]}));
     }
 
     #[test]

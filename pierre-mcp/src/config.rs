@@ -63,21 +63,15 @@ pub enum ConfigError {
     Paths(#[from] PathsError),
     #[error("PIERRE_SYNTHETIC_SEED must be a whole number from 0 to {max}; it is `{value}`", max = u64::MAX)]
     Seed { value: String },
-    #[error(
-        "PIERRE_PROVIDER_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000; it is `{value}`"
-    )]
+    #[error("PIERRE_PROVIDER_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000; it is `{value}`")]
     ProviderTimeout { value: String },
-    #[error(
-        "PIERRE_SYNTHETIC_NOW must be an RFC 3339 time such as 2025-11-23T18:00:00+01:00; it is `{value}`"
-    )]
+    #[error("PIERRE_SYNTHETIC_NOW must be an RFC 3339 time such as 2025-11-23T18:00:00+01:00; it is `{value}`")]
     Now {
         value: String,
         #[source]
         source: time::error::Parse,
     },
-    #[error(
-        "PIERRE_TEST_SLOW_MS must be a whole number of milliseconds up to 600000; it is `{value}`"
-    )]
+    #[error("PIERRE_TEST_SLOW_MS must be a whole number of milliseconds up to 600000; it is `{value}`")]
     TestDelay { value: String },
     #[error("{name} must be valid UTF-8")]
     NotUnicode { name: &'static str },
@@ -108,23 +102,12 @@ struct FileConfig {
 fn read_file(path: &std::path::Path) -> Result<FileConfig, ConfigError> {
     let shown = || path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::File {
-            path: shown(),
-            source,
-        }),
+        Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::File { path: shown(), source }),
         // No file, or no home directory yet: nothing configured.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-            ) =>
-        {
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
             Ok(FileConfig::default())
         }
-        Err(source) => Err(ConfigError::Read {
-            path: shown(),
-            source,
-        }),
+        Err(source) => Err(ConfigError::Read { path: shown(), source }),
     }
 }
 
@@ -145,9 +128,7 @@ fn output_choice(
             None => return Ok(OutputChoice::Auto),
         },
     };
-    value
-        .parse()
-        .map_err(|()| ConfigError::Output { source_name, value })
+    value.parse().map_err(|()| ConfigError::Output { source_name, value })
 }
 
 impl Config {
@@ -156,17 +137,11 @@ impl Config {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the variable and the value it expects.
-    pub fn resolve(
-        flags: &GlobalArgs,
-        env: impl Fn(&str) -> Option<OsString>,
-    ) -> Result<Config, ConfigError> {
+    pub fn resolve(flags: &GlobalArgs, env: impl Fn(&str) -> Option<OsString>) -> Result<Config, ConfigError> {
         let text = |name: &'static str| -> Result<Option<String>, ConfigError> {
             match env(name).filter(|v| !v.is_empty()) {
                 None => Ok(None),
-                Some(v) => v
-                    .into_string()
-                    .map(Some)
-                    .map_err(|_| ConfigError::NotUnicode { name }),
+                Some(v) => v.into_string().map(Some).map_err(|_| ConfigError::NotUnicode { name }),
             }
         };
         let paths = Paths::resolve(flags.home.as_deref(), &env)?;
@@ -174,18 +149,11 @@ impl Config {
             Some(user) => Some(user.clone()),
             None => text("PIERRE_USER")?,
         };
-        let token = env("PIERRE_TOKEN")
-            .filter(|v| !v.is_empty())
-            .map(|v| Secret::new(v.into_vec()));
-        let authd_bin = env("PIERRE_AUTHD_BIN")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
+        let token = env("PIERRE_TOKEN").filter(|v| !v.is_empty()).map(|v| Secret::new(v.into_vec()));
+        let authd_bin = env("PIERRE_AUTHD_BIN").filter(|v| !v.is_empty()).map(PathBuf::from);
         let seed = match text("PIERRE_SYNTHETIC_SEED")? {
             None => DEFAULT_SEED,
-            Some(value) => value
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError::Seed { value })?,
+            Some(value) => value.trim().parse().map_err(|_| ConfigError::Seed { value })?,
         };
         let now = match text("PIERRE_SYNTHETIC_NOW")? {
             None => None,
@@ -217,12 +185,7 @@ impl Config {
         Ok(Config {
             output,
             provider_timeout,
-            link: LinkConfig {
-                paths: paths.clone(),
-                user,
-                token,
-                authd_bin,
-            },
+            link: LinkConfig { paths: paths.clone(), user, token, authd_bin },
             paths,
             synthetic: SyntheticSettings {
                 seed,
@@ -242,20 +205,13 @@ mod tests {
     use std::path::Path;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-        let map: HashMap<String, OsString> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
+        let map: HashMap<String, OsString> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn defaults_without_environment() {
-        let flags = GlobalArgs {
-            home: Some("/tmp/pm-home".into()),
-            user: None,
-            output: None,
-        };
+        let flags = GlobalArgs { home: Some("/tmp/pm-home".into()), user: None, output: None };
         let c = Config::resolve(&flags, env_of(&[])).unwrap();
         assert_eq!((c.synthetic.seed, c.synthetic.now), (DEFAULT_SEED, None));
         assert_eq!(c.paths.home.as_deref(), Some(Path::new("/tmp/pm-home")));
@@ -265,11 +221,7 @@ mod tests {
 
     #[test]
     fn flags_win_over_environment_and_values_are_checked() {
-        let flags = GlobalArgs {
-            home: Some("/tmp/flag".into()),
-            user: Some("bob".into()),
-            output: None,
-        };
+        let flags = GlobalArgs { home: Some("/tmp/flag".into()), user: Some("bob".into()), output: None };
         let env = env_of(&[
             ("PIERRE_HOME", "/tmp/env"),
             ("PIERRE_USER", "alice"),
@@ -285,38 +237,21 @@ mod tests {
         assert_eq!(c.synthetic.seed, 7);
         assert_eq!(c.synthetic.now.unwrap().offset().whole_hours(), 1);
         assert_eq!(c.test_delay, Some(Duration::from_millis(250)));
-        assert!(
-            !format!("{c:?}").contains("eyJhbGciOi"),
-            "the token never reaches Debug"
-        );
+        assert!(!format!("{c:?}").contains("eyJhbGciOi"), "the token never reaches Debug");
     }
 
     #[test]
     fn bad_values_name_the_variable() {
-        let flags = GlobalArgs {
-            home: Some("/tmp/x".into()),
-            user: None,
-            output: None,
-        };
-        let err =
-            Config::resolve(&flags, env_of(&[("PIERRE_SYNTHETIC_SEED", "forty-two")])).unwrap_err();
-        assert!(
-            err.to_string().starts_with("PIERRE_SYNTHETIC_SEED must be"),
-            "{err}"
-        );
-        let err =
-            Config::resolve(&flags, env_of(&[("PIERRE_SYNTHETIC_NOW", "yesterday")])).unwrap_err();
+        let flags = GlobalArgs { home: Some("/tmp/x".into()), user: None, output: None };
+        let err = Config::resolve(&flags, env_of(&[("PIERRE_SYNTHETIC_SEED", "forty-two")])).unwrap_err();
+        assert!(err.to_string().starts_with("PIERRE_SYNTHETIC_SEED must be"), "{err}");
+        let err = Config::resolve(&flags, env_of(&[("PIERRE_SYNTHETIC_NOW", "yesterday")])).unwrap_err();
         assert!(err.to_string().contains("RFC 3339"), "{err}");
         let err = Config::resolve(&flags, env_of(&[("PIERRE_TEST_SLOW_MS", "-1")])).unwrap_err();
         assert!(matches!(err, ConfigError::TestDelay { .. }));
         for bad in ["0", "30s", "600001"] {
-            let err = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", bad)]))
-                .unwrap_err();
-            assert!(
-                err.to_string()
-                    .starts_with("PIERRE_PROVIDER_TIMEOUT_MS must be"),
-                "{bad}: {err}"
-            );
+            let err = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", bad)])).unwrap_err();
+            assert!(err.to_string().starts_with("PIERRE_PROVIDER_TIMEOUT_MS must be"), "{bad}: {err}");
         }
         let c = Config::resolve(&flags, env_of(&[("PIERRE_PROVIDER_TIMEOUT_MS", "1500")])).unwrap();
         assert_eq!(c.provider_timeout, Duration::from_millis(1500));
@@ -325,37 +260,17 @@ mod tests {
     #[test]
     fn output_is_flag_then_env_then_config_toml_then_auto() {
         let dir = tempfile::tempdir().unwrap();
-        let mut flags = GlobalArgs {
-            home: Some(dir.path().into()),
-            user: None,
-            output: None,
-        };
-        let resolve = |flags: &GlobalArgs, env: &[(&str, &str)]| {
-            Config::resolve(flags, env_of(env)).map(|c| c.output)
-        };
+        let mut flags = GlobalArgs { home: Some(dir.path().into()), user: None, output: None };
+        let resolve = |flags: &GlobalArgs, env: &[(&str, &str)]| Config::resolve(flags, env_of(env)).map(|c| c.output);
         assert_eq!(resolve(&flags, &[]).unwrap(), OutputChoice::Auto);
-        std::fs::write(
-            dir.path().join("config.toml"),
-            "output = \"compact\"\ncallback_port = 0\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("config.toml"), "output = \"compact\"\ncallback_port = 0\n").unwrap();
         assert_eq!(resolve(&flags, &[]).unwrap(), OutputChoice::Compact);
-        assert_eq!(
-            resolve(&flags, &[("PIERRE_OUTPUT", "structured")]).unwrap(),
-            OutputChoice::Structured
-        );
+        assert_eq!(resolve(&flags, &[("PIERRE_OUTPUT", "structured")]).unwrap(), OutputChoice::Structured);
         flags.output = Some(OutputChoice::Auto);
-        assert_eq!(
-            resolve(&flags, &[("PIERRE_OUTPUT", "structured")]).unwrap(),
-            OutputChoice::Auto
-        );
+        assert_eq!(resolve(&flags, &[("PIERRE_OUTPUT", "structured")]).unwrap(), OutputChoice::Auto);
         flags.output = None;
         let err = resolve(&flags, &[("PIERRE_OUTPUT", "loud")]).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("PIERRE_OUTPUT must be auto, structured or compact"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("PIERRE_OUTPUT must be auto, structured or compact"), "{err}");
         std::fs::write(dir.path().join("config.toml"), "output = \"tiny\"\n").unwrap();
         let err = resolve(&flags, &[]).unwrap_err();
         assert!(err.to_string().contains("`output` in"), "{err}");

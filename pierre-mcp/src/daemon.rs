@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use pierre_shared::Secret;
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::paths::Paths;
 use pierre_shared::protocol::{
-    method, ClientInfo, ConnectionsListResult, HelloParams, HelloResult, RpcError, PROTOCOL_VERSIONS,
+    ClientInfo, ConnectionsListResult, HelloParams, HelloResult, PROTOCOL_VERSIONS, RpcError, method,
 };
-use pierre_shared::Secret;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 /// Longest wait for `pierre-authd start` (it waits up to 5 s itself).
@@ -43,7 +43,9 @@ pub struct LinkConfig {
 #[non_exhaustive]
 pub enum LinkError {
     /// The daemon is not running and could not be started.
-    #[error("pierre-authd is not running and could not be started ({reason}); run `pierre-authd doctor` to see why and what to do (log: {log})")]
+    #[error(
+        "pierre-authd is not running and could not be started ({reason}); run `pierre-authd doctor` to see why and what to do (log: {log})"
+    )]
     Unavailable { reason: String, log: String },
     /// The daemon answered with an error (code + actionable sentence).
     #[error(transparent)]
@@ -152,8 +154,11 @@ impl DaemonLink {
     async fn start_daemon(&self) -> Result<(), LinkError> {
         let log = self.config.paths.authd_log().display().to_string();
         let unavailable = |reason: String| LinkError::Unavailable { reason, log: log.clone() };
-        let bin = find_authd(self.config.authd_bin.as_deref())
-            .ok_or_else(|| unavailable("no pierre-authd binary: set PIERRE_AUTHD_BIN, or install it beside pierre-mcp or on PATH".into()))?;
+        let bin = find_authd(self.config.authd_bin.as_deref()).ok_or_else(|| {
+            unavailable(
+                "no pierre-authd binary: set PIERRE_AUTHD_BIN, or install it beside pierre-mcp or on PATH".into(),
+            )
+        })?;
         tracing::info!(bin = %bin.display(), "starting pierre-authd");
         let mut command = tokio::process::Command::new(&bin);
         if let Some(home) = &self.config.paths.home {
@@ -163,7 +168,9 @@ impl DaemonLink {
         let child = command.spawn().map_err(|e| unavailable(format!("cannot run {}: {e}", bin.display())))?;
         let output = tokio::time::timeout(START_LIMIT, child.wait_with_output())
             .await
-            .map_err(|_| unavailable(format!("`{} start` did not finish within {} s", bin.display(), START_LIMIT.as_secs())))?
+            .map_err(|_| {
+                unavailable(format!("`{} start` did not finish within {} s", bin.display(), START_LIMIT.as_secs()))
+            })?
             .map_err(|e| unavailable(format!("cannot run {}: {e}", bin.display())))?;
         if output.status.success() {
             return Ok(());

@@ -15,28 +15,14 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// `default`. A log file that cannot be opened is reported on stderr and
 /// skipped: losing the file must not stop the assistant's tools.
 pub fn init(paths: &Paths, filter: Option<&str>, default: &str) {
-    let filter = filter
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(default));
-    let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
+    let filter = filter.and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new(default));
+    let stderr =
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
     let (file, file_error) = match open_log(paths) {
-        Ok(file) => (
-            Some(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(Mutex::new(file))
-                    .with_ansi(false),
-            ),
-            None,
-        ),
+        Ok(file) => (Some(tracing_subscriber::fmt::layer().with_writer(Mutex::new(file)).with_ansi(false)), None),
         Err(error) => (None, Some(error)),
     };
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(stderr)
-        .with(file)
-        .init();
+    tracing_subscriber::registry().with(filter).with(stderr).with(file).init();
     if let Some(error) = file_error {
         tracing::warn!(log = %paths.mcp_log().display(), "logging to stderr only: {}", chain(&error));
     }
@@ -52,11 +38,7 @@ enum LogFileError {
 
 fn open_log(paths: &Paths) -> Result<std::fs::File, LogFileError> {
     ensure_private_dir(&paths.log_dir)?;
-    Ok(OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(paths.mcp_log())?)
+    Ok(OpenOptions::new().create(true).append(true).mode(0o600).open(paths.mcp_log())?)
 }
 
 /// An error and its causes on one line (`a: b: c`), for the edges that print.

@@ -50,18 +50,13 @@ fn main() -> ExitCode {
     };
     // The server logs its own lifecycle (not rmcp's per-message chatter);
     // one-shot commands only what went wrong. RUST_LOG overrides both.
-    let default_filter = if matches!(cli.command, None | Some(Command::ServeHttp(_))) {
-        "warn,pierre_mcp=info"
-    } else {
-        "warn"
-    };
+    let default_filter =
+        if matches!(cli.command, None | Some(Command::ServeHttp(_))) { "warn,pierre_mcp=info" } else { "warn" };
     logging::init(&config.paths, config.log_filter.as_deref(), default_filter);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            call::to_stderr(&format!(
-                "pierre-mcp: cannot start the async runtime: {error}"
-            ));
+            call::to_stderr(&format!("pierre-mcp: cannot start the async runtime: {error}"));
             return ExitCode::FAILURE;
         }
     };

@@ -102,10 +102,7 @@ pub const CLIENTS: &[(&str, Mode)] = &[
 /// The mode `auto` picks for a client named `name`.
 pub fn for_client(name: &str) -> Mode {
     let name = name.trim();
-    CLIENTS
-        .iter()
-        .find(|(known, _)| known.eq_ignore_ascii_case(name))
-        .map_or(Mode::Structured, |(_, mode)| *mode)
+    CLIENTS.iter().find(|(known, _)| known.eq_ignore_ascii_case(name)).map_or(Mode::Structured, |(_, mode)| *mode)
 }
 
 /// The session's mode: the configured choice, or for `auto` the client's
@@ -141,44 +138,21 @@ mod tests {
 
     #[test]
     fn auto_picks_compact_for_clients_that_read_only_structured_content() {
-        for name in [
-            "claude-code",
-            "Visual Studio Code",
-            "Visual Studio Code - Insiders",
-            "Code - OSS",
-            "CLAUDE-CODE",
-        ] {
-            assert_eq!(
-                resolve(OutputChoice::Auto, Some(name)),
-                Mode::Compact,
-                "{name}"
-            );
+        for name in ["claude-code", "Visual Studio Code", "Visual Studio Code - Insiders", "Code - OSS", "CLAUDE-CODE"]
+        {
+            assert_eq!(resolve(OutputChoice::Auto, Some(name)), Mode::Compact, "{name}");
         }
         // The Python SDK's own name, the Inspector's, rmcp's, unknowns and
         // look-alikes stay structured.
-        for name in [
-            "mcp",
-            "inspector-client",
-            "rmcp",
-            "claude-code-wrapper",
-            "",
-            "cursor-vscode",
-        ] {
-            assert_eq!(
-                resolve(OutputChoice::Auto, Some(name)),
-                Mode::Structured,
-                "{name}"
-            );
+        for name in ["mcp", "inspector-client", "rmcp", "claude-code-wrapper", "", "cursor-vscode"] {
+            assert_eq!(resolve(OutputChoice::Auto, Some(name)), Mode::Structured, "{name}");
         }
         assert_eq!(resolve(OutputChoice::Auto, None), Mode::Structured);
     }
 
     #[test]
     fn an_explicit_choice_wins_over_the_client() {
-        assert_eq!(
-            resolve(OutputChoice::Structured, Some("claude-code")),
-            Mode::Structured
-        );
+        assert_eq!(resolve(OutputChoice::Structured, Some("claude-code")), Mode::Structured);
         assert_eq!(resolve(OutputChoice::Compact, Some("mcp")), Mode::Compact);
         assert_eq!("compact".parse(), Ok(OutputChoice::Compact));
         assert!("loud".parse::<OutputChoice>().is_err());

@@ -7,9 +7,7 @@
 
 use std::fmt::Write as _;
 
-use pierre_shared::model::{
-    Activity, ActivitySummary, LoadMethod, SportKind, SportType, Timestamp, round_to,
-};
+use pierre_shared::model::{Activity, ActivitySummary, LoadMethod, SportKind, SportType, Timestamp, round_to};
 use rmcp::model::Tool;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -33,12 +31,7 @@ pub fn result(tool: &str, structured: &Value) -> String {
         "get_recovery" => typed(structured, recovery),
         _ => None,
     };
-    rendered.unwrap_or_else(|| {
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(structured).unwrap_or_default()
-        )
-    })
+    rendered.unwrap_or_else(|| format!("{}\n", serde_json::to_string_pretty(structured).unwrap_or_default()))
 }
 
 fn typed<T: DeserializeOwned>(value: &Value, render: fn(&T) -> String) -> Option<String> {
@@ -49,10 +42,7 @@ fn typed<T: DeserializeOwned>(value: &Value, render: fn(&T) -> String) -> Option
 pub fn tool_list(tools: &[Tool]) -> String {
     let mut table = Table::new(&["TOOL", "DESCRIPTION"]);
     for t in tools {
-        table.row(vec![
-            t.name.to_string(),
-            t.description.as_deref().unwrap_or("").to_owned(),
-        ]);
+        table.row(vec![t.name.to_string(), t.description.as_deref().unwrap_or("").to_owned()]);
     }
     table.render()
 }
@@ -64,9 +54,7 @@ struct Table {
 
 impl Table {
     fn new(headers: &[&str]) -> Self {
-        Self {
-            rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()],
-        }
+        Self { rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()] }
     }
 
     fn row(&mut self, cells: Vec<String>) {
@@ -76,14 +64,7 @@ impl Table {
     fn render(&self) -> String {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|s| s.chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
+            .map(|c| self.rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
             .collect();
         let mut out = String::new();
         for row in &self.rows {
@@ -109,11 +90,7 @@ fn or_dash<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
 /// `1:02:03` or `42:07`.
 fn duration(secs: u64) -> String {
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
 }
 
 fn km(metres: f64) -> String {
@@ -176,10 +153,7 @@ fn connection_status(out: &StatusOutput) -> String {
     }
     let mut table = Table::new(&["PROVIDER", "STATE", "ACCOUNT", "CONNECTED"]);
     for c in &out.connections {
-        let state = serde_json::to_value(c.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let state = serde_json::to_value(c.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
         table.row(vec![
             c.provider.clone(),
             state,
@@ -204,31 +178,12 @@ fn athlete(out: &AthleteOutput) -> String {
     line("weight", or_dash(a.weight_kg, |w| format!("{w:.1} kg")));
     line("height", or_dash(a.height_m, |h| format!("{h:.2} m")));
     line("location", or_dash(a.location.clone(), |l| l));
-    line(
-        "max heart rate",
-        or_dash(t.max_heartrate_bpm, |v| format!("{} bpm", bpm(v))),
-    );
-    line(
-        "resting heart rate",
-        or_dash(t.resting_heartrate_bpm, |v| format!("{} bpm", bpm(v))),
-    );
-    line(
-        "threshold heart rate",
-        or_dash(t.threshold_heartrate_bpm, |v| format!("{} bpm", bpm(v))),
-    );
+    line("max heart rate", or_dash(t.max_heartrate_bpm, |v| format!("{} bpm", bpm(v))));
+    line("resting heart rate", or_dash(t.resting_heartrate_bpm, |v| format!("{} bpm", bpm(v))));
+    line("threshold heart rate", or_dash(t.threshold_heartrate_bpm, |v| format!("{} bpm", bpm(v))));
     line("FTP", or_dash(t.ftp_w, |v| format!("{v:.0} W")));
-    line(
-        "threshold pace",
-        or_dash(t.threshold_speed_mps, |v| {
-            format!("{}/km", clock(1000.0 / v))
-        }),
-    );
-    line(
-        "swim threshold pace",
-        or_dash(t.swim_threshold_speed_mps, |v| {
-            format!("{}/100m", clock(100.0 / v))
-        }),
-    );
+    line("threshold pace", or_dash(t.threshold_speed_mps, |v| format!("{}/km", clock(1000.0 / v))));
+    line("swim threshold pace", or_dash(t.swim_threshold_speed_mps, |v| format!("{}/100m", clock(100.0 / v))));
     text
 }
 
@@ -250,17 +205,7 @@ fn activities(out: &ActivitiesOutput) -> String {
     if out.activities.is_empty() {
         return "No activities match.\n".to_owned();
     }
-    let mut table = Table::new(&[
-        "START",
-        "SPORT",
-        "DISTANCE",
-        "MOVING",
-        "PACE/SPEED",
-        "HR",
-        "POWER",
-        "ID",
-        "NAME",
-    ]);
+    let mut table = Table::new(&["START", "SPORT", "DISTANCE", "MOVING", "PACE/SPEED", "HR", "POWER", "ID", "NAME"]);
     for a in &out.activities {
         table.row(activity_row(a));
     }
@@ -272,14 +217,7 @@ fn activities(out: &ActivitiesOutput) -> String {
 }
 
 fn activity(out: &ActivityOutput) -> String {
-    let Activity {
-        summary: a,
-        description,
-        laps,
-        splits,
-        best_efforts,
-        streams,
-    } = &out.activity;
+    let Activity { summary: a, description, laps, splits, best_efforts, streams } = &out.activity;
     let mut text = format!("{} — {} ({}, id {})\n", a.name, a.sport, out.provider, a.id);
     let _ = writeln!(text, "  start      {}", when(a.start_time));
     if let Some(d) = a.distance_m {
@@ -304,11 +242,7 @@ fn activity(out: &ActivityOutput) -> String {
         let _ = writeln!(text, "  power      {avg:.0} W avg, {max:.0} W max");
     }
     if let Some(load) = a.training_load {
-        let _ = writeln!(
-            text,
-            "  load       {}",
-            training_load(load, a.training_load_method)
-        );
+        let _ = writeln!(text, "  load       {}", training_load(load, a.training_load_method));
     }
     if let Some(d) = description {
         let _ = writeln!(text, "  {d}");
@@ -336,9 +270,7 @@ fn activity(out: &ActivityOutput) -> String {
                 km(s.distance_m),
                 duration(u64::from(s.moving_time_s)),
                 speed(&a.sport, s.average_speed_mps),
-                or_dash(s.elevation_change_m, |e| {
-                    format!("{:+.0} m", round_to(e, 0))
-                }),
+                or_dash(s.elevation_change_m, |e| format!("{:+.0} m", round_to(e, 0))),
                 or_dash(s.average_heartrate_bpm, bpm),
             ]);
         }
@@ -347,25 +279,17 @@ fn activity(out: &ActivityOutput) -> String {
     }
     if !best_efforts.is_empty() {
         text.push_str("\nBest efforts: ");
-        let efforts: Vec<String> = best_efforts
-            .iter()
-            .map(|b| format!("{} {}", b.name, duration(u64::from(b.elapsed_time_s))))
-            .collect();
+        let efforts: Vec<String> =
+            best_efforts.iter().map(|b| format!("{} {}", b.name, duration(u64::from(b.elapsed_time_s)))).collect();
         text.push_str(&efforts.join(", "));
         text.push('\n');
     }
     if !streams.is_empty() {
         let mut table = Table::new(&["STREAM", "MIN", "MEAN", "MAX", "TIME IN ZONES"]);
         for s in streams {
-            let zones: Vec<String> = s
-                .zones
-                .iter()
-                .map(|z| duration(u64::from(z.time_s)))
-                .collect();
-            let kind = serde_json::to_value(s.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let zones: Vec<String> = s.zones.iter().map(|z| duration(u64::from(z.time_s))).collect();
+            let kind =
+                serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             table.row(vec![
                 kind,
                 format!("{:.1}", s.min),
@@ -381,27 +305,12 @@ fn activity(out: &ActivityOutput) -> String {
 }
 
 fn stats(out: &StatsOutput) -> String {
-    let mut table = Table::new(&[
-        "PERIOD",
-        "ACTIVITIES",
-        "DISTANCE",
-        "MOVING",
-        "ELEVATION",
-        "LOAD",
-        "BY SPORT",
-    ]);
+    let mut table = Table::new(&["PERIOD", "ACTIVITIES", "DISTANCE", "MOVING", "ELEVATION", "LOAD", "BY SPORT"]);
     for p in &out.periods {
         let by_sport: Vec<String> = p
             .by_sport
             .iter()
-            .map(|s| {
-                format!(
-                    "{} {}×/{}",
-                    s.sport,
-                    s.totals.activities,
-                    km(s.totals.distance_m)
-                )
-            })
+            .map(|s| format!("{} {}×/{}", s.sport, s.totals.activities, km(s.totals.distance_m)))
             .collect();
         table.row(vec![
             format!("{} – {}", p.start, p.end),
@@ -420,17 +329,8 @@ fn sleep(out: &SleepOutput) -> String {
     if out.nights.is_empty() {
         return "No sleep recorded in that range.\n".to_owned();
     }
-    let mut table = Table::new(&[
-        "NIGHT OF",
-        "BED",
-        "ASLEEP",
-        "DEEP",
-        "REM",
-        "EFFICIENCY",
-        "SCORE",
-        "LOWEST HR",
-        "HRV",
-    ]);
+    let mut table =
+        Table::new(&["NIGHT OF", "BED", "ASLEEP", "DEEP", "REM", "EFFICIENCY", "SCORE", "LOWEST HR", "HRV"]);
     for n in &out.nights {
         let t = n.start_time.get();
         let stage = |f: fn(&pierre_shared::model::SleepStages) -> u32| {
@@ -455,15 +355,7 @@ fn recovery(out: &RecoveryOutput) -> String {
     if out.days.is_empty() {
         return "No recovery data in that range.\n".to_owned();
     }
-    let mut table = Table::new(&[
-        "DATE",
-        "SCORE",
-        "HRV",
-        "RESTING HR",
-        "SLEEP",
-        "LOAD 7D",
-        "LOAD 42D",
-    ]);
+    let mut table = Table::new(&["DATE", "SCORE", "HRV", "RESTING HR", "SLEEP", "LOAD 7D", "LOAD 42D"]);
     for d in &out.days {
         table.row(vec![
             d.date.to_string(),
@@ -489,10 +381,7 @@ mod tests {
         assert_eq!(speed(&SportKind::Run.into(), 1000.0 / 300.0), "5:00/km");
         assert_eq!(speed(&SportKind::Swim.into(), 1.0), "1:40/100m");
         assert_eq!(speed(&SportKind::Ride.into(), 10.0), "36.0 km/h");
-        assert_eq!(
-            speed(&SportType::Other("Kitesurf".into()), 10.0),
-            "36.0 km/h"
-        );
+        assert_eq!(speed(&SportType::Other("Kitesurf".into()), 10.0), "36.0 km/h");
     }
 
     #[test]

@@ -22,10 +22,8 @@ pub async fn stdio(config: &Config) -> Result<(), ServeError> {
         socket = %config.paths.socket.display(),
         "serving MCP on stdio"
     );
-    let running = PierreServer::new(config)
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| ServeError::Start(Box::new(e)))?;
+    let running =
+        PierreServer::new(config).serve(rmcp::transport::stdio()).await.map_err(|e| ServeError::Start(Box::new(e)))?;
     let reason = running.waiting().await?;
     tracing::info!(?reason, "MCP session ended");
     Ok(())

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
-    CacheScope, Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
-    ResultType, ServerCapabilities, ServerConfig,
+    CacheScope, Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ResultType,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -47,10 +47,7 @@ impl PierreServer {
             test_delay: config.test_delay,
             output: config.output,
         };
-        Self {
-            state: Arc::new(state),
-            tool_router: Self::router(),
-        }
+        Self { state: Arc::new(state), tool_router: Self::router() }
     }
 
     /// Every tool, from every `tools/*.rs`.
@@ -91,9 +88,7 @@ impl PierreServer {
         progress: &Progress,
     ) -> Result<Source, ToolError> {
         let source = self.state.sources.open(requested).await?;
-        progress
-            .step(&format!("{} data ready", source.provider))
-            .await;
+        progress.step(&format!("{} data ready", source.provider)).await;
         Ok(source)
     }
 }
@@ -110,9 +105,8 @@ impl ServerHandler for PierreServer {
         let mode = self.mode(&context);
         // The list differs by client, so a cache hint may not call it
         // shareable across sessions.
-        let supports_cache_hints = context
-            .protocol_version()
-            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+        let supports_cache_hints =
+            context.protocol_version().is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
         Ok(ListToolsResult {
             result_type: Some(ResultType::COMPLETE),
             tools: output::tool_list(self.tool_router.list_all(), mode),
@@ -171,47 +165,21 @@ mod tests {
             if tool.name.starts_with("chart_") {
                 assert!(tool.output_schema.is_none(), "{}", tool.name);
             } else {
-                let output = tool
-                    .output_schema
-                    .as_ref()
-                    .expect("every other tool has an output schema");
-                assert_eq!(
-                    output.get("type"),
-                    Some(&serde_json::json!("object")),
-                    "{}",
-                    tool.name
-                );
+                let output = tool.output_schema.as_ref().expect("every other tool has an output schema");
+                assert_eq!(output.get("type"), Some(&serde_json::json!("object")), "{}", tool.name);
             }
-            assert_eq!(
-                tool.input_schema.get("type"),
-                Some(&serde_json::json!("object")),
-                "{}",
-                tool.name
-            );
+            assert_eq!(tool.input_schema.get("type"), Some(&serde_json::json!("object")), "{}", tool.name);
             let hints = tool.annotations.as_ref().expect("annotations");
             // connect_provider starts a sign-in, disconnect_provider
             // deletes tokens (destructive) and set_athlete_settings writes
             // Pierre's own settings (reversible); every other tool only reads.
-            let reads_only = !matches!(
-                tool.name.as_ref(),
-                "connect_provider" | "disconnect_provider" | "set_athlete_settings"
-            );
+            let reads_only =
+                !matches!(tool.name.as_ref(), "connect_provider" | "disconnect_provider" | "set_athlete_settings");
             assert_eq!(hints.read_only_hint, Some(reads_only), "{}", tool.name);
-            assert_eq!(
-                hints.destructive_hint,
-                Some(tool.name == "disconnect_provider"),
-                "{}",
-                tool.name
-            );
-            assert!(
-                tool.description.as_ref().is_some_and(|d| d.len() <= 160),
-                "{}",
-                tool.name
-            );
+            assert_eq!(hints.destructive_hint, Some(tool.name == "disconnect_provider"), "{}", tool.name);
+            assert!(tool.description.as_ref().is_some_and(|d| d.len() <= 160), "{}", tool.name);
         }
-        let size = serde_json::to_string(&tools)
-            .map(|s| s.len())
-            .unwrap_or(usize::MAX);
+        let size = serde_json::to_string(&tools).map(|s| s.len()).unwrap_or(usize::MAX);
         // 16,000 B held the eight data and connection tools; the five
         // analysis tools (issue 17) add ~10.7 KB of typed schemas and
         // disconnect_provider ~1.1 KB: 28 KB, plus 2 KB of headroom. The

@@ -16,11 +16,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pierre_shared::analysis::load::{self, LoadBasis};
-use pierre_shared::model::{
-    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery,
-    SleepSession, SportKind,
-};
 use pierre_shared::model::settings::{AthleteSettings, apply_user_thresholds};
+use pierre_shared::model::{
+    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery, SleepSession,
+    SportKind,
+};
 use pierre_shared::protocol::{
     ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult, SettingsGetResult, method,
 };
@@ -97,14 +97,10 @@ impl Source {
         &self.settings
     }
 
-
     /// The thresholds every activity of this source is scored on (the same
     /// the analysis tools use: the athlete's profile, with stated defaults).
     pub async fn load_basis(&self) -> Result<LoadBasis, ToolError> {
-        Ok(LoadBasis::from_athlete(
-            &self.athlete().await?,
-            self.today(),
-        ))
+        Ok(LoadBasis::from_athlete(&self.athlete().await?, self.today()))
     }
 
     /// Sets each activity's `training_load` with Pierre's one load function,
@@ -132,8 +128,7 @@ impl Source {
 
     pub async fn activity(&self, id: &str) -> Result<Activity, ToolError> {
         let mut activity = self.unscored_activity(id).await?;
-        self.score(std::slice::from_mut(&mut activity.summary))
-            .await?;
+        self.score(std::slice::from_mut(&mut activity.summary)).await?;
         Ok(activity)
     }
 
@@ -141,10 +136,7 @@ impl Source {
         match &self.data {
             Data::Synthetic(s) => s.activity(id).map_err(|e| match e {
                 QueryError::BadCursor => ToolError::BadCursor,
-                _ => ToolError::UnknownActivity {
-                    provider: self.provider,
-                    id: id.to_owned(),
-                },
+                _ => ToolError::UnknownActivity { provider: self.provider, id: id.to_owned() },
             }),
             Data::Remote(r) => Ok(r.activity(id).await?),
         }
@@ -157,11 +149,7 @@ impl Source {
         Ok(summaries)
     }
 
-    async fn unscored_summaries(
-        &self,
-        from: LocalDate,
-        to: LocalDate,
-    ) -> Result<Summaries, ToolError> {
+    async fn unscored_summaries(&self, from: LocalDate, to: LocalDate) -> Result<Summaries, ToolError> {
         match &self.data {
             Data::Synthetic(s) => Ok(Summaries {
                 activities: s
@@ -174,10 +162,7 @@ impl Source {
             }),
             Data::Remote(r) => {
                 let (activities, truncated) = r.summaries(from, to).await?;
-                Ok(Summaries {
-                    activities,
-                    truncated,
-                })
+                Ok(Summaries { activities, truncated })
             }
         }
     }
@@ -187,10 +172,7 @@ impl Source {
     pub async fn history(&self) -> Result<Summaries, ToolError> {
         let today = self.today();
         let from = match &self.data {
-            Data::Synthetic(s) => s
-                .all_activities()
-                .last()
-                .map_or(today, |a| a.start_time.local_date()),
+            Data::Synthetic(s) => s.all_activities().last().map_or(today, |a| a.start_time.local_date()),
             Data::Remote(_) => today.add_days(-HISTORY_DAYS),
         };
         self.summaries(from, today).await
@@ -209,23 +191,18 @@ impl Source {
         Ok(details)
     }
 
-    async fn unscored_details(
-        &self,
-        summaries: &[ActivitySummary],
-    ) -> Result<Vec<Activity>, ToolError> {
+    async fn unscored_details(&self, summaries: &[ActivitySummary]) -> Result<Vec<Activity>, ToolError> {
         match &self.data {
             Data::Synthetic(s) => {
                 let data = s.clone();
                 let ids: Vec<String> = summaries.iter().map(|a| a.id.clone()).collect();
                 // The synthetic provider simulates each detail again: off the async workers.
-                tokio::task::spawn_blocking(move || {
-                    ids.iter().filter_map(|id| data.activity(id).ok()).collect()
-                })
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "reading activity details failed");
-                    ToolError::Internal
-                })
+                tokio::task::spawn_blocking(move || ids.iter().filter_map(|id| data.activity(id).ok()).collect())
+                    .await
+                    .map_err(|error| {
+                        tracing::error!(%error, "reading activity details failed");
+                        ToolError::Internal
+                    })
             }
             Data::Remote(r) => {
                 // A few at a time: faster than one by one, gentle on the
@@ -244,8 +221,7 @@ impl Source {
                 let mut details = Vec::new();
                 let newest = &summaries[..summaries.len().min(MAX_DETAILS)];
                 for chunk in newest.chunks(DETAILS_AT_ONCE) {
-                    let got =
-                        futures::future::try_join_all(chunk.iter().map(|s| one(&s.id))).await?;
+                    let got = futures::future::try_join_all(chunk.iter().map(|s| one(&s.id))).await?;
                     details.extend(got.into_iter().flatten());
                 }
                 Ok(details)
@@ -259,11 +235,7 @@ impl Source {
     }
 
     /// Nights that ended from `from` to `to` (inclusive), newest first.
-    pub async fn sleep(
-        &self,
-        from: LocalDate,
-        to: LocalDate,
-    ) -> Result<Vec<SleepSession>, ToolError> {
+    pub async fn sleep(&self, from: LocalDate, to: LocalDate) -> Result<Vec<SleepSession>, ToolError> {
         match &self.data {
             Data::Synthetic(s) => Ok(s.sleep(from, to)),
             Data::Remote(r) => Ok(r.sleep(from, to).await?),
@@ -271,11 +243,7 @@ impl Source {
     }
 
     /// Mornings from `from` to `to` (inclusive), newest first.
-    pub async fn recovery(
-        &self,
-        from: LocalDate,
-        to: LocalDate,
-    ) -> Result<Vec<Recovery>, ToolError> {
+    pub async fn recovery(&self, from: LocalDate, to: LocalDate) -> Result<Vec<Recovery>, ToolError> {
         match &self.data {
             Data::Synthetic(s) => Ok(s.recovery(from, to)),
             Data::Remote(r) => Ok(r.recovery(from, to).await?),
@@ -294,11 +262,7 @@ impl Source {
             return Ok(Vec::new());
         };
         let summaries = self.summaries(first.0, last.1).await?;
-        Ok(PeriodTotals::for_periods(
-            &periods,
-            &summaries.activities,
-            sport,
-        ))
+        Ok(PeriodTotals::for_periods(&periods, &summaries.activities, sport))
     }
 }
 
@@ -349,10 +313,7 @@ impl Sources {
     /// Forgets what was cached for a connection that is gone.
     pub fn forget(&self, connection_id: &str) {
         self.http.cache.forget(connection_id);
-        self.cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(connection_id);
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(connection_id);
     }
 
     /// The provider to read from and its data.
@@ -373,11 +334,7 @@ impl Sources {
                 self.link.clone(),
                 self.http.clone(),
             );
-            Data::Remote(Box::new(Remote {
-                provider,
-                fetch,
-                clock: self.clock(),
-            }))
+            Data::Remote(Box::new(Remote { provider, fetch, clock: self.clock() }))
         };
         Ok(Source { provider, data, settings: settings.settings })
     }
@@ -385,22 +342,14 @@ impl Sources {
     /// Today and the offset real providers' dates are read in: the fixed
     /// clock when one is configured (tests), else this machine's.
     fn clock(&self) -> Clock {
-        let now = self
-            .synthetic
-            .now
-            .unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(self.synthetic.local_offset));
-        Clock {
-            today: LocalDate::new(now.date()),
-            offset: now.offset(),
-        }
+        let now =
+            self.synthetic.now.unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(self.synthetic.local_offset));
+        Clock { today: LocalDate::new(now.date()), offset: now.offset() }
     }
 
     async fn synthetic(&self, connection_id: &str) -> Result<Arc<Synthetic>, ToolError> {
         let slot = {
-            let mut cache = self
-                .cache
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if cache.len() >= MAX_CACHED && !cache.contains_key(connection_id) {
                 cache.clear();
             }
@@ -408,37 +357,21 @@ impl Sources {
         };
         let mut cached = slot.lock().await;
         let fixed_clock = self.synthetic.now.is_some();
-        if let Some(c) = cached
-            .as_ref()
-            .filter(|c| fixed_clock || c.made.elapsed() < REFRESH_AFTER)
-        {
+        if let Some(c) = cached.as_ref().filter(|c| fixed_clock || c.made.elapsed() < REFRESH_AFTER) {
             return Ok(c.data.clone());
         }
-        let SyntheticSettings {
-            seed,
-            now,
-            local_offset,
-        } = self.synthetic;
+        let SyntheticSettings { seed, now, local_offset } = self.synthetic;
         let now = now.unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(local_offset));
         // A year of samples is some 30 ms of CPU in release builds (most of
         // a second in debug builds): keep it off the async workers.
         let started = Instant::now();
-        let data = tokio::task::spawn_blocking(move || Synthetic::generate(seed, now))
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "synthetic generation failed");
-                ToolError::Internal
-            })?;
-        tracing::debug!(
-            connection_id,
-            took_ms = started.elapsed().as_millis() as u64,
-            "generated synthetic history"
-        );
+        let data = tokio::task::spawn_blocking(move || Synthetic::generate(seed, now)).await.map_err(|error| {
+            tracing::error!(%error, "synthetic generation failed");
+            ToolError::Internal
+        })?;
+        tracing::debug!(connection_id, took_ms = started.elapsed().as_millis() as u64, "generated synthetic history");
         let data = Arc::new(data);
-        *cached = Some(Cached {
-            data: data.clone(),
-            made: Instant::now(),
-        });
+        *cached = Some(Cached { data: data.clone(), made: Instant::now() });
         Ok(data)
     }
 }
@@ -449,19 +382,15 @@ impl Sources {
 /// provider this build can read, preferring real providers over the
 /// synthetic demo (a user who connected Strava wants Strava). Failing
 /// that, the first connection, whose error then says what to do.
-fn choose(
-    connections: &[ConnectionInfo],
-    requested: Option<ProviderName>,
-) -> Result<&ConnectionInfo, ToolError> {
+fn choose(connections: &[ConnectionInfo], requested: Option<ProviderName>) -> Result<&ConnectionInfo, ToolError> {
     if let Some(wanted) = requested {
         return connections
             .iter()
             .find(|c| c.provider == wanted.as_str())
             .ok_or(ToolError::NotConnected { provider: wanted });
     }
-    let readable = |c: &&ConnectionInfo| {
-        c.state == ConnectionState::Connected && ProviderName::from_name(&c.provider).is_some()
-    };
+    let readable =
+        |c: &&ConnectionInfo| c.state == ConnectionState::Connected && ProviderName::from_name(&c.provider).is_some();
     connections
         .iter()
         .filter(readable)
@@ -473,9 +402,7 @@ fn choose(
 
 /// The provider of a chosen connection, if this build can read it now.
 fn usable(connection: &ConnectionInfo) -> Result<ProviderName, ToolError> {
-    let no_client = || ToolError::NoClient {
-        provider: connection.provider.clone(),
-    };
+    let no_client = || ToolError::NoClient { provider: connection.provider.clone() };
     let provider = ProviderName::from_name(&connection.provider).ok_or_else(no_client)?;
     if connection.state == ConnectionState::NeedsReconnect {
         return Err(ToolError::NeedsReconnect { provider });
@@ -499,46 +426,21 @@ mod tests {
 
     #[test]
     fn default_is_a_readable_connection() {
-        let list = [
-            conn("strava", ConnectionState::Connected),
-            conn("synthetic", ConnectionState::Connected),
-        ];
-        assert_eq!(
-            choose(&list, None).unwrap().provider,
-            "strava",
-            "a real provider is preferred to the demo"
-        );
-        let list = [
-            conn("strava", ConnectionState::NeedsReconnect),
-            conn("synthetic", ConnectionState::Connected),
-        ];
+        let list = [conn("strava", ConnectionState::Connected), conn("synthetic", ConnectionState::Connected)];
+        assert_eq!(choose(&list, None).unwrap().provider, "strava", "a real provider is preferred to the demo");
+        let list = [conn("strava", ConnectionState::NeedsReconnect), conn("synthetic", ConnectionState::Connected)];
         assert_eq!(choose(&list, None).unwrap().provider, "synthetic");
         let list = [conn("strava", ConnectionState::Connected)];
-        assert_eq!(
-            choose(&list, None).unwrap().provider,
-            "strava",
-            "its error will say what to do"
-        );
-        assert!(matches!(
-            choose(&[], None),
-            Err(ToolError::NothingConnected)
-        ));
+        assert_eq!(choose(&list, None).unwrap().provider, "strava", "its error will say what to do");
+        assert!(matches!(choose(&[], None), Err(ToolError::NothingConnected)));
     }
 
     #[test]
     fn a_requested_provider_must_be_connected() {
         let list = [conn("synthetic", ConnectionState::Connected)];
         let err = choose(&list, Some(ProviderName::Oura)).unwrap_err();
-        assert!(
-            err.to_string().contains("pierre-authd connect oura"),
-            "{err}"
-        );
-        assert_eq!(
-            choose(&list, Some(ProviderName::Synthetic))
-                .unwrap()
-                .connection_id,
-            "synthetic-1"
-        );
+        assert!(err.to_string().contains("pierre-authd connect oura"), "{err}");
+        assert_eq!(choose(&list, Some(ProviderName::Synthetic)).unwrap().connection_id, "synthetic-1");
     }
 
     #[test]
@@ -546,13 +448,7 @@ mod tests {
         let err = usable(&conn("polar", ConnectionState::Connected)).unwrap_err();
         assert!(matches!(err, ToolError::NoClient { .. }));
         let err = usable(&conn("synthetic", ConnectionState::NeedsReconnect)).unwrap_err();
-        assert!(
-            err.sentence().contains("pierre-authd connect synthetic"),
-            "{err}"
-        );
-        assert_eq!(
-            usable(&conn("synthetic", ConnectionState::Connected)).unwrap(),
-            ProviderName::Synthetic
-        );
+        assert!(err.sentence().contains("pierre-authd connect synthetic"), "{err}");
+        assert_eq!(usable(&conn("synthetic", ConnectionState::Connected)).unwrap(), ProviderName::Synthetic);
     }
 }

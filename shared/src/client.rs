@@ -17,11 +17,11 @@ use futures::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::net::UnixStream;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 
 use crate::framing::{Frame, LineFrames};
-use crate::protocol::{method, HelloParams, HelloResult, Request, RequestId, Response, RpcError, MAX_LINE_BYTES};
+use crate::protocol::{HelloParams, HelloResult, MAX_LINE_BYTES, Request, RequestId, Response, RpcError, method};
 
 /// How long one request may wait for its answer before giving up.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -38,7 +38,9 @@ pub enum ClientError {
         source: std::io::Error,
     },
     /// The connection closed before the answer arrived.
-    #[error("the connection to pierre-authd closed before it answered; the daemon may have stopped, so run `pierre-authd status` and retry")]
+    #[error(
+        "the connection to pierre-authd closed before it answered; the daemon may have stopped, so run `pierre-authd status` and retry"
+    )]
     ConnectionLost,
     /// The daemon did not answer in time.
     #[error("pierre-authd did not answer `{method}` within {secs} s; check `pierre-authd status` and its log")]
@@ -47,7 +49,9 @@ pub enum ClientError {
     #[error(transparent)]
     Rpc(#[from] RpcError),
     /// The daemon's answer could not be understood (version mismatch?).
-    #[error("pierre-authd sent an answer this client cannot read ({detail}); make sure pierre-mcp and pierre-authd are the same version")]
+    #[error(
+        "pierre-authd sent an answer this client cannot read ({detail}); make sure pierre-mcp and pierre-authd are the same version"
+    )]
     BadResponse { detail: String },
 }
 

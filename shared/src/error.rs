@@ -91,10 +91,7 @@ impl ErrorCode {
 
     /// The snake_case name, as on the wire.
     pub fn as_str(self) -> &'static str {
-        ALL.iter()
-            .find(|(code, _)| *code == self)
-            .map(|(_, name)| *name)
-            .unwrap_or("internal_error")
+        ALL.iter().find(|(code, _)| *code == self).map(|(_, name)| *name).unwrap_or("internal_error")
     }
 }
 

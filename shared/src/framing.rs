@@ -148,10 +148,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_reported_and_skipped() {
-        assert_eq!(
-            decode_all(100, b"\xff\xfe\nfine\n"),
-            vec![Frame::InvalidUtf8, Frame::Line("fine".into())]
-        );
+        assert_eq!(decode_all(100, b"\xff\xfe\nfine\n"), vec![Frame::InvalidUtf8, Frame::Line("fine".into())]);
     }
 
     /// What the decoder must yield for `input`, however it arrives: one item per `\n`-ended

@@ -10,7 +10,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::platform::{current_uid, pid_alive, MAX_SOCKET_PATH_BYTES};
+use crate::platform::{MAX_SOCKET_PATH_BYTES, current_uid, pid_alive};
 
 /// Every path the daemon and pierre-mcp use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +58,7 @@ impl Paths {
     ///
     /// `env` is how the environment is read, so tests need not mutate the
     /// process environment.
-    pub fn resolve(
-        home_flag: Option<&Path>,
-        env: impl Fn(&str) -> Option<OsString>,
-    ) -> Result<Paths, PathsError> {
+    pub fn resolve(home_flag: Option<&Path>, env: impl Fn(&str) -> Option<OsString>) -> Result<Paths, PathsError> {
         let home = home_flag
             .map(Path::to_path_buf)
             .or_else(|| env("PIERRE_HOME").filter(|v| !v.is_empty()).map(PathBuf::from));
@@ -88,10 +85,7 @@ impl Paths {
     fn from_xdg(env: &impl Fn(&str) -> Option<OsString>) -> Result<Paths, PathsError> {
         let dirs = directories::ProjectDirs::from("", "", "pierre").ok_or(PathsError::NoHomeDirectory)?;
         let data_dir = dirs.data_dir().to_path_buf();
-        let log_dir = dirs
-            .state_dir()
-            .map(|d| d.join("logs"))
-            .unwrap_or_else(|| data_dir.join("logs"));
+        let log_dir = dirs.state_dir().map(|d| d.join("logs")).unwrap_or_else(|| data_dir.join("logs"));
         let runtime_root = crate::platform::runtime_root(env("XDG_RUNTIME_DIR"));
         // Another HOME or XDG_DATA_HOME under the same uid is another
         // install with its own vault: it gets its own socket directory.
@@ -109,11 +103,7 @@ impl Paths {
     fn check_socket_len(&self) -> Result<(), PathsError> {
         let len = self.socket.as_os_str().len();
         if len > MAX_SOCKET_PATH_BYTES {
-            return Err(PathsError::SocketPathTooLong {
-                path: self.socket.clone(),
-                len,
-                max: MAX_SOCKET_PATH_BYTES,
-            });
+            return Err(PathsError::SocketPathTooLong { path: self.socket.clone(), len, max: MAX_SOCKET_PATH_BYTES });
         }
         Ok(())
     }
@@ -309,7 +299,8 @@ mod tests {
         let p = Paths::under_home(tmp.path());
         assert_eq!(p.live_socket(), p.socket, "no record: the computed socket");
         std::fs::create_dir_all(&p.data_dir).unwrap();
-        let record = |pid: u32| serde_json::to_string(&DaemonRecord { pid, socket: "/elsewhere/authd.sock".into() }).unwrap();
+        let record =
+            |pid: u32| serde_json::to_string(&DaemonRecord { pid, socket: "/elsewhere/authd.sock".into() }).unwrap();
         std::fs::write(p.daemon_record(), record(std::process::id())).unwrap();
         assert_eq!(p.live_socket(), PathBuf::from("/elsewhere/authd.sock"));
         // A record left by a dead daemon (a pid that cannot exist) is ignored.

@@ -835,8 +835,11 @@ mod tests {
     fn error_response_carries_code_and_sentence() {
         let r = Response::err(
             Some(RequestId::Number(7)),
-            RpcError::new(ErrorCode::NotConnected, "No Strava connection for user alice. Run `pierre-authd connect strava`.")
-                .with_provider("strava"),
+            RpcError::new(
+                ErrorCode::NotConnected,
+                "No Strava connection for user alice. Run `pierre-authd connect strava`.",
+            )
+            .with_provider("strava"),
         );
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["error"]["code"], json!(-32000));
@@ -906,7 +909,12 @@ mod tests {
             expires_at: Some(1),
             refresh_token_expires_at: None,
         };
-        let params = ConnectionsImportParams { provider: "garmin".into(), oauth1: Some(oauth1), oauth2: Some(oauth2), di: Some(di) };
+        let params = ConnectionsImportParams {
+            provider: "garmin".into(),
+            oauth1: Some(oauth1),
+            oauth2: Some(oauth2),
+            di: Some(di),
+        };
         let shown = format!("{params:?}");
         assert!(shown.contains("GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2"), "{shown}");
         for secret in ["o1-token", "o1-secret", "o2-access", "o2-refresh", "di-access", "di-refresh"] {
@@ -933,7 +941,10 @@ mod tests {
         }))
         .unwrap();
         let di = di.di.unwrap();
-        assert_eq!((di.layout, di.expires_at, di.refresh_token_expires_at), (ConnectionsImportLayout::GarthNg, Some(5), None));
+        assert_eq!(
+            (di.layout, di.expires_at, di.refresh_token_expires_at),
+            (ConnectionsImportLayout::GarthNg, Some(5), None)
+        );
         let typo = serde_json::from_value::<ConnectionsImportParams>(json!({
             "provider": "garmin", "di": { "layout": "garth-ng", "client_id": "c", "access_token": "a", "refresh_token": "r", "refresh": 1 }
         }));

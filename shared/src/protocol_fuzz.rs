@@ -3,7 +3,7 @@
 //! refuse exactly what the socket API says it refuses.
 use super::*;
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::{TcpStream, UnixStream};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpStream, UnixStream};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Barrier;
 
@@ -30,12 +30,18 @@ const PROTOCOL: &str = "2025-06-18";
 
 /// A minimal HTTP/1.1 GET/POST over a fresh loopback connection
 /// (`Connection: close`, body read to EOF): status, headers, body.
-async fn http(method: &str, url: &str, bearer: Option<&str>, body: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+async fn http(
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    body: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
     let rest = url.strip_prefix("http://").unwrap_or_else(|| panic!("not an http URL: {url}"));
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let path = if path.is_empty() { "/" } else { path };
     let mut stream = TcpStream::connect(host).await.unwrap_or_else(|e| panic!("connect {host}: {e}"));
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nConnection: close\r\n");
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nConnection: close\r\n");
     if let Some(token) = bearer {
         req.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
@@ -115,7 +121,8 @@ impl Rpc {
     async fn connect(socket: &PathBuf) -> Rpc {
         let (read, write) = UnixStream::connect(socket).await.expect("connect to the daemon").into_split();
         let mut rpc = Rpc { write, lines: BufReader::new(read).lines(), next_id: 0 };
-        rpc.call("daemon.hello", json!({"protocol_versions": [1], "client": {"name": "bench-load", "version": "0"}})).await;
+        rpc.call("daemon.hello", json!({"protocol_versions": [1], "client": {"name": "bench-load", "version": "0"}}))
+            .await;
         rpc
     }
 
@@ -123,7 +130,8 @@ impl Rpc {
         self.next_id += 1;
         let line = json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).to_string();
         self.write.write_all(format!("{line}\n").as_bytes()).await.expect("socket write");
-        let reply: Value = serde_json::from_str(&self.lines.next_line().await.expect("socket read").expect("a reply")).expect("JSON");
+        let reply: Value =
+            serde_json::from_str(&self.lines.next_line().await.expect("socket read").expect("a reply")).expect("JSON");
         reply.get("result").cloned().unwrap_or_else(|| panic!("{method} failed: {reply}"))
     }
 }
@@ -167,7 +175,9 @@ impl Mcp {
         let mut batch = String::new();
         for params in params_list {
             self.next_id += 1;
-            batch.push_str(&json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).to_string());
+            batch.push_str(
+                &json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).to_string(),
+            );
             batch.push('\n');
         }
         self.stdin.write_all(batch.as_bytes()).await.expect("mcp write");
@@ -282,7 +292,8 @@ async fn mcp_burst(sessions: Vec<Mcp>, calls: &[Value]) -> (Vec<Mcp>, Vec<Durati
 }
 
 fn row(measure: &str, pierre: &mut [Duration], floor: &mut [Duration]) {
-    let (p50, p99, f50, f99) = (percentile(pierre, 0.5), percentile(pierre, 0.99), percentile(floor, 0.5), percentile(floor, 0.99));
+    let (p50, p99, f50, f99) =
+        (percentile(pierre, 0.5), percentile(pierre, 0.99), percentile(floor, 0.5), percentile(floor, 0.99));
     println!(
         "| {measure} (n={}) | p50 {:.1} ms · p99 {:.1} ms | straight to the fake (keep-alive) p50 {:.1} ms · p99 {:.1} ms | overhead p50 {:+.1} ms · p99 {:+.1} ms · p50 ×{:.2} |",
         pierre.len(),
@@ -343,8 +354,9 @@ async fn main() {
         .collect();
     eprintln!("bench-load: one get_activities call makes {per_call} provider request(s): {urls:?}");
     assert!(urls.iter().all(|u| u.contains("per_page=20")), "expected per_page=20 = limit in {urls:?}");
-    let urls: Vec<Vec<String>> =
-        (0..calls).map(|j| urls.iter().map(|u| u.replace("per_page=20", &format!("per_page={}", 20 + j))).collect()).collect();
+    let urls: Vec<Vec<String>> = (0..calls)
+        .map(|j| urls.iter().map(|u| u.replace("per_page=20", &format!("per_page={}", 20 + j))).collect())
+        .collect();
     configure(&fake, json!({"api_delay_ms": delay})).await;
 
     let (mut floor, mut first, mut cached) = (Vec::new(), Vec::new(), Vec::new());
@@ -382,5 +394,9 @@ async fn main() {
         20 + calls - 1
     );
     row(&format!("{label}: first calls (uncached, {per_call} provider request each)"), &mut first, &mut floor);
-    row(&format!("{label}: repeated calls (pierre-mcp's 60 s answer cache, no provider request)"), &mut cached, &mut floor);
+    row(
+        &format!("{label}: repeated calls (pierre-mcp's 60 s answer cache, no provider request)"),
+        &mut cached,
+        &mut floor,
+    );
 }

@@ -52,10 +52,8 @@ impl Session {
     /// Spawns `program` and sends initialize at once; returns the session
     /// and the time from just before spawn to the initialize reply.
     async fn start(program: &Path) -> (Session, Duration) {
-        let name = program.file_name().map_or_else(
-            || program.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let name =
+            program.file_name().map_or_else(|| program.display().to_string(), |n| n.to_string_lossy().into_owned());
         let start = Instant::now();
         let mut child = Command::new(program)
             .stdin(Stdio::piped())
@@ -66,13 +64,7 @@ impl Session {
             .unwrap_or_else(|e| panic!("bench-mcp: cannot spawn {}: {e}", program.display()));
         let stdin = child.stdin.take().expect("stdin");
         let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut session = Session {
-            name,
-            child,
-            stdin,
-            lines,
-            next_id: 1,
-        };
+        let mut session = Session { name, child, stdin, lines, next_id: 1 };
         let reply = session
             .request(
                 "initialize",
@@ -80,29 +72,16 @@ impl Session {
             )
             .await;
         let cold = start.elapsed();
-        assert!(
-            reply.value.get("result").is_some(),
-            "{}: initialize failed: {}",
-            session.name,
-            reply.value
-        );
-        session
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
+        assert!(reply.value.get("result").is_some(), "{}: initialize failed: {}", session.name, reply.value);
+        session.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         (session, cold)
     }
 
     async fn send(&mut self, message: &Value) {
         let mut line = message.to_string();
         line.push('\n');
-        self.stdin
-            .write_all(line.as_bytes())
-            .await
-            .unwrap_or_else(|e| panic!("{}: write: {e}", self.name));
-        self.stdin
-            .flush()
-            .await
-            .unwrap_or_else(|e| panic!("{}: flush: {e}", self.name));
+        self.stdin.write_all(line.as_bytes()).await.unwrap_or_else(|e| panic!("{}: write: {e}", self.name));
+        self.stdin.flush().await.unwrap_or_else(|e| panic!("{}: flush: {e}", self.name));
     }
 
     /// Sends one request and waits for its reply, skipping notifications.
@@ -110,46 +89,29 @@ impl Session {
         let id = self.next_id;
         self.next_id += 1;
         let start = Instant::now();
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
         loop {
             let line = match timeout(REPLY_TIMEOUT, self.lines.next_line()).await {
                 Ok(Ok(Some(line))) => line,
                 Ok(Ok(None)) => panic!("{}: stdout closed while waiting for `{method}`", self.name),
                 Ok(Err(e)) => panic!("{}: read: {e}", self.name),
-                Err(_) => panic!(
-                    "{}: no reply to `{method}` within {REPLY_TIMEOUT:?}",
-                    self.name
-                ),
+                Err(_) => panic!("{}: no reply to `{method}` within {REPLY_TIMEOUT:?}", self.name),
             };
             let elapsed = start.elapsed();
-            let value: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {line}", self.name));
+            let value: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{}: not JSON ({e}): {line}", self.name));
             if value.get("id") == Some(&json!(id)) && value.get("method").is_none() {
-                return Reply {
-                    value,
-                    bytes: line.len(),
-                    elapsed,
-                };
+                return Reply { value, bytes: line.len(), elapsed };
             }
         }
     }
 
     /// A tools/call that must succeed; returns the reply.
     async fn call(&mut self, tool: &str, arguments: Value) -> Reply {
-        let reply = self
-            .request("tools/call", json!({"name": tool, "arguments": arguments}))
-            .await;
-        let result = reply
-            .value
-            .get("result")
-            .unwrap_or_else(|| panic!("{}: {tool} failed: {}", self.name, reply.value));
-        assert_ne!(
-            result.get("isError"),
-            Some(&json!(true)),
-            "{}: {tool} returned an error: {result}",
-            self.name
-        );
+        let reply = self.request("tools/call", json!({"name": tool, "arguments": arguments})).await;
+        let result =
+            reply.value.get("result").unwrap_or_else(|| panic!("{}: {tool} failed: {}", self.name, reply.value));
+        assert_ne!(result.get("isError"), Some(&json!(true)), "{}: {tool} returned an error: {result}", self.name);
         reply
     }
 
@@ -165,12 +127,7 @@ impl Session {
 
     /// Closes stdin (the client leaves) and waits for the server to exit.
     async fn close(self) {
-        let Session {
-            name,
-            mut child,
-            stdin,
-            ..
-        } = self;
+        let Session { name, mut child, stdin, .. } = self;
         drop(stdin);
         match timeout(Duration::from_secs(5), child.wait()).await {
             Ok(Ok(status)) if status.success() => {}
@@ -214,9 +171,7 @@ async fn measure(target: &Target, calls: usize, stats: &mut Stats) {
         let reply = s.request("tools/list", json!({})).await;
         stats.list.push(reply.elapsed);
         stats.list_bytes = reply.bytes;
-        stats.tools = reply.value["result"]["tools"]
-            .as_array()
-            .map_or(0, Vec::len);
+        stats.tools = reply.value["result"]["tools"].as_array().map_or(0, Vec::len);
     }
     let first = s.call(target.tool, target.arguments.clone()).await;
     stats.first_call.push(first.elapsed);
@@ -242,20 +197,12 @@ fn median(samples: &mut [u64]) -> u64 {
 
 fn fmt(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
-    if us >= 1000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else {
-        format!("{us:.0} µs")
-    }
+    if us >= 1000.0 { format!("{:.1} ms", us / 1000.0) } else { format!("{us:.0} µs") }
 }
 
 fn ratio(a: f64, b: f64) -> String {
     let r = a / b;
-    if r >= 10.0 {
-        format!("×{r:.0}")
-    } else {
-        format!("×{r:.2}")
-    }
+    if r >= 10.0 { format!("×{r:.0}") } else { format!("×{r:.2}") }
 }
 
 /// One latency row: p50 and, when there are enough samples, p99 (else max).
@@ -266,21 +213,12 @@ fn latency_row(
     extra: Option<(String, String, String)>,
 ) {
     let n = pierre.len().min(floor.len());
-    let (tail, q) = if n >= 100 {
-        ("p99", 0.99)
-    } else {
-        ("max", 1.0)
-    };
-    let (p50, pt, f50, ft) = (
-        percentile(pierre, 0.5),
-        percentile(pierre, q),
-        percentile(floor, 0.5),
-        percentile(floor, q),
-    );
-    let (xp, xf, xr) = extra.map_or(
-        (String::new(), String::new(), String::new()),
-        |(p, f, r)| (format!(" · {p}"), format!(" · {f}"), format!(" · {r}")),
-    );
+    let (tail, q) = if n >= 100 { ("p99", 0.99) } else { ("max", 1.0) };
+    let (p50, pt, f50, ft) =
+        (percentile(pierre, 0.5), percentile(pierre, q), percentile(floor, 0.5), percentile(floor, q));
+    let (xp, xf, xr) = extra.map_or((String::new(), String::new(), String::new()), |(p, f, r)| {
+        (format!(" · {p}"), format!(" · {f}"), format!(" · {r}"))
+    });
     println!(
         "| {measure} (n={n}) | p50 {} · {tail} {}{xp} | bare rmcp p50 {} · {tail} {}{xf} | p50 {} · {tail} {}{xr} |",
         fmt(p50),
@@ -294,9 +232,7 @@ fn latency_row(
 
 /// The text block of a get_activities reply.
 fn text_block(reply: &Reply) -> &str {
-    reply.value["result"]["content"][0]["text"]
-        .as_str()
-        .expect("a text content block")
+    reply.value["result"]["content"][0]["text"].as_str().expect("a text content block")
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -308,29 +244,17 @@ async fn main() {
         tool: "get_activities",
         arguments: json!({"limit": 20}),
     };
-    let floor = Target {
-        program: PathBuf::from(args.next().expect(usage)),
-        tool: "ping",
-        arguments: json!({"limit": 20}),
-    };
-    let rounds: usize = args
-        .next()
-        .map(|a| a.parse().expect("ROUNDS"))
-        .unwrap_or(20);
+    let floor =
+        Target { program: PathBuf::from(args.next().expect(usage)), tool: "ping", arguments: json!({"limit": 20}) };
+    let rounds: usize = args.next().map(|a| a.parse().expect("ROUNDS")).unwrap_or(20);
     let calls: usize = args.next().map(|a| a.parse().expect("CALLS")).unwrap_or(50);
 
     // Check once that pierre-mcp really returns 20 activities.
     {
         let (mut s, _) = Session::start(&pierre.program).await;
         let reply = s.call(pierre.tool, pierre.arguments.clone()).await;
-        let n = reply.value["result"]["structuredContent"]["activities"]
-            .as_array()
-            .map_or(0, Vec::len);
-        assert_eq!(
-            n, 20,
-            "get_activities limit=20 returned {n} activities: {}",
-            reply.value
-        );
+        let n = reply.value["result"]["structuredContent"]["activities"].as_array().map_or(0, Vec::len);
+        assert_eq!(n, 20, "get_activities limit=20 returned {n} activities: {}", reply.value);
         s.close().await;
     }
 
@@ -345,12 +269,7 @@ async fn main() {
         }
     }
 
-    latency_row(
-        "MCP cold start: spawn → `initialize` reply",
-        &mut p.cold,
-        &mut f.cold,
-        None,
-    );
+    latency_row("MCP cold start: spawn → `initialize` reply", &mut p.cold, &mut f.cold, None);
     latency_row(
         "MCP `tools/list`",
         &mut p.list,
@@ -391,15 +310,9 @@ async fn main() {
 
     // TOON vs JSON: the same 50 activities, text block only.
     let (mut s, _) = Session::start(&pierre.program).await;
-    let as_json = s
-        .call(pierre.tool, json!({"limit": 50, "format": "json"}))
-        .await;
-    let as_toon = s
-        .call(pierre.tool, json!({"limit": 50, "format": "toon"}))
-        .await;
-    let n = as_json.value["result"]["structuredContent"]["activities"]
-        .as_array()
-        .map_or(0, Vec::len);
+    let as_json = s.call(pierre.tool, json!({"limit": 50, "format": "json"})).await;
+    let as_toon = s.call(pierre.tool, json!({"limit": 50, "format": "toon"})).await;
+    let n = as_json.value["result"]["structuredContent"]["activities"].as_array().map_or(0, Vec::len);
     assert_eq!(n, 50, "get_activities limit=50 returned {n} activities");
     let (jb, tb) = (text_block(&as_json).len(), text_block(&as_toon).len());
     s.close().await;

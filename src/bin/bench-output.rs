@@ -66,12 +66,7 @@ impl Session {
             .unwrap_or_else(|e| panic!("bench-output: cannot spawn {program}: {e}"));
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut session = Session {
-            child,
-            stdin,
-            stdout,
-            next_id: 1,
-        };
+        let mut session = Session { child, stdin, stdout, next_id: 1 };
         session.request(
             "initialize",
             json!({"protocolVersion": "2025-06-18", "capabilities": {},
@@ -93,14 +88,8 @@ impl Session {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
             let mut line = String::new();
-            let read = self
-                .stdout
-                .read_line(&mut line)
-                .expect("read from pierre-mcp");
-            assert!(
-                read > 0,
-                "bench-output: pierre-mcp closed stdout during `{method}`"
-            );
+            let read = self.stdout.read_line(&mut line).expect("read from pierre-mcp");
+            assert!(read > 0, "bench-output: pierre-mcp closed stdout during `{method}`");
             let value: Value = serde_json::from_str(&line).expect("a JSON-RPC line");
             if value.get("id") == Some(&json!(id)) {
                 return value
@@ -125,18 +114,11 @@ struct Received {
 
 fn received(result: &Value) -> Received {
     let blocks = result["content"].as_array().cloned().unwrap_or_default();
-    let image_bytes = blocks
-        .iter()
-        .filter(|b| b["type"] == "image")
-        .map(|b| b["data"].as_str().map_or(0, str::len))
-        .sum();
+    let image_bytes =
+        blocks.iter().filter(|b| b["type"] == "image").map(|b| b["data"].as_str().map_or(0, str::len)).sum();
     let text = match result.get("structuredContent") {
         Some(structured) => structured.to_string(),
-        None => blocks
-            .iter()
-            .filter_map(|b| b["text"].as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        None => blocks.iter().filter_map(|b| b["text"].as_str()).collect::<Vec<_>>().join("\n"),
     };
     Received { text, image_bytes }
 }
@@ -153,10 +135,7 @@ fn calls(first_activity: &str) -> Vec<(&'static str, Value)> {
         ("get_recovery", json!({})),
         ("get_training_load", json!({})),
         ("get_weekly_summary", json!({})),
-        (
-            "compare_periods",
-            json!({"from": "2026-11-01", "to": "2026-11-21"}),
-        ),
+        ("compare_periods", json!({"from": "2026-11-01", "to": "2026-11-21"})),
         ("get_personal_records", json!({})),
         ("get_trends", json!({})),
         ("chart_training_load", json!({})),
@@ -173,28 +152,16 @@ struct Run {
 
 fn run(program: &str, mode: &str) -> Run {
     let mut session = Session::start(program, mode);
-    let tools = session.request("tools/list", json!({}))["tools"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let listed = session.request(
-        "tools/call",
-        json!({"name": "get_activities", "arguments": {"limit": 1, "format": "json"}}),
-    );
+    let tools = session.request("tools/list", json!({}))["tools"].as_array().cloned().unwrap_or_default();
+    let listed =
+        session.request("tools/call", json!({"name": "get_activities", "arguments": {"limit": 1, "format": "json"}}));
     let text = listed["content"][0]["text"].as_str().unwrap_or("{}");
     let first: Value = serde_json::from_str(text).expect("get_activities JSON");
-    let first_id = first["activities"][0]["id"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
+    let first_id = first["activities"][0]["id"].as_str().unwrap_or("").to_owned();
     let mut results = Vec::new();
     for (tool, arguments) in calls(&first_id) {
         let result = session.request("tools/call", json!({"name": tool, "arguments": arguments}));
-        assert_ne!(
-            result.get("isError"),
-            Some(&json!(true)),
-            "{mode}: {tool}: {result}"
-        );
+        assert_ne!(result.get("isError"), Some(&json!(true)), "{mode}: {tool}: {result}");
         let got = received(&result);
         results.push((tool.to_owned(), arguments, got));
     }
@@ -248,10 +215,7 @@ fn main() {
         if met { "met" } else { "MISSED" }
     );
     if !met {
-        failures.push(format!(
-            "compact tools/list is {} B, over {budget} B",
-            c_list.len()
-        ));
+        failures.push(format!("compact tools/list is {} B, over {budget} B", c_list.len()));
     }
 
     for ((tool, arguments, s), (_, _, c)) in structured.results.iter().zip(&compact.results) {
@@ -259,31 +223,14 @@ fn main() {
             .as_object()
             .map(|o| {
                 o.iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "{k}={}",
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-                        )
-                    })
+                    .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
                     .collect::<Vec<_>>()
                     .join(" ")
             })
             .unwrap_or_default();
-        let args = if tool == "get_activity" {
-            "id=(newest)".to_owned()
-        } else {
-            args
-        };
-        let image = if c.image_bytes > 0 {
-            format!(" + PNG {} B", group(c.image_bytes))
-        } else {
-            String::new()
-        };
-        let s_image = if s.image_bytes > 0 {
-            format!(" + PNG {} B", group(s.image_bytes))
-        } else {
-            String::new()
-        };
+        let args = if tool == "get_activity" { "id=(newest)".to_owned() } else { args };
+        let image = if c.image_bytes > 0 { format!(" + PNG {} B", group(c.image_bytes)) } else { String::new() };
+        let s_image = if s.image_bytes > 0 { format!(" + PNG {} B", group(s.image_bytes)) } else { String::new() };
         println!(
             "| `{tool}` {args}: model receives, compact vs structured in Claude Code/VS Code | {} B · ≈{} tok{image} | {} B · ≈{} tok{s_image} | ×{:.2} |",
             group(c.text.len()),
@@ -303,10 +250,7 @@ fn main() {
                 if met { "met" } else { "MISSED" }
             );
             if !met {
-                failures.push(format!(
-                    "compact get_activities is {} B, over {limit} B",
-                    c.text.len()
-                ));
+                failures.push(format!("compact get_activities is {} B, over {limit} B", c.text.len()));
             }
         }
     }

@@ -142,12 +142,20 @@ async fn main() {
             echo.merge(run(&echo_socket, conns, per_conn, &call, false).await);
             daemon.merge(run(&daemon_socket, conns, per_conn, &call, true).await);
         }
-        let (d50, d99, e50, e99) = (daemon.percentile(0.5), daemon.percentile(0.99), echo.percentile(0.5), echo.percentile(0.99));
+        let (d50, d99, e50, e99) =
+            (daemon.percentile(0.5), daemon.percentile(0.99), echo.percentile(0.5), echo.percentile(0.99));
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         println!(
             "| socket {label}, {conns} conn | p50 {:.0} µs · p99 {:.0} µs · {:.0} req/s | echo p50 {:.0} µs · p99 {:.0} µs · {:.0} req/s | p50 ×{:.1} · p99 ×{:.1} · throughput ×{:.2} |",
-            us(d50), us(d99), daemon.throughput(), us(e50), us(e99), echo.throughput(),
-            us(d50) / us(e50), us(d99) / us(e99), daemon.throughput() / echo.throughput()
+            us(d50),
+            us(d99),
+            daemon.throughput(),
+            us(e50),
+            us(e99),
+            echo.throughput(),
+            us(d50) / us(e50),
+            us(d99) / us(e99),
+            daemon.throughput() / echo.throughput()
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

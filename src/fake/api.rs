@@ -60,10 +60,7 @@ fn rate_limit_headers(provider: &str) -> Vec<(String, String)> {
             ("fitbit-rate-limit-reset", "60"),
         ],
         "whoop" => &[
-            (
-                "x-ratelimit-limit",
-                "100, 100;window=60, 10000;window=86400",
-            ),
+            ("x-ratelimit-limit", "100, 100;window=60, 10000;window=86400"),
             ("x-ratelimit-remaining", "0"),
             ("x-ratelimit-reset", "60"),
         ],
@@ -99,10 +96,7 @@ pub async fn serve(
     inner.requests.push_back(ApiRequestSeen {
         path: format!("/{}", path.trim_start_matches('/')),
         query,
-        accept_language: headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        accept_language: headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned),
         account,
         status: response.status().as_u16(),
     });
@@ -113,45 +107,36 @@ pub async fn serve(
 async fn answer(fake: &Fake, path: &str, query: &str, headers: &HeaderMap) -> (Option<String>, Response) {
     let provider = fake.options.provider.name;
     if let Some(kind) = fake.take_fault(FaultTarget::Api) {
-        return (None, match kind {
-            FaultKind::RateLimited => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({ "message": "Rate Limit Exceeded" })),
-                )
-                    .into_response();
-                let configured = fake.lock().rate_limit_headers.clone();
-                let sent = configured.unwrap_or_else(|| rate_limit_headers(provider));
-                for (name, value) in sent {
-                    if let (Ok(n), Ok(v)) =
-                        (HeaderName::try_from(name), HeaderValue::try_from(value))
-                    {
-                        response.headers_mut().insert(n, v);
+        return (
+            None,
+            match kind {
+                FaultKind::RateLimited => {
+                    let mut response =
+                        (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "message": "Rate Limit Exceeded" })))
+                            .into_response();
+                    let configured = fake.lock().rate_limit_headers.clone();
+                    let sent = configured.unwrap_or_else(|| rate_limit_headers(provider));
+                    for (name, value) in sent {
+                        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                            response.headers_mut().insert(n, v);
+                        }
                     }
+                    response
                 }
-                response
-            }
-            FaultKind::ServerError => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-            }
-            FaultKind::Hang => {
-                tokio::time::sleep(Duration::from_secs(3_600)).await;
-                StatusCode::GATEWAY_TIMEOUT.into_response()
-            }
-            FaultKind::InvalidGrant | FaultKind::AccessDenied => unauthorized(),
-            FaultKind::Malformed => (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                "<html>",
-            )
-                .into_response(),
-            FaultKind::Truncated => (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                "[{\"id\": 1, \"na",
-            )
-                .into_response(),
-        });
+                FaultKind::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+                FaultKind::Hang => {
+                    tokio::time::sleep(Duration::from_secs(3_600)).await;
+                    StatusCode::GATEWAY_TIMEOUT.into_response()
+                }
+                FaultKind::InvalidGrant | FaultKind::AccessDenied => unauthorized(),
+                FaultKind::Malformed => {
+                    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "<html>").into_response()
+                }
+                FaultKind::Truncated => {
+                    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "[{\"id\": 1, \"na").into_response()
+                }
+            },
+        );
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -160,11 +145,7 @@ async fn answer(fake: &Fake, path: &str, query: &str, headers: &HeaderMap) -> (O
         .map(str::to_string);
     let account = bearer.and_then(|token| {
         let inner = fake.lock();
-        inner
-            .access
-            .get(&token)
-            .filter(|g| !g.revoked && g.expires > Instant::now())
-            .map(|g| g.account.clone())
+        inner.access.get(&token).filter(|g| !g.revoked && g.expires > Instant::now()).map(|g| g.account.clone())
     });
     let Some(account) = account else {
         fake.refuse("api_unauthorized");
@@ -176,26 +157,16 @@ async fn answer(fake: &Fake, path: &str, query: &str, headers: &HeaderMap) -> (O
     let Some(text) = fixture(&fake.options.fixtures.join(provider), path, query) else {
         return (
             Some(account),
-            (
-                StatusCode::NOT_FOUND,
-                Json(json!({ "message": "Record Not Found", "path": path })),
-            )
-                .into_response(),
+            (StatusCode::NOT_FOUND, Json(json!({ "message": "Record Not Found", "path": path }))).into_response(),
         );
     };
     let Ok(mut value) = serde_json::from_str::<Value>(&text) else {
-        return (
-            Some(account),
-            (StatusCode::INTERNAL_SERVER_ERROR, "fixture is not JSON").into_response(),
-        );
+        return (Some(account), (StatusCode::INTERNAL_SERVER_ERROR, "fixture is not JSON").into_response());
     };
     if let Some(pointer) = identity_pointer(fake.options.provider, path)
         && let Some(slot) = value.pointer_mut(pointer)
     {
-        *slot = account
-            .parse::<u64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::from(account.clone()));
+        *slot = account.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(account.clone()));
     }
     tag(&mut value, &account);
     if fake.lock().tag_names {
@@ -231,10 +202,7 @@ pub fn tag_names(value: &mut Value, account: &str) {
 /// Where a provider's profile route carries the account's own id, so the
 /// profile names the token's account (the registry's account-id source,
 /// plus Strava's and Fitbit's profile routes).
-fn identity_pointer(
-    def: &pierre_shared::catalogue::ProviderDef,
-    path: &str,
-) -> Option<&'static str> {
+fn identity_pointer(def: &pierre_shared::catalogue::ProviderDef, path: &str) -> Option<&'static str> {
     let path = path.trim_matches('/').trim_end_matches(".json");
     match (def.name, path) {
         ("strava", "v3/athlete") => return Some("/id"),
@@ -242,9 +210,7 @@ fn identity_pointer(
         _ => {}
     }
     match def.oauth.as_ref()?.account_id {
-        pierre_shared::catalogue::AccountIdSource::Profile { path: p, pointer }
-            if p.trim_matches('/') == path =>
-        {
+        pierre_shared::catalogue::AccountIdSource::Profile { path: p, pointer } if p.trim_matches('/') == path => {
             Some(pointer)
         }
         _ => None,

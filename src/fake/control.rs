@@ -27,19 +27,9 @@ pub async fn counters(State(fake): State<Arc<Fake>>) -> Json<Value> {
 /// account, so a test can look for them in files and logs.
 pub async fn tokens(State(fake): State<Arc<Fake>>) -> Json<Value> {
     let inner = fake.lock();
-    let access: Vec<Value> = inner
-        .access
-        .iter()
-        .map(|(t, g)| json!({ "token": t, "account": g.account }))
-        .collect();
-    let refresh: Vec<Value> = inner
-        .refresh
-        .iter()
-        .map(|(t, g)| json!({ "token": t, "account": g.account }))
-        .collect();
-    Json(
-        json!({ "access": access, "refresh": refresh, "client_secret": fake.options.client_secret }),
-    )
+    let access: Vec<Value> = inner.access.iter().map(|(t, g)| json!({ "token": t, "account": g.account })).collect();
+    let refresh: Vec<Value> = inner.refresh.iter().map(|(t, g)| json!({ "token": t, "account": g.account })).collect();
+    Json(json!({ "access": access, "refresh": refresh, "client_secret": fake.options.client_secret }))
 }
 
 /// `POST /__fake/config` body.
@@ -139,9 +129,7 @@ pub async fn grant(State(fake): State<Arc<Fake>>, Json(grant): Json<Grant>) -> S
         inner.accounts.push(grant.account.clone());
     }
     if let Some(client_id) = &grant.client_id {
-        inner
-            .di_clients
-            .insert(grant.account.clone(), client_id.clone());
+        inner.di_clients.insert(grant.account.clone(), client_id.clone());
     }
     if let (Some(token), Some(secret)) = (grant.oauth1_token, grant.oauth1_token_secret) {
         let oauth1 = Oauth1Grant { account: grant.account.clone(), secret, mfa_token: grant.mfa_token };

@@ -52,11 +52,7 @@ pub async fn token(
 
 /// `None` when the request authenticates as the client id the presented
 /// refresh token's account was issued to, else the 401 to send.
-fn client_refusal(
-    fake: &Fake,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Option<Response> {
+fn client_refusal(fake: &Fake, headers: &HeaderMap, form: &HashMap<String, String>) -> Option<Response> {
     let basic = basic_credentials(headers);
     let form_id = form.get("client_id").cloned().unwrap_or_default();
     let issued_to = {

@@ -87,7 +87,8 @@ fn verify(fake: &Fake, uri: &Uri, headers: &HeaderMap, form: &HashMap<String, St
     let mut params: Vec<(String, String)> =
         protocol.iter().filter(|(k, _)| k != "oauth_signature" && k != "realm").cloned().collect();
     params.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let expected = sign("POST", &format!("http://{host}{}", uri.path()), &params, &fake.options.consumer_secret, &grant.secret);
+    let expected =
+        sign("POST", &format!("http://{host}{}", uri.path()), &params, &fake.options.consumer_secret, &grant.secret);
     if get("oauth_signature") != Some(expected.as_str()) {
         return Err("oauth1_signature");
     }
@@ -130,9 +131,7 @@ fn unescape(text: &str) -> Option<String> {
 /// RFC 5849 §3.6: unreserved characters as they are, every other byte `%XX`.
 fn escape(text: &str) -> String {
     const UNRESERVED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    text.bytes()
-        .map(|b| if UNRESERVED.contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    text.bytes().map(|b| if UNRESERVED.contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 /// The HMAC-SHA1 signature of a `method` request to `uri` with `params`

@@ -52,9 +52,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--bind" => {
-                bind = value()?
-                    .parse()
-                    .map_err(|_| "--bind needs an address such as 127.0.0.1:0".to_string())?
+                bind = value()?.parse().map_err(|_| "--bind needs an address such as 127.0.0.1:0".to_string())?
             }
             "--provider" => provider = Some(value()?),
             "--client-id" => options.client_id = value()?,
@@ -72,9 +70,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String
     let name = provider.ok_or_else(|| format!("--provider is required\n{USAGE}"))?;
     let def = catalogue::find(&name)
         .filter(|d| d.oauth.is_some())
-        .ok_or_else(|| {
-            format!("--provider must be an OAuth provider of the catalogue, not {name}")
-        })?;
+        .ok_or_else(|| format!("--provider must be an OAuth provider of the catalogue, not {name}"))?;
     options.provider = def;
     if options.accounts.is_empty() {
         options.accounts.push("acct-1".into());
@@ -91,10 +87,7 @@ pub fn router(fake: Arc<Fake>) -> Router {
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", any(oauth::revoke))
         .route("/di-oauth2-service/oauth/token", post(garmin_di::token))
-        .route(
-            "/api/oauth-service/oauth/exchange/user/2.0",
-            post(garmin_legacy::exchange),
-        )
+        .route("/api/oauth-service/oauth/exchange/user/2.0", post(garmin_legacy::exchange))
         .route("/api/{*path}", get(api::serve))
         .route("/__fake/counters", get(control::counters))
         .route("/__fake/config", post(control::configure))

@@ -13,29 +13,19 @@ use pierre_shared::catalogue::{ClientAuth, PkceSupport, RevokeStyle};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::state::{
-    AccessGrant, CodeGrant, Fake, FaultKind, FaultTarget, RefreshGrant, random_token,
-};
+use super::state::{AccessGrant, CodeGrant, Fake, FaultKind, FaultTarget, RefreshGrant, random_token};
 
 /// Codes live 10 minutes, as Fitbit documents.
 const CODE_LIFE: Duration = Duration::from_secs(600);
 
 pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": error, "error_description": description })),
-    )
-        .into_response()
+    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
 }
 
 fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
     let mut url = base.to_string();
     for (i, (k, v)) in pairs.iter().enumerate() {
-        url.push(if i == 0 && !base.contains('?') {
-            '?'
-        } else {
-            '&'
-        });
+        url.push(if i == 0 && !base.contains('?') { '?' } else { '&' });
         url.push_str(k);
         url.push('=');
         url.push_str(&encode(v));
@@ -65,10 +55,7 @@ fn decode(v: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
                     Ok(b) => {
                         out.push(b);
                         i += 2;
@@ -84,21 +71,14 @@ fn decode(v: &str) -> String {
 }
 
 fn redirect(location: &str) -> Response {
-    (
-        StatusCode::FOUND,
-        [(header::LOCATION, location.to_string())],
-    )
-        .into_response()
+    (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response()
 }
 
 /// `GET /oauth/authorize`: checks the request, then approves at once for the
 /// configured account and 302s to the redirect URI with `code` and `state`.
 /// A bad client id or redirect URI gets an error page, never a redirect
 /// (RFC 6749 §4.1.2.1).
-pub async fn authorize(
-    State(fake): State<Arc<Fake>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn authorize(State(fake): State<Arc<Fake>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let def = fake.options.provider;
     fake.lock().counters.authorize += 1;
     if q.get("client_id") != Some(&fake.options.client_id) {
@@ -112,34 +92,17 @@ pub async fn authorize(
     let registered = fake.lock().registered_redirect.clone();
     if registered.as_ref().is_some_and(|r| *r != redirect_uri) {
         fake.refuse("redirect_uri_mismatch");
-        return (
-            StatusCode::BAD_REQUEST,
-            "redirect_uri does not match the registered one",
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, "redirect_uri does not match the registered one").into_response();
     }
     let state = q.get("state").cloned().unwrap_or_default();
-    let back = |error: &str| {
-        redirect(&with_query(
-            &redirect_uri,
-            &[("error", error), ("state", &state)],
-        ))
-    };
+    let back = |error: &str| redirect(&with_query(&redirect_uri, &[("error", error), ("state", &state)]));
     if q.get("response_type").map(String::as_str) != Some("code") {
         fake.refuse("response_type");
         return back("unsupported_response_type");
     }
     let challenge = q.get("code_challenge").cloned();
-    match (
-        challenge.as_ref(),
-        q.get("code_challenge_method").map(String::as_str),
-    ) {
-        (None, _)
-            if def
-                .oauth
-                .as_ref()
-                .is_some_and(|o| o.pkce == PkceSupport::Required) =>
-        {
+    match (challenge.as_ref(), q.get("code_challenge_method").map(String::as_str)) {
+        (None, _) if def.oauth.as_ref().is_some_and(|o| o.pkce == PkceSupport::Required) => {
             fake.refuse("pkce_missing");
             return back("invalid_request");
         }
@@ -155,11 +118,7 @@ pub async fn authorize(
     let code = random_token("fake-code-");
     let scope = q.get("scope").cloned().unwrap_or_default();
     let mut inner = fake.lock();
-    let Some(account) = inner
-        .authorize_as
-        .clone()
-        .or_else(|| inner.accounts.first().cloned())
-    else {
+    let Some(account) = inner.authorize_as.clone().or_else(|| inner.accounts.first().cloned()) else {
         drop(inner);
         fake.refuse("no_account");
         return back("access_denied");
@@ -190,36 +149,19 @@ pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<String> {
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
 }
 
 /// Checks client authentication in the provider's style (RFC 6749 §2.3.1).
 /// `None` when authenticated, else the 401 to send.
-fn client_refusal(
-    fake: &Fake,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Option<Response> {
-    let style = fake
-        .options
-        .provider
-        .oauth
-        .as_ref()
-        .map_or(ClientAuth::RequestBody, |o| o.client_auth);
+fn client_refusal(fake: &Fake, headers: &HeaderMap, form: &HashMap<String, String>) -> Option<Response> {
+    let style = fake.options.provider.oauth.as_ref().map_or(ClientAuth::RequestBody, |o| o.client_auth);
     let basic = basic_credentials(headers);
     let ok = match style {
         ClientAuth::Basic => {
             form.get("client_secret").is_none()
-                && basic.as_deref()
-                    == Some(&format!(
-                        "{}:{}",
-                        fake.options.client_id, fake.options.client_secret
-                    ))
+                && basic.as_deref() == Some(&format!("{}:{}", fake.options.client_id, fake.options.client_secret))
         }
         ClientAuth::RequestBody => {
             basic.is_none()
@@ -235,11 +177,7 @@ fn client_refusal(
         ClientAuth::Basic => "use HTTP Basic authentication with the client id and secret",
         ClientAuth::RequestBody => "send client_id and client_secret in the form body",
     };
-    Some(oauth_error(
-        StatusCode::UNAUTHORIZED,
-        "invalid_client",
-        &format!("client authentication failed; {how}"),
-    ))
+    Some(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &format!("client authentication failed; {how}")))
 }
 
 fn s256(verifier: &str) -> String {
@@ -255,48 +193,28 @@ pub(super) async fn token_fault(kind: FaultKind) -> Response {
             Json(json!({ "message": "Rate Limit Exceeded" })),
         )
             .into_response(),
-        FaultKind::ServerError => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        FaultKind::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         FaultKind::Hang => {
             tokio::time::sleep(Duration::from_secs(3_600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
-        FaultKind::InvalidGrant | FaultKind::AccessDenied => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "the grant is invalid (injected)",
-        ),
-        FaultKind::Malformed => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "<html>oops</html>",
-        )
-            .into_response(),
-        FaultKind::Truncated => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "{\"access_token\":\"fake-at-trunc",
-        )
-            .into_response(),
+        FaultKind::InvalidGrant | FaultKind::AccessDenied => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "the grant is invalid (injected)")
+        }
+        FaultKind::Malformed => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "<html>oops</html>").into_response()
+        }
+        FaultKind::Truncated => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"access_token\":\"fake-at-trunc")
+                .into_response()
+        }
     }
 }
 
 /// The token response in the provider's shape.
-fn token_body(
-    fake: &Fake,
-    account: &str,
-    scope: &str,
-    access: &str,
-    refresh: &str,
-    ttl: u64,
-    first: bool,
-) -> Value {
+fn token_body(fake: &Fake, account: &str, scope: &str, access: &str, refresh: &str, ttl: u64, first: bool) -> Value {
     let def = fake.options.provider;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let mut body = json!({
         "token_type": "Bearer",
         "access_token": access,
@@ -307,10 +225,7 @@ fn token_body(
         "strava" => {
             body["expires_at"] = json!(now + ttl);
             if first {
-                let id = account
-                    .parse::<u64>()
-                    .map(Value::from)
-                    .unwrap_or_else(|_| Value::from(account));
+                let id = account.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(account));
                 body["athlete"] = json!({ "id": id, "username": format!("athlete_{account}"), "firstname": "Test", "lastname": "Athlete", "resource_state": 2 });
             }
         }
@@ -334,11 +249,7 @@ pub async fn token(
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Response {
     let grant = form.get("grant_type").cloned().unwrap_or_default();
-    let target = if grant == "refresh_token" {
-        FaultTarget::Refresh
-    } else {
-        FaultTarget::Token
-    };
+    let target = if grant == "refresh_token" { FaultTarget::Refresh } else { FaultTarget::Token };
     {
         let mut inner = fake.lock();
         if target == FaultTarget::Refresh {
@@ -373,27 +284,15 @@ fn code_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
     // A code is single use: taken out even when the rest of the request fails.
     let Some(grant) = fake.lock().codes.remove(&code) else {
         fake.refuse("code_unknown");
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "authorization code unknown or already used",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "authorization code unknown or already used");
     };
     if grant.issued.elapsed() > CODE_LIFE {
         fake.refuse("code_expired");
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "authorization code expired",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "authorization code expired");
     }
     if grant.client_id != fake.options.client_id {
         fake.refuse("code_other_client");
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "code issued to another client",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "code issued to another client");
     }
     if form.get("redirect_uri") != Some(&grant.redirect_uri) {
         fake.refuse("redirect_uri_mismatch");
@@ -414,18 +313,9 @@ fn code_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
                 "code_verifier does not match the code_challenge",
             );
         }
-        (None, _)
-            if def
-                .oauth
-                .as_ref()
-                .is_some_and(|o| o.pkce == PkceSupport::Required) =>
-        {
+        (None, _) if def.oauth.as_ref().is_some_and(|o| o.pkce == PkceSupport::Required) => {
             fake.refuse("pkce_missing");
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "PKCE is required",
-            );
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "PKCE is required");
         }
         (None, _) => {}
     }
@@ -439,11 +329,7 @@ pub(super) fn issue(fake: &Fake, account: &str, scope: &str, first: bool) -> Res
     let ttl = inner.access_ttl_secs;
     inner.access.insert(
         access.clone(),
-        AccessGrant {
-            account: account.into(),
-            expires: Instant::now() + Duration::from_secs(ttl),
-            revoked: false,
-        },
+        AccessGrant { account: account.into(), expires: Instant::now() + Duration::from_secs(ttl), revoked: false },
     );
     inner.refresh.insert(
         refresh.clone(),
@@ -456,10 +342,7 @@ pub(super) fn issue(fake: &Fake, account: &str, scope: &str, first: bool) -> Res
         },
     );
     drop(inner);
-    Json(token_body(
-        fake, account, scope, &access, &refresh, ttl, first,
-    ))
-    .into_response()
+    Json(token_body(fake, account, scope, &access, &refresh, ttl, first)).into_response()
 }
 
 pub(super) fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Response {
@@ -471,11 +354,7 @@ pub(super) fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Resp
     let Some(grant) = inner.refresh.get(&presented).cloned() else {
         drop(inner);
         fake.refuse("refresh_unknown");
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "refresh token unknown",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "refresh token unknown");
     };
     if grant.revoked || grant.superseded.is_some_and(|at| at.elapsed() > grace) {
         // Whether the presented token is the latest one's direct predecessor.
@@ -487,16 +366,8 @@ pub(super) fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Resp
                 .is_some_and(|next| next.successor.is_none());
         drop(inner);
         fake.refuse("refresh_reused");
-        fake.refuse(if predecessor {
-            "refresh_reused_predecessor"
-        } else {
-            "refresh_reused_older"
-        });
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "refresh token was rotated or revoked",
-        );
+        fake.refuse(if predecessor { "refresh_reused_predecessor" } else { "refresh_reused_older" });
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "refresh token was rotated or revoked");
     }
     let access = random_token("fake-at-");
     let ttl = inner.access_ttl_secs;
@@ -529,16 +400,7 @@ pub(super) fn refresh_grant(fake: &Fake, form: &HashMap<String, String>) -> Resp
         presented
     };
     drop(inner);
-    Json(token_body(
-        fake,
-        &grant.account,
-        &grant.scope,
-        &access,
-        &refresh,
-        ttl,
-        false,
-    ))
-    .into_response()
+    Json(token_body(fake, &grant.account, &grant.scope, &access, &refresh, ttl, false)).into_response()
 }
 
 /// `/oauth/revoke` in the provider's style: Strava `POST access_token=`,
@@ -555,22 +417,14 @@ pub async fn revoke(
     if let Some(kind) = fake.take_fault(FaultTarget::Revoke) {
         return token_fault(kind).await;
     }
-    let form: HashMap<String, String> = body
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect();
+    let form: HashMap<String, String> =
+        body.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (decode(k), decode(v))).collect();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::to_string);
-    let style = fake
-        .options
-        .provider
-        .oauth
-        .as_ref()
-        .map_or(RevokeStyle::None, |o| o.revoke_style);
+    let style = fake.options.provider.oauth.as_ref().map_or(RevokeStyle::None, |o| o.revoke_style);
     let token = match style {
         RevokeStyle::FormAccessToken if method == Method::POST => form.get("access_token").cloned(),
         RevokeStyle::Rfc7009 if method == Method::POST => {
@@ -585,11 +439,7 @@ pub async fn revoke(
     };
     let Some(token) = token else {
         fake.refuse("revoke_style");
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "revoke request not in this provider's style",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "revoke request not in this provider's style");
     };
     let mut inner = fake.lock();
     let account = inner

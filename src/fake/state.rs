@@ -195,10 +195,7 @@ impl Fake {
             access_ttl_secs: default_ttl(options.provider),
             ..Inner::default()
         };
-        Fake {
-            options,
-            inner: Mutex::new(inner),
-        }
+        Fake { options, inner: Mutex::new(inner) }
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -207,20 +204,12 @@ impl Fake {
 
     /// Takes the next queued fault for `target`, if any.
     pub fn take_fault(&self, target: FaultTarget) -> Option<FaultKind> {
-        self.lock()
-            .faults
-            .get_mut(&target)
-            .and_then(VecDeque::pop_front)
+        self.lock().faults.get_mut(&target).and_then(VecDeque::pop_front)
     }
 
     /// Counts a refusal and returns its reason for the body.
     pub fn refuse(&self, reason: &str) {
-        *self
-            .lock()
-            .counters
-            .refused
-            .entry(reason.to_string())
-            .or_default() += 1;
+        *self.lock().counters.refused.entry(reason.to_string()).or_default() += 1;
     }
 }
 
@@ -238,8 +227,5 @@ fn default_ttl(def: &ProviderDef) -> u64 {
 pub fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).expect("the OS random source failed");
-    format!(
-        "{prefix}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }

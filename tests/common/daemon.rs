@@ -55,12 +55,7 @@ impl DaemonGuard {
     ///
     /// When the process cannot start, exits before the socket answers, or the socket does not
     /// answer within `timeout`; the panic includes the daemon's stderr.
-    pub fn start(
-        mut cmd: Command,
-        socket: PathBuf,
-        log_dir: &Path,
-        timeout: Duration,
-    ) -> DaemonGuard {
+    pub fn start(mut cmd: Command, socket: PathBuf, log_dir: &Path, timeout: Duration) -> DaemonGuard {
         let open = |name: &str| {
             let path = log_dir.join(name);
             let file = File::options()
@@ -78,12 +73,7 @@ impl DaemonGuard {
             .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the daemon {cmd:?}: {e}"));
-        let mut guard = DaemonGuard {
-            child: Some(child),
-            socket,
-            stdout_path,
-            stderr_path,
-        };
+        let mut guard = DaemonGuard { child: Some(child), socket, stdout_path, stderr_path };
         guard.wait_ready(&cmd, timeout);
         guard
     }
@@ -94,11 +84,7 @@ impl DaemonGuard {
             if UnixStream::connect(&self.socket).is_ok() {
                 return;
             }
-            if let Some(status) = self
-                .child_mut()
-                .try_wait()
-                .expect("cannot wait for the daemon")
-            {
+            if let Some(status) = self.child_mut().try_wait().expect("cannot wait for the daemon") {
                 panic!(
                     "the daemon {cmd:?} exited ({status}) before {} answered.\n--- its stderr ---\n{}",
                     self.socket.display(),
@@ -123,10 +109,7 @@ impl DaemonGuard {
 
     /// The daemon's pid.
     pub fn pid(&self) -> u32 {
-        self.child
-            .as_ref()
-            .expect("the daemon was already stopped")
-            .id()
+        self.child.as_ref().expect("the daemon was already stopped").id()
     }
 
     /// The socket it serves.
@@ -146,9 +129,7 @@ impl DaemonGuard {
 
     /// Its exit status if it has exited (and reaps it), without waiting.
     pub fn try_wait(&mut self) -> Option<ExitStatus> {
-        self.child_mut()
-            .try_wait()
-            .expect("cannot wait for the daemon")
+        self.child_mut().try_wait().expect("cannot wait for the daemon")
     }
 
     /// Waits up to `timeout` for it to exit by itself (after `daemon.shutdown`, say).
@@ -217,8 +198,8 @@ fn terminate(child: &mut Child, grace: Duration) -> ExitStatus {
 /// Whether `pid` is running: a zombie answers `kill(pid, 0)` but has exited.
 fn pid_alive(pid: libc::pid_t) -> bool {
     // SAFETY: signal 0 only checks existence and permission.
-    let exists = unsafe { libc::kill(pid, 0) } == 0
-        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    let exists =
+        unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
     exists && proc_stat_field(pid, 0).is_some_and(|state| state != "Z")
 }
 
@@ -233,11 +214,7 @@ fn proc_stat_field(pid: libc::pid_t, n: usize) -> Option<String> {
 /// A stale pid file may name a pid the kernel has given to another process since: only signal a
 /// process whose executable or argv[0] is pierre-authd.
 fn looks_like_authd(pid: libc::pid_t) -> bool {
-    let base = |p: &Path| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().starts_with("pierre-authd"))
-            .unwrap_or(false)
-    };
+    let base = |p: &Path| p.file_name().map(|n| n.to_string_lossy().starts_with("pierre-authd")).unwrap_or(false);
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| base(&p));
     let argv0 = std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
         let first = c.split(|b| *b == 0).next().unwrap_or_default();
@@ -272,8 +249,7 @@ pub fn stop_daemon_for_home(home: &Path) {
     if pid <= 1 || !pid_alive(pid) {
         return;
     }
-    let ours =
-        proc_stat_field(pid, 1).and_then(|p| p.parse::<u32>().ok()) == Some(std::process::id());
+    let ours = proc_stat_field(pid, 1).and_then(|p| p.parse::<u32>().ok()) == Some(std::process::id());
     if !ours && let Ok(authd) = try_bin("pierre-authd") {
         let mut cmd = Command::new(authd);
         cmd.env_clear()
@@ -297,10 +273,7 @@ pub fn stop_daemon_for_home(home: &Path) {
     if !looks_like_authd(pid) {
         return;
     }
-    for (signal, wait) in [
-        (libc::SIGTERM, STOP_GRACE),
-        (libc::SIGKILL, Duration::from_secs(5)),
-    ] {
+    for (signal, wait) in [(libc::SIGTERM, STOP_GRACE), (libc::SIGKILL, Duration::from_secs(5))] {
         // SAFETY: kill(2) on a pid checked above to be a pierre-authd.
         unsafe { libc::kill(pid, signal) };
         if wait_gone(pid, wait) {

@@ -41,30 +41,17 @@ impl FakeProvider {
         for account in accounts {
             cmd.args(["--account", account]);
         }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cannot start fake-provider");
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("cannot start fake-provider");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("fake-provider printed nothing");
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("fake-provider printed nothing");
         let base = line.trim().to_string();
-        assert!(
-            base.starts_with("http://127.0.0.1:"),
-            "fake-provider's first line: {base:?}"
-        );
+        assert!(base.starts_with("http://127.0.0.1:"), "fake-provider's first line: {base:?}");
         FakeProvider { child, base, provider: provider.to_string() }
     }
 
     pub fn control(&self, what: &str, body: Value) {
-        let (status, _, text) = http(
-            "POST",
-            &format!("{}/__fake/{what}", self.base),
-            None,
-            Some(&body.to_string()),
-        );
+        let (status, _, text) = http("POST", &format!("{}/__fake/{what}", self.base), None, Some(&body.to_string()));
         assert!(status < 300, "/__fake/{what} answered {status}: {text}");
     }
 
@@ -112,25 +99,12 @@ impl Drop for FakeProvider {
 /// The daemon's environment for `provider` played by `fake`.
 pub fn provider_env(cmd: &mut Command, provider: &str, fake: &FakeProvider) {
     let p = provider.to_ascii_uppercase();
-    let api = if provider == "strava" {
-        format!("{}/api/v3", fake.base)
-    } else {
-        format!("{}/api", fake.base)
-    };
+    let api = if provider == "strava" { format!("{}/api/v3", fake.base) } else { format!("{}/api", fake.base) };
     cmd.env(format!("PIERRE_{p}_CLIENT_ID"), CLIENT_ID)
         .env(format!("PIERRE_{p}_CLIENT_SECRET"), CLIENT_SECRET)
-        .env(
-            format!("PIERRE_{p}_AUTH_URL"),
-            format!("{}/oauth/authorize", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_TOKEN_URL"),
-            format!("{}/oauth/token", fake.base),
-        )
-        .env(
-            format!("PIERRE_{p}_REVOKE_URL"),
-            format!("{}/oauth/revoke", fake.base),
-        )
+        .env(format!("PIERRE_{p}_AUTH_URL"), format!("{}/oauth/authorize", fake.base))
+        .env(format!("PIERRE_{p}_TOKEN_URL"), format!("{}/oauth/token", fake.base))
+        .env(format!("PIERRE_{p}_REVOKE_URL"), format!("{}/oauth/revoke", fake.base))
         .env(format!("PIERRE_{p}_API_BASE"), api)
         .env("PIERRE_CALLBACK_PORT", "0");
 }
@@ -150,14 +124,9 @@ pub fn start_daemon(
     }
     let guard = home.spawn_daemon_with(cmd);
     let status = home.connect_hello().call_ok("daemon.status", json!({}));
-    let port = status["ports"]["oauth_callback"]
-        .as_u64()
-        .expect("status reports the callback port") as u16;
+    let port = status["ports"]["oauth_callback"].as_u64().expect("status reports the callback port") as u16;
     assert_ne!(port, 0);
-    fake.control(
-        "config",
-        json!({ "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/{provider}") }),
-    );
+    fake.control("config", json!({ "redirect_uri": format!("http://127.0.0.1:{port}/api/oauth/callback/{provider}") }));
     (guard, port)
 }
 

@@ -34,21 +34,14 @@ pub const KEPT_ENV: &[&str] = &[
 
 fn is_scrubbed(name: &OsStr) -> bool {
     let bytes = name.as_encoded_bytes();
-    bytes.starts_with(b"XDG_")
-        || bytes.starts_with(b"PIERRE_")
-        || bytes == b"DBUS_SESSION_BUS_ADDRESS"
+    bytes.starts_with(b"XDG_") || bytes.starts_with(b"PIERRE_") || bytes == b"DBUS_SESSION_BUS_ADDRESS"
 }
 
 /// The environment a test child gets: the [`KEPT_ENV`] members of `vars` (never an `XDG_*`,
 /// `PIERRE_*` or `DBUS_SESSION_BUS_ADDRESS`), plus `PIERRE_HOME=home`.
-pub fn scrubbed_env(
-    vars: impl IntoIterator<Item = (OsString, OsString)>,
-    home: &Path,
-) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = vars
-        .into_iter()
-        .filter(|(k, _)| !is_scrubbed(k) && KEPT_ENV.iter().any(|kept| k == kept))
-        .collect();
+pub fn scrubbed_env(vars: impl IntoIterator<Item = (OsString, OsString)>, home: &Path) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> =
+        vars.into_iter().filter(|(k, _)| !is_scrubbed(k) && KEPT_ENV.iter().any(|kept| k == kept)).collect();
     env.push(("PIERRE_HOME".into(), home.into()));
     env
 }
@@ -57,10 +50,7 @@ pub fn scrubbed_env(
 /// `target/<profile>/deps/`, the binaries one level up.
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("cannot find the test executable's path");
-    let mut dir = exe
-        .parent()
-        .expect("the test executable has no parent directory")
-        .to_path_buf();
+    let mut dir = exe.parent().expect("the test executable has no parent directory").to_path_buf();
     if dir.ends_with("deps") {
         dir.pop();
     }
@@ -112,33 +102,15 @@ pub fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
             buf
         })
     };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let deadline = Instant::now() + timeout;
-    let output = |stdout: std::thread::JoinHandle<Vec<u8>>,
-                  stderr: std::thread::JoinHandle<Vec<u8>>| {
+    let output = |stdout: std::thread::JoinHandle<Vec<u8>>, stderr: std::thread::JoinHandle<Vec<u8>>| {
         // Only what a finished reader holds: a grandchild may keep a pipe open indefinitely.
         let take = |h: std::thread::JoinHandle<Vec<u8>>| {
-            if h.is_finished() {
-                h.join().unwrap_or_default()
-            } else {
-                Vec::new()
-            }
+            if h.is_finished() { h.join().unwrap_or_default() } else { Vec::new() }
         };
-        (
-            String::from_utf8_lossy(&take(stdout)).into_owned(),
-            String::from_utf8_lossy(&take(stderr)).into_owned(),
-        )
+        (String::from_utf8_lossy(&take(stdout)).into_owned(), String::from_utf8_lossy(&take(stderr)).into_owned())
     };
     let status = loop {
         if let Some(status) = child.try_wait().expect("cannot wait for a child") {
@@ -148,9 +120,7 @@ pub fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
             let _ = child.kill();
             let _ = child.wait();
             let (out, err) = output(stdout, stderr);
-            panic!(
-                "{cmd:?} still running after {timeout:?}; killed it.\n--- stdout ---\n{out}\n--- stderr ---\n{err}"
-            );
+            panic!("{cmd:?} still running after {timeout:?}; killed it.\n--- stdout ---\n{out}\n--- stderr ---\n{err}");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -232,9 +202,7 @@ impl TestHome {
     /// Like [`TestHome::command`] for any program (the fake provider, a script, `env`).
     pub fn command_at(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
-        cmd.env_clear()
-            .envs(scrubbed_env(std::env::vars_os(), self.path()))
-            .current_dir(self.path());
+        cmd.env_clear().envs(scrubbed_env(std::env::vars_os(), self.path())).current_dir(self.path());
         cmd
     }
 
@@ -266,8 +234,7 @@ impl TestHome {
     /// A connection to this home's daemon socket, before `daemon.hello`.
     pub fn connect(&self) -> RpcClient {
         let path = self.socket_path();
-        RpcClient::connect(&path)
-            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", path.display()))
+        RpcClient::connect(&path).unwrap_or_else(|e| panic!("cannot connect to {}: {e}", path.display()))
     }
 
     /// A connection that has completed the standard `daemon.hello` as the owner.
@@ -281,11 +248,9 @@ impl TestHome {
     /// that the daemon itself refuses another uid (SO_PEERCRED) rather than the file modes.
     /// Call it after the daemon is up; it checks modes when it starts.
     pub fn allow_other_users(&self) {
-        for (path, mode) in [
-            (self.path().to_path_buf(), 0o711),
-            (self.path().join("run"), 0o711),
-            (self.socket_path(), 0o666),
-        ] {
+        for (path, mode) in
+            [(self.path().to_path_buf(), 0o711), (self.path().join("run"), 0o711), (self.socket_path(), 0o666)]
+        {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
                 .unwrap_or_else(|e| panic!("cannot chmod {:o} {}: {e}", mode, path.display()));
         }

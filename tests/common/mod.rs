@@ -17,19 +17,14 @@
 mod daemon;
 pub mod fake;
 pub mod files;
-pub mod http;
 mod home;
+pub mod http;
 mod rpc;
 mod unpriv;
 
-pub use daemon::{
-    DAEMON_STARTUP_TIMEOUT, DaemonGuard, STOP_GRACE, stop_daemon_for_home, wait_for_socket,
-};
-pub use home::{
-    BUILD_HINT, KEPT_ENV, TestHome, bin, output_within, scrubbed_env, target_dir, try_bin,
-};
+pub use daemon::{DAEMON_STARTUP_TIMEOUT, DaemonGuard, STOP_GRACE, stop_daemon_for_home, wait_for_socket};
+pub use home::{BUILD_HINT, KEPT_ENV, TestHome, bin, output_within, scrubbed_env, target_dir, try_bin};
 pub use rpc::{DEFAULT_READ_TIMEOUT, RpcClient, hello_params};
 pub use unpriv::{
-    UNPRIV_USER_NAME, UnprivUser, require_unprivileged_user, require_unprivileged_user_named,
-    unprivileged_user,
+    UNPRIV_USER_NAME, UnprivUser, require_unprivileged_user, require_unprivileged_user_named, unprivileged_user,
 };

@@ -41,13 +41,7 @@ impl RpcClient {
     pub fn connect(path: &Path) -> io::Result<RpcClient> {
         let writer = UnixStream::connect(path)?;
         let reader = BufReader::new(writer.try_clone()?);
-        Ok(RpcClient {
-            writer,
-            reader,
-            partial: Vec::new(),
-            next_id: 1,
-            unmatched: Vec::new(),
-        })
+        Ok(RpcClient { writer, reader, partial: Vec::new(), next_id: 1, unmatched: Vec::new() })
     }
 
     /// The underlying stream (for `peer_cred`, socket options, ...).
@@ -95,8 +89,7 @@ impl RpcClient {
         let id = self.next_id;
         self.next_id += 1;
         let request = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
-        self.send(&request)
-            .unwrap_or_else(|e| panic!("cannot send {method}: {e}"));
+        self.send(&request).unwrap_or_else(|e| panic!("cannot send {method}: {e}"));
         id
     }
 
@@ -112,10 +105,7 @@ impl RpcClient {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("no complete line within {timeout:?}"),
-                ));
+                return Err(io::Error::new(io::ErrorKind::TimedOut, format!("no complete line within {timeout:?}")));
             }
             self.reader.get_ref().set_read_timeout(Some(left))?;
             match self.reader.read_until(b'\n', &mut self.partial) {
@@ -130,9 +120,7 @@ impl RpcClient {
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::WouldBlock
-                            | io::ErrorKind::TimedOut
-                            | io::ErrorKind::Interrupted
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
                     ) => {}
                 Err(e) => return Err(e),
             }
@@ -147,9 +135,9 @@ impl RpcClient {
     pub fn read_line(&mut self, timeout: Duration) -> io::Result<Option<String>> {
         match self.read_raw_line(timeout)? {
             None => Ok(None),
-            Some(bytes) => String::from_utf8(bytes)
-                .map(Some)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+            Some(bytes) => {
+                String::from_utf8(bytes).map(Some).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+            }
         }
     }
 
@@ -176,10 +164,9 @@ impl RpcClient {
     pub fn is_closed_within(&mut self, timeout: Duration) -> bool {
         match self.read_raw_line(timeout) {
             Ok(None) => true,
-            Ok(Some(line)) => panic!(
-                "expected the connection to close, got a line: {:?}",
-                String::from_utf8_lossy(&line)
-            ),
+            Ok(Some(line)) => {
+                panic!("expected the connection to close, got a line: {:?}", String::from_utf8_lossy(&line))
+            }
             Err(e) if e.kind() == io::ErrorKind::TimedOut => false,
             Err(_) => true, // ECONNRESET and friends: closed too
         }
@@ -224,10 +211,7 @@ impl RpcClient {
     /// When the daemon answers with a result.
     pub fn call_err(&mut self, method: &str, params: Value) -> Value {
         let response = self.call(method, params);
-        response
-            .get("error")
-            .cloned()
-            .unwrap_or_else(|| panic!("{method} should have failed: {response}"))
+        response.get("error").cloned().unwrap_or_else(|| panic!("{method} should have failed: {response}"))
     }
 
     /// The standard first request, `daemon.hello` with [`hello_params`]; returns its result.

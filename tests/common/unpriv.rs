@@ -59,14 +59,8 @@ fn with_bin_dir(name: &str, uid: u32, gid: u32) -> UnprivUser {
         .prefix("pierre-unpriv-")
         .tempdir_in("/tmp")
         .expect("cannot create a temp dir under /tmp");
-    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("cannot chmod the bin dir");
-    UnprivUser {
-        name: name.to_owned(),
-        uid,
-        gid,
-        bin_dir,
-    }
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).expect("cannot chmod the bin dir");
+    UnprivUser { name: name.to_owned(), uid, gid, bin_dir }
 }
 
 /// Like [`unprivileged_user`], for a test that cannot prove its point without one.
@@ -88,23 +82,12 @@ fn lookup(name: &str) -> Option<(u32, u32)> {
     let mut buf = vec![0u8; 16 * 1024];
     let mut result: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer is valid for the call; getpwnam_r is the thread-safe variant.
-    let rc = unsafe {
-        libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut result,
-        )
-    };
+    let rc = unsafe { libc::getpwnam_r(cname.as_ptr(), &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut result) };
     if rc != 0 || result.is_null() {
         return None;
     }
     // SAFETY: on success pw_name points into `buf`, which is alive.
-    debug_assert_eq!(
-        unsafe { CStr::from_ptr(pwd.pw_name) }.to_str().ok(),
-        Some(name)
-    );
+    debug_assert_eq!(unsafe { CStr::from_ptr(pwd.pw_name) }.to_str().ok(), Some(name));
     Some((pwd.pw_uid, pwd.pw_gid))
 }
 
@@ -117,10 +100,7 @@ fn ensure_user(name: &str) -> (u32, u32) {
         .unwrap_or_else(|e| panic!("cannot open {USERADD_LOCK}: {e}"));
     // SAFETY: flock on a file descriptor we own; released when `lock` is dropped.
     if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
-        panic!(
-            "cannot lock {USERADD_LOCK}: {}",
-            std::io::Error::last_os_error()
-        );
+        panic!("cannot lock {USERADD_LOCK}: {}", std::io::Error::last_os_error());
     }
     if let Some(ids) = lookup(name) {
         return ids;
@@ -137,17 +117,11 @@ fn ensure_user(name: &str) -> (u32, u32) {
         ])
         .arg(name)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run useradd ({e}); install it with `apt-get install -y passwd`")
-        });
+        .unwrap_or_else(|e| panic!("cannot run useradd ({e}); install it with `apt-get install -y passwd`"));
     // 9 = the name exists (another process won a race the lock did not cover, e.g. a different
     // lock file path); fine as long as the lookup below finds it.
     if !output.status.success() && output.status.code() != Some(9) {
-        panic!(
-            "useradd {name} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        panic!("useradd {name} failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim());
     }
     lookup(name).unwrap_or_else(|| panic!("useradd {name} succeeded but the user cannot be looked up"))
 }
@@ -161,9 +135,7 @@ impl UnprivUser {
     ///
     /// When the copy fails.
     pub fn copy_binary(&self, src: &Path) -> PathBuf {
-        let name = src
-            .file_name()
-            .unwrap_or_else(|| panic!("{} has no file name", src.display()));
+        let name = src.file_name().unwrap_or_else(|| panic!("{} has no file name", src.display()));
         let dest = self.bin_dir.path().join(name);
         std::fs::copy(src, &dest)
             .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", src.display(), dest.display()));
@@ -180,10 +152,8 @@ impl UnprivUser {
             .tempdir_in(self.bin_dir.path())
             .expect("cannot create a dir for the unprivileged user")
             .keep();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-            .expect("cannot chmod");
-        chown(&dir, Some(self.uid), Some(self.gid))
-            .unwrap_or_else(|e| panic!("cannot chown {}: {e}", dir.display()));
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("cannot chmod");
+        chown(&dir, Some(self.uid), Some(self.gid)).unwrap_or_else(|e| panic!("cannot chown {}: {e}", dir.display()));
         dir
     }
 

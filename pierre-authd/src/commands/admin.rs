@@ -5,13 +5,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use pierre_shared::protocol::{
-    method, ConnectionState, ConnectionsDisconnectResult, ConnectionsListResult, RevokeOutcome, StatusResult, UserInfo,
-    UsersListResult,
+    ConnectionState, ConnectionsDisconnectResult, ConnectionsListResult, RevokeOutcome, StatusResult, UserInfo,
+    UsersListResult, method,
 };
 use serde_json::json;
 
 use super::lifecycle::wait_for_exit;
-use super::{connect_or_start, CliError};
+use super::{CliError, connect_or_start};
 use crate::config::Config;
 
 pub async fn users_add(config: &Config, name: &str) -> Result<ExitCode, CliError> {
@@ -51,9 +51,7 @@ pub async fn users_remove(config: &Config, target: &str, yes: bool) -> Result<Ex
 
 pub async fn users_rename(config: &Config, target: &str, new_name: &str) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let user: UserInfo = client
-        .call(method::USERS_RENAME, json!({ "target": target, "new_name": new_name }))
-        .await?;
+    let user: UserInfo = client.call(method::USERS_RENAME, json!({ "target": target, "new_name": new_name })).await?;
     println!("renamed {target} to {} ({})", user.name, user.user_id);
     Ok(ExitCode::SUCCESS)
 }
@@ -80,7 +78,12 @@ pub async fn connections(config: &Config, user: Option<String>, as_json: bool) -
 
 /// `disconnect P|--all`: one line per provider saying what happened at
 /// the provider. Exits 1 when `P` was not connected.
-pub async fn disconnect(config: &Config, user: Option<String>, provider: Option<&str>, all: bool) -> Result<ExitCode, CliError> {
+pub async fn disconnect(
+    config: &Config,
+    user: Option<String>,
+    provider: Option<&str>,
+    all: bool,
+) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, user).await?;
     let providers: Vec<String> = match provider {
         Some(p) if !all => vec![p.to_string()],

@@ -112,7 +112,10 @@ mod tests {
     fn unprefixed_names_count_too() {
         let vars: &[(&str, &str)] = &[("STRAVA_CLIENT_ID", "9"), ("STRAVA_CLIENT_SECRET", "x")];
         let found = compare(&shell(vars), &daemon(false, None));
-        assert!(matches!(found, Some(AppEnvMismatch::DaemonLacksApp { ref sentence }) if sentence.contains("STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET")), "{found:?}");
+        assert!(
+            matches!(found, Some(AppEnvMismatch::DaemonLacksApp { ref sentence }) if sentence.contains("STRAVA_CLIENT_ID and STRAVA_CLIENT_SECRET")),
+            "{found:?}"
+        );
     }
 
     #[test]

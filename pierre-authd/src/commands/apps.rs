@@ -6,10 +6,10 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use pierre_shared::protocol::{method, AppsRemoveResult, AppsSetResult, ConsumerInfo, ProvidersListResult};
+use pierre_shared::protocol::{AppsRemoveResult, AppsSetResult, ConsumerInfo, ProvidersListResult, method};
 use serde_json::json;
 
-use super::{connect_or_start, CliError};
+use super::{CliError, connect_or_start};
 use crate::config::Config;
 
 /// `apps set P --client-id ID --client-secret-stdin`.
@@ -26,10 +26,7 @@ pub async fn set(config: &Config, provider: &str, client_id: &str) -> Result<Exi
         .map_err(|source| CliError::Io { what: "cannot read the client secret from stdin".into(), source })?;
     let client = connect_or_start(config, None).await?;
     let result: AppsSetResult = client
-        .call(
-            method::APPS_SET,
-            json!({ "provider": provider, "client_id": client_id, "client_secret": secret.trim() }),
-        )
+        .call(method::APPS_SET, json!({ "provider": provider, "client_id": client_id, "client_secret": secret.trim() }))
         .await?;
     if result.redirect_uri.is_empty() {
         println!(
@@ -121,7 +118,10 @@ pub async fn remove(config: &Config, provider: &str) -> Result<ExitCode, CliErro
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("no {} app was stored with `apps set`; `pierre-authd apps list` shows where each app comes from", done.provider);
+        eprintln!(
+            "no {} app was stored with `apps set`; `pierre-authd apps list` shows where each app comes from",
+            done.provider
+        );
         Ok(ExitCode::FAILURE)
     }
 }

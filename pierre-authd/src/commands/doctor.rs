@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use pierre_shared::paths::check_private_dir;
 use pierre_shared::platform::current_uid;
-use pierre_shared::protocol::{method, ProvidersListResult, StatusResult};
+use pierre_shared::protocol::{ProvidersListResult, StatusResult, method};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{connect, CliError};
+use super::{CliError, connect};
 use crate::config::Config;
 use crate::vault::error::UnavailableReason;
 use crate::vault::{InstallInfo, SqliteStore, StoreError};
@@ -141,7 +141,10 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     }
     let healthy = checks.iter().all(|c| c.ok);
     if as_json {
-        println!("{}", json!({ "ok": healthy, "home": paths.home, "socket": paths.socket, "config": paths.config_file, "data": paths.data_dir, "logs": paths.log_dir, "checks": checks }));
+        println!(
+            "{}",
+            json!({ "ok": healthy, "home": paths.home, "socket": paths.socket, "config": paths.config_file, "data": paths.data_dir, "logs": paths.log_dir, "checks": checks })
+        );
     } else {
         for c in &checks {
             println!("[{}] {:<17} {}", if c.ok { " ok " } else { "FAIL" }, c.name, c.detail);

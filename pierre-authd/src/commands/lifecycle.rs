@@ -3,24 +3,24 @@
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{ExitCode, Stdio};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use pierre_shared::client::ClientError;
 use pierre_shared::paths::ensure_private_dir;
 use pierre_shared::platform::current_uid;
-use pierre_shared::protocol::{method, StatusResult};
+use pierre_shared::protocol::{StatusResult, method};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{connect, probe, CliError, EXIT_NOT_RUNNING};
+use super::{CliError, EXIT_NOT_RUNNING, connect, probe};
 use crate::config::Config;
-use crate::process::{process_alive, read_pid, DataDirLock, PidLock};
-use pierre_shared::platform::{detach_session, disable_core_dumps};
-use crate::server::{self, shutdown, Daemon};
+use crate::process::{DataDirLock, PidLock, process_alive, read_pid};
+use crate::server::{self, Daemon, shutdown};
 use crate::socket;
 use crate::vault::SqliteStore;
+use pierre_shared::platform::{detach_session, disable_core_dumps};
 
 /// Runs the daemon in the foreground until a signal, `daemon.shutdown`, or
 /// its home disappearing.
@@ -53,7 +53,8 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         .map_err(|e| CliError::StartFailed { reason: e.to_string() })?;
     let listener = socket::bind(&paths.socket)?;
     let token = CancellationToken::new();
-    shutdown::on_signals(token.clone()).map_err(|source| CliError::Io { what: "cannot install signal handlers".into(), source })?;
+    shutdown::on_signals(token.clone())
+        .map_err(|source| CliError::Io { what: "cannot install signal handlers".into(), source })?;
     let mut watched = vec![paths.socket.clone(), paths.data_dir.clone()];
     watched.extend(paths.home.clone());
     shutdown::when_missing(watched, token.clone());
@@ -71,7 +72,8 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         refresher: server::refresher::Refresher::default(),
         budgets: server::budgets::Budgets::default(),
     });
-    let as_task = as_listener.map(|l| tokio::spawn(crate::oauth::server::serve(l, daemon.clone(), token.child_token())));
+    let as_task =
+        as_listener.map(|l| tokio::spawn(crate::oauth::server::serve(l, daemon.clone(), token.child_token())));
     // The callback listener: a busy port is a warning, not a failed start
     // (tokens keep working); `connections.begin` retries and explains.
     daemon.oauth.attach(&daemon);
@@ -144,7 +146,9 @@ pub async fn spawn_and_wait(config: &Config, limit: Duration) -> Result<u32, Cli
             return Ok(pid);
         }
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(CliError::StartFailed { reason: last_log_line(&log_path).unwrap_or_else(|| status.to_string()) });
+            return Err(CliError::StartFailed {
+                reason: last_log_line(&log_path).unwrap_or_else(|| status.to_string()),
+            });
         }
         if Instant::now() >= deadline {
             return Err(CliError::StartTimeout { secs: limit.as_secs(), log: log_path.display().to_string() });
@@ -197,7 +201,10 @@ pub async fn status(config: &Config, as_json: bool) -> Result<ExitCode, CliError
             if as_json {
                 println!("{}", json!({ "running": false, "socket": config.paths.socket, "stale_pid": stale_pid }));
             } else {
-                println!("pierre-authd is not running (socket {}); start it with `pierre-authd start`", config.paths.socket.display());
+                println!(
+                    "pierre-authd is not running (socket {}); start it with `pierre-authd start`",
+                    config.paths.socket.display()
+                );
             }
             return Ok(ExitCode::from(EXIT_NOT_RUNNING));
         }

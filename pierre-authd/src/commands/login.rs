@@ -9,22 +9,25 @@ use std::io::{IsTerminal, Write};
 use std::process::{ExitCode, Stdio};
 use std::time::Instant;
 
-use pierre_shared::client::{Client, ClientError};
-use pierre_shared::protocol::{
-    method, ConnectionInfo, ConnectionsBeginResult, ProvidersListResult,
-};
 use pierre_shared::ErrorCode;
+use pierre_shared::client::{Client, ClientError};
+use pierre_shared::protocol::{ConnectionInfo, ConnectionsBeginResult, ProvidersListResult, method};
 use serde_json::json;
 
 use super::app_env::{self, AppEnvMismatch};
-use super::{connect_or_start, CliError};
+use super::{CliError, connect_or_start};
 use crate::config::Config;
 
 /// One `connections.wait` call stays under the client's request timeout;
 /// the CLI loops until the sign-in link expires.
 const WAIT_SLICE_SECS: u64 = 45;
 
-pub async fn login(config: &Config, provider: Option<&str>, user: Option<String>, no_browser: bool) -> Result<ExitCode, CliError> {
+pub async fn login(
+    config: &Config,
+    provider: Option<&str>,
+    user: Option<String>,
+    no_browser: bool,
+) -> Result<ExitCode, CliError> {
     // A named user must exist: a typo must not make a new user with no
     // sign-ins (the daemon's refusal names `pierre-authd users add NAME`).
     let client = connect_or_start(config, user).await?;
@@ -36,14 +39,16 @@ pub async fn login(config: &Config, provider: Option<&str>, user: Option<String>
 
 /// Without `--provider`: connect `synthetic`, then say what else can be connected.
 async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
-    let begun: ConnectionsBeginResult = client.call(method::CONNECTIONS_BEGIN, json!({ "provider": "synthetic" })).await?;
+    let begun: ConnectionsBeginResult =
+        client.call(method::CONNECTIONS_BEGIN, json!({ "provider": "synthetic" })).await?;
     if begun.already_connected {
         println!("synthetic is already connected; your assistant can use Pierre now.");
     } else {
         println!("connected synthetic (a demo athlete); your assistant can use Pierre now.");
     }
     let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
-    let (ready, rest): (Vec<_>, Vec<_>) = list.providers.into_iter().filter(|p| p.needs_app).partition(|p| p.configured);
+    let (ready, rest): (Vec<_>, Vec<_>) =
+        list.providers.into_iter().filter(|p| p.needs_app).partition(|p| p.configured);
     if !ready.is_empty() {
         println!("\nConfigured, ready to connect:");
         for p in &ready {
@@ -67,7 +72,12 @@ async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn connect_provider(config: &Config, client: &Client, provider: &str, no_browser: bool) -> Result<ExitCode, CliError> {
+async fn connect_provider(
+    config: &Config,
+    client: &Client,
+    provider: &str,
+    no_browser: bool,
+) -> Result<ExitCode, CliError> {
     check_shell_app(config, client, provider).await?;
     let begun: ConnectionsBeginResult = client.call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
     let Some(url) = begun.authorization_url else {
@@ -90,20 +100,18 @@ async fn connect_provider(config: &Config, client: &Client, provider: &str, no_b
     loop {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let left = u64::try_from(deadline - now).unwrap_or(0).clamp(1, WAIT_SLICE_SECS);
-        let answer: Result<ConnectionInfo, ClientError> = client
-            .call(method::CONNECTIONS_WAIT, json!({ "provider": provider, "timeout_secs": left }))
-            .await;
+        let answer: Result<ConnectionInfo, ClientError> =
+            client.call(method::CONNECTIONS_WAIT, json!({ "provider": provider, "timeout_secs": left })).await;
         match answer {
             Ok(connection) => {
                 let account = connection.account_id.as_deref().unwrap_or("unknown account");
-                println!(
-                    "connected {provider} ({account}) in {:.1} s",
-                    started.elapsed().as_secs_f64()
-                );
+                println!("connected {provider} ({account}) in {:.1} s", started.elapsed().as_secs_f64());
                 return Ok(ExitCode::SUCCESS);
             }
             Err(ClientError::Rpc(e)) if e.data.code == ErrorCode::Timeout && now + (left as i64) < deadline => continue,
-            Err(ClientError::Rpc(e)) => return Err(CliError::Login(format!("{provider} was not connected: {}", e.message))),
+            Err(ClientError::Rpc(e)) => {
+                return Err(CliError::Login(format!("{provider} was not connected: {}", e.message)));
+            }
             Err(other) => return Err(other.into()),
         }
     }

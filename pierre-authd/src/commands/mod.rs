@@ -2,8 +2,8 @@
 //! scripts use, except `serve`, which is the daemon.
 
 mod admin;
-mod apps;
 mod app_env;
+mod apps;
 mod doctor;
 mod import;
 mod lifecycle;
@@ -14,9 +14,9 @@ mod token;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use pierre_shared::Secret;
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::protocol::{ClientInfo, HelloParams, PROTOCOL_VERSIONS};
-use pierre_shared::Secret;
 
 use crate::cli::{AppsCommand, Command, ImportCommand, KeysCommand, UsersCommand};
 use crate::config::{Config, ConfigError};
@@ -51,9 +51,13 @@ pub enum CliError {
     StartFailed { reason: String },
     #[error("pierre-authd (pid {pid}) did not stop within {secs} s; stop it with `kill {pid}`")]
     StopTimeout { pid: u32, secs: u64 },
-    #[error("refusing to purge without confirmation; rerun with `pierre-authd purge --yes` to delete every user, vault and key")]
+    #[error(
+        "refusing to purge without confirmation; rerun with `pierre-authd purge --yes` to delete every user, vault and key"
+    )]
     PurgeNotConfirmed,
-    #[error("refusing to remove user `{user}` without confirmation; rerun with `pierre-authd users remove {user} --yes` to delete the user and their vault")]
+    #[error(
+        "refusing to remove user `{user}` without confirmation; rerun with `pierre-authd users remove {user} --yes` to delete the user and their vault"
+    )]
     RemoveNotConfirmed { user: String },
     #[error("{0}")]
     Login(String),
@@ -123,7 +127,9 @@ pub async fn run(command: Command, config: Config) -> Result<ExitCode, CliError>
         Command::Apps(AppsCommand::List(flags)) => apps::list(&config, flags.json).await,
         Command::Apps(AppsCommand::Remove { provider }) => apps::remove(&config, &provider).await,
         Command::Token(args) => token::token(&config, args.user.or(config.user.clone()), args.ttl.as_deref()).await,
-        Command::Approve(args) => token::approve(&config, args.user.or(config.user.clone()), &args.code, args.deny).await,
+        Command::Approve(args) => {
+            token::approve(&config, args.user.or(config.user.clone()), &args.code, args.deny).await
+        }
         Command::Keys(KeysCommand::Rotate) => token::keys_rotate(&config).await,
         Command::Settings(args) => {
             let user = args.user.clone().or(config.user.clone());

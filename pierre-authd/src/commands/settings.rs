@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use pierre_shared::model::settings::{AthleteSettings, SettingField, ALL_FIELDS};
-use pierre_shared::protocol::{method, SettingsGetResult, SettingsSetParams, SettingsSetResult};
-use serde_json::{json, Value};
+use pierre_shared::model::settings::{ALL_FIELDS, AthleteSettings, SettingField};
+use pierre_shared::protocol::{SettingsGetResult, SettingsSetParams, SettingsSetResult, method};
+use serde_json::{Value, json};
 
-use super::{connect_or_start, CliError};
+use super::{CliError, connect_or_start};
 use crate::cli::{SettingsAction, SettingsArgs};
 use crate::config::Config;
 
@@ -34,7 +34,10 @@ pub async fn run(config: &Config, user: Option<String>, args: SettingsArgs) -> R
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(changed) = &changed {
-        println!("{}", if changed.is_empty() { "nothing changed".to_string() } else { format!("changed {}", changed.join(", ")) });
+        println!(
+            "{}",
+            if changed.is_empty() { "nothing changed".to_string() } else { format!("changed {}", changed.join(", ")) }
+        );
     }
     print_table(&settings);
     Ok(ExitCode::SUCCESS)
@@ -46,9 +49,9 @@ fn parse_assignments(pairs: &[String]) -> Result<BTreeMap<String, Option<Value>>
     let bad = CliError::BadArgument;
     let mut values = BTreeMap::new();
     for pair in pairs {
-        let (name, text) = pair
-            .split_once('=')
-            .ok_or_else(|| bad(format!("`{pair}` is not FIELD=VALUE; for example `pierre-authd settings set ftp_w=250`")))?;
+        let (name, text) = pair.split_once('=').ok_or_else(|| {
+            bad(format!("`{pair}` is not FIELD=VALUE; for example `pierre-authd settings set ftp_w=250`"))
+        })?;
         let field = SettingField::parse(name.trim()).map_err(|e| bad(e.to_string()))?;
         let value = field.parse_text(text).map_err(|e| bad(e.to_string()))?;
         values.insert(field.name().to_string(), Some(value));

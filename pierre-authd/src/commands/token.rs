@@ -7,10 +7,10 @@
 use std::process::ExitCode;
 
 use pierre_shared::protocol::{
-    method, AuthTokenParams, AuthTokenResult, KeysRotateResult, LoginApproveParams, LoginApproveResult,
+    AuthTokenParams, AuthTokenResult, KeysRotateResult, LoginApproveParams, LoginApproveResult, method,
 };
 
-use super::{connect_or_start, CliError};
+use super::{CliError, connect_or_start};
 use crate::config::Config;
 
 /// The longest `--ttl`: 90 days.
@@ -20,9 +20,8 @@ const MAX_TTL_SECS: i64 = 90 * 24 * 3600;
 pub async fn token(config: &Config, user: Option<String>, ttl: Option<&str>) -> Result<ExitCode, CliError> {
     let ttl_secs = ttl.map(parse_ttl).transpose()?;
     let client = connect_or_start(config, user).await?;
-    let issued: AuthTokenResult = client
-        .call(method::AUTH_TOKEN, serde_json::to_value(AuthTokenParams { ttl_secs }).unwrap_or_default())
-        .await?;
+    let issued: AuthTokenResult =
+        client.call(method::AUTH_TOKEN, serde_json::to_value(AuthTokenParams { ttl_secs }).unwrap_or_default()).await?;
     println!("{}", issued.token);
     Ok(ExitCode::SUCCESS)
 }

@@ -100,11 +100,7 @@ pub struct Budgets {
 /// The end of the window holding `now`.
 pub fn window_end(w: &RateLimitWindow, now: i64, first_request: i64) -> i64 {
     let len = i64::try_from(w.window_secs.max(1)).unwrap_or(i64::MAX);
-    if w.aligned {
-        now - now.rem_euclid(len) + len
-    } else {
-        first_request + len
-    }
+    if w.aligned { now - now.rem_euclid(len) + len } else { first_request + len }
 }
 
 fn scope_key(w: &RateLimitWindow, user_id: &str) -> String {
@@ -116,11 +112,8 @@ fn scope_key(w: &RateLimitWindow, user_id: &str) -> String {
 
 /// The (provider, scope key) pairs `user_id`'s calls to `def` fall under.
 fn scope_keys(def: &ProviderDef, user_id: &str) -> Vec<ScopeKey> {
-    let mut keys: Vec<ScopeKey> = def
-        .rate_limits
-        .iter()
-        .map(|w| (def.name.to_string(), scope_key(w, user_id)))
-        .collect();
+    let mut keys: Vec<ScopeKey> =
+        def.rate_limits.iter().map(|w| (def.name.to_string(), scope_key(w, user_id))).collect();
     keys.sort();
     keys.dedup();
     keys
@@ -132,19 +125,9 @@ fn secs_i64(secs: u64) -> i64 {
 
 impl Budgets {
     /// The current state of one window, rolled over when its time is up.
-    fn current(
-        map: &mut HashMap<Key, Budget>,
-        def: &ProviderDef,
-        w: &RateLimitWindow,
-        user_id: &str,
-        now: i64,
-    ) -> Key {
+    fn current(map: &mut HashMap<Key, Budget>, def: &ProviderDef, w: &RateLimitWindow, user_id: &str, now: i64) -> Key {
         let key = (def.name.to_string(), scope_key(w, user_id), w.window_secs);
-        let fresh = Budget {
-            limit: w.requests,
-            used: 0,
-            resets_at: window_end(w, now, now),
-        };
+        let fresh = Budget { limit: w.requests, used: 0, resets_at: window_end(w, now, now) };
         let entry = map.entry(key.clone()).or_insert(fresh);
         if now >= entry.resets_at {
             *entry = fresh;
@@ -176,13 +159,7 @@ impl Budgets {
             let key = Self::current(&mut map, def, w, user_id, now);
             let b = map[&key];
             if b.used >= b.limit {
-                consider(
-                    b.resets_at,
-                    WaitCause::WindowSpent {
-                        window_secs: w.window_secs,
-                        limit: b.limit,
-                    },
-                );
+                consider(b.resets_at, WaitCause::WindowSpent { window_secs: w.window_secs, limit: b.limit });
             }
         }
         longest
@@ -191,18 +168,9 @@ impl Budgets {
     /// Records one API request and what its answer said: `status` and the
     /// provider's headers (names in any case), by the rule in this
     /// module's doc. `Retry-After` is read on a 429 only.
-    pub fn report(
-        &self,
-        def: &ProviderDef,
-        user_id: &str,
-        status: u16,
-        headers: &HashMap<String, String>,
-        now: i64,
-    ) {
-        let headers: HashMap<String, String> = headers
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-            .collect();
+    pub fn report(&self, def: &ProviderDef, user_id: &str, status: u16, headers: &HashMap<String, String>, now: i64) {
+        let headers: HashMap<String, String> =
+            headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
         let observations = parse_headers(def.name, &headers);
         let asked = match status {
             429 => headers
@@ -243,10 +211,9 @@ impl Budgets {
             }
         }
         let block = match (status, asked) {
-            (429, Some(secs)) => Some(Block {
-                until: now.saturating_add(secs_i64(secs)),
-                cause: WaitCause::ProviderAsked { secs },
-            }),
+            (429, Some(secs)) => {
+                Some(Block { until: now.saturating_add(secs_i64(secs)), cause: WaitCause::ProviderAsked { secs } })
+            }
             (429, None) if !any_spent => Some(Block {
                 until: now.saturating_add(secs_i64(UNEXPLAINED_429_WAIT_SECS)),
                 cause: WaitCause::Unexplained,
@@ -273,11 +240,7 @@ impl Budgets {
             .filter(|(_, b)| b.resets_at > now)
             .map(|((provider, scope, window_secs), b)| BudgetInfo {
                 provider: provider.clone(),
-                scope: if scope == "app" {
-                    "app".into()
-                } else {
-                    "user".into()
-                },
+                scope: if scope == "app" { "app".into() } else { "user".into() },
                 user_id: (scope != "app").then(|| scope.clone()),
                 window_secs: *window_secs,
                 limit: b.limit,
@@ -285,9 +248,7 @@ impl Budgets {
                 resets_at: b.resets_at,
             })
             .collect();
-        out.sort_by(|a, b| {
-            (&a.provider, &a.user_id, a.window_secs).cmp(&(&b.provider, &b.user_id, b.window_secs))
-        });
+        out.sort_by(|a, b| (&a.provider, &a.user_id, a.window_secs).cmp(&(&b.provider, &b.user_id, b.window_secs)));
         out
     }
 }

@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 
 use pierre_shared::protocol::RpcError;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use super::Daemon;
-use crate::socket::session::{take_user_param, user_for_request, Session};
+use crate::socket::session::{Session, take_user_param, user_for_request};
 
 /// How many events a slow subscriber may fall behind before it loses some.
 const CAPACITY: usize = 256;
@@ -91,10 +91,7 @@ impl EventBus {
 
     /// Forgets the outcome of an earlier attempt (a new `connections.begin`).
     pub fn clear_outcome(&self, user_id: &str, provider: &str) {
-        self.outcomes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(user_id.to_string(), provider.to_string()));
+        self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).remove(&(user_id.to_string(), provider.to_string()));
     }
 
     /// The latest outcome for (user, provider), if any.
@@ -161,7 +158,9 @@ pub async fn subscribe_connection(
             }
         }
     });
-    Ok(json!({ "subscribed": true, "user_id": user.user_id, "events": ["oauth_complete", "oauth_error", "token_refreshed", "needs_reconnect", "disconnected"] }))
+    Ok(
+        json!({ "subscribed": true, "user_id": user.user_id, "events": ["oauth_complete", "oauth_error", "token_refreshed", "needs_reconnect", "disconnected"] }),
+    )
 }
 
 #[cfg(test)]
@@ -189,11 +188,13 @@ mod tests {
     fn token_events_reach_subscribers_but_are_not_connect_outcomes() {
         let bus = EventBus::new();
         let mut alice = bus.subscribe("alice");
-        let refreshed = EventKind::TokenRefreshed { provider: "strava".into(), connection_id: "c".into(), expires_at: None };
+        let refreshed =
+            EventKind::TokenRefreshed { provider: "strava".into(), connection_id: "c".into(), expires_at: None };
         bus.publish("alice", refreshed.clone());
         assert_eq!(futures::FutureExt::now_or_never(alice.next()), Some(Some(refreshed)));
         assert_eq!(bus.outcome("alice", "strava"), None);
-        let v = serde_json::to_value(EventKind::Disconnected { provider: "strava".into(), connection_id: "c".into() }).unwrap();
+        let v = serde_json::to_value(EventKind::Disconnected { provider: "strava".into(), connection_id: "c".into() })
+            .unwrap();
         assert_eq!(v["kind"], "disconnected");
     }
 

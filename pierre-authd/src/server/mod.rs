@@ -8,13 +8,13 @@ pub mod events;
 pub mod refresher;
 pub mod shutdown;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use pierre_shared::ErrorCode;
 use pierre_shared::paths::Paths;
 use pierre_shared::protocol::{ConnectionState, RpcError};
-use pierre_shared::ErrorCode;
 use tokio::net::UnixListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;

@@ -23,10 +23,10 @@ use pierre_shared::{ErrorCode, Secret};
 use sha2::{Digest, Sha256};
 
 use super::events::EventKind;
-use super::{now_secs, Daemon};
+use super::{Daemon, now_secs};
+use crate::oauth::client::OAuthClient;
 use crate::oauth::client::garmin_legacy;
 use crate::oauth::client::refresh::{self, RefreshError};
-use crate::oauth::client::OAuthClient;
 use crate::socket::methods::import::utc;
 use crate::vault::{ConnectionRecord, SecretField};
 
@@ -94,7 +94,12 @@ impl Refresher {
 /// # Errors
 /// `unknown_provider`, `not_connected`, `needs_reconnect` (with the command
 /// that fixes it), `rate_limited`, `provider_error`, storage errors.
-pub async fn access_token(daemon: &Arc<Daemon>, user_id: &str, provider: &str, want: Want) -> Result<TokensGetResult, RpcError> {
+pub async fn access_token(
+    daemon: &Arc<Daemon>,
+    user_id: &str,
+    provider: &str,
+    want: Want,
+) -> Result<TokensGetResult, RpcError> {
     let def = OAuthClient::definition(provider)?;
     if def.oauth.is_none() {
         return Err(RpcError::new(
@@ -119,7 +124,9 @@ pub async fn access_token(daemon: &Arc<Daemon>, user_id: &str, provider: &str, w
         let refreshed_meanwhile = slot.generation.load(Ordering::Acquire) != seen;
         let still = match &want {
             Want::Force => !refreshed_meanwhile,
-            Want::Fresh | Want::Rejected(_) => !refreshed_meanwhile && needs_refresh(&want, &record, &access, now_secs()),
+            Want::Fresh | Want::Rejected(_) => {
+                !refreshed_meanwhile && needs_refresh(&want, &record, &access, now_secs())
+            }
         };
         if !still {
             return result(&daemon, record, access);
@@ -132,7 +139,10 @@ pub async fn access_token(daemon: &Arc<Daemon>, user_id: &str, provider: &str, w
         result(&daemon, record, access)
     });
     task.await.unwrap_or_else(|_| {
-        Err(RpcError::new(ErrorCode::InternalError, "a token refresh failed unexpectedly; check the daemon log and retry"))
+        Err(RpcError::new(
+            ErrorCode::InternalError,
+            "a token refresh failed unexpectedly; check the daemon log and retry",
+        ))
     })
 }
 
@@ -198,7 +208,12 @@ fn result(daemon: &Daemon, record: ConnectionRecord, access: Secret) -> Result<T
     let resolved = daemon.oauth.resolve(&record.provider)?;
     let access_token = access
         .expose_str()
-        .map_err(|_| RpcError::new(ErrorCode::VaultCorrupt, "a stored access token is not text; run `pierre-authd connect` for this provider again"))?
+        .map_err(|_| {
+            RpcError::new(
+                ErrorCode::VaultCorrupt,
+                "a stored access token is not text; run `pierre-authd connect` for this provider again",
+            )
+        })?
         .to_string();
     Ok(TokensGetResult {
         access_token,
@@ -212,7 +227,11 @@ fn result(daemon: &Daemon, record: ConnectionRecord, access: Secret) -> Result<T
 /// Where a connection's grant is sealed: its refresh token, or for a
 /// legacy garth sign-in (which has none) the imported `oauth1_token.json`,
 /// which [`refresh::refresh`] exchanges when a consumer is configured.
-async fn grant(daemon: &Daemon, user_id: &str, provider: &'static str) -> Result<(SecretField, Option<Secret>), RpcError> {
+async fn grant(
+    daemon: &Daemon,
+    user_id: &str,
+    provider: &'static str,
+) -> Result<(SecretField, Option<Secret>), RpcError> {
     let uid = user_id.to_string();
     daemon
         .store(move |s| {
@@ -302,7 +321,9 @@ async fn refresh_now(
         .with_provider(provider)),
         Err(err) => Err(RpcError::new(
             ErrorCode::ProviderError,
-            format!("{display} could not refresh the access token: {err}; the stored sign-in is unchanged, retry later"),
+            format!(
+                "{display} could not refresh the access token: {err}; the stored sign-in is unchanged, retry later"
+            ),
         )
         .with_provider(provider)),
     }
@@ -397,9 +418,21 @@ mod tests {
         garmin.provider = "garmin".into();
         let err = no_consumer_error(&garmin, "u-1");
         assert_eq!(err.data.code, ErrorCode::NeedsReconnect);
-        assert!(err.message.contains("legacy garth sign-in stopped working at 2023-11-14 22:13 UTC"), "{}", err.message);
-        assert!(err.message.contains("PIERRE_GARMIN_CONSUMER_KEY and PIERRE_GARMIN_CONSUMER_SECRET"), "{}", err.message);
-        assert!(err.message.contains("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user u-1`"), "{}", err.message);
+        assert!(
+            err.message.contains("legacy garth sign-in stopped working at 2023-11-14 22:13 UTC"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("PIERRE_GARMIN_CONSUMER_KEY and PIERRE_GARMIN_CONSUMER_SECRET"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("then run `pierre-authd import garmin --from ~/.garmin-sign-in --user u-1`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
-use pierre_shared::framing::{Frame, LineFrames};
-use pierre_shared::protocol::{method, RequestId, Response, RpcError, MAX_LINE_BYTES};
 use pierre_shared::ErrorCode;
+use pierre_shared::framing::{Frame, LineFrames};
+use pierre_shared::protocol::{MAX_LINE_BYTES, RequestId, Response, RpcError, method};
 use serde_json::Value;
 use tokio::net::UnixStream;
 use tokio::sync::mpsc;
@@ -18,7 +18,7 @@ use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 use tokio_util::task::TaskTracker;
 
 use super::methods;
-use super::session::{take_user_param, user_for_request, RequestContext, Session};
+use super::session::{RequestContext, Session, take_user_param, user_for_request};
 use crate::server::Daemon;
 
 /// A request as read off the wire, shape already checked. No `Debug`: its
@@ -75,13 +75,18 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
             Some(Ok(Frame::TooLong)) => {
                 let error = RpcError::new(
                     ErrorCode::LineTooLong,
-                    format!("the request line is longer than {MAX_LINE_BYTES} bytes and was discarded; send smaller requests"),
+                    format!(
+                        "the request line is longer than {MAX_LINE_BYTES} bytes and was discarded; send smaller requests"
+                    ),
                 );
                 let _ = answers.send(Response::err(None, error)).await;
                 continue;
             }
             Some(Ok(Frame::InvalidUtf8)) => {
-                let error = RpcError::new(ErrorCode::ParseError, "the request line is not valid UTF-8; send UTF-8 JSON, one request per line");
+                let error = RpcError::new(
+                    ErrorCode::ParseError,
+                    "the request line is not valid UTF-8; send UTF-8 JSON, one request per line",
+                );
                 let _ = answers.send(Response::err(None, error)).await;
                 continue;
             }
@@ -99,7 +104,10 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
         };
         if incoming.method == method::HELLO {
             let answer = match &session {
-                Some(_) => Err(RpcError::new(ErrorCode::InvalidRequest, "this connection already said hello; open a new connection to act as someone else")),
+                Some(_) => Err(RpcError::new(
+                    ErrorCode::InvalidRequest,
+                    "this connection already said hello; open a new connection to act as someone else",
+                )),
                 None => match methods::daemon::hello(&daemon, incoming.params, peer_pid).await {
                     Ok((result, new_session)) => {
                         tracing::debug!(client = %new_session.client.name, user = %new_session.user.user_id, "hello");
@@ -116,13 +124,17 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
         }
         let Some(current) = session.clone() else {
             if let Some(id) = incoming.id {
-                let error = RpcError::new(ErrorCode::HelloRequired, "say daemon.hello before any other method on this connection");
+                let error = RpcError::new(
+                    ErrorCode::HelloRequired,
+                    "say daemon.hello before any other method on this connection",
+                );
                 let _ = answers.send(Response::err(Some(id), error)).await;
             }
             continue;
         };
         if incoming.method == method::EVENTS_SUBSCRIBE {
-            let answer = crate::server::events::subscribe_connection(&daemon, &current, incoming.params, notes.clone()).await;
+            let answer =
+                crate::server::events::subscribe_connection(&daemon, &current, incoming.params, notes.clone()).await;
             if let Some(id) = incoming.id {
                 let _ = answers.send(to_response(id, answer)).await;
             }
@@ -169,7 +181,10 @@ fn parse(line: &str) -> Result<Incoming, Box<Response>> {
         ))
     })?;
     let invalid = |id: Option<RequestId>, why: &str| {
-        Box::new(Response::err(id, RpcError::new(ErrorCode::InvalidRequest, format!("{why}; see the socket API in the README"))))
+        Box::new(Response::err(
+            id,
+            RpcError::new(ErrorCode::InvalidRequest, format!("{why}; see the socket API in the README")),
+        ))
     };
     let Value::Object(mut object) = value else {
         return Err(invalid(None, "the request must be a JSON object (batches are not supported)"));

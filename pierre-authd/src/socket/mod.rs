@@ -11,12 +11,12 @@ pub mod session;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use pierre_shared::paths::{ensure_private_dir, PathsError};
-use pierre_shared::protocol::{Response, RpcError};
 use pierre_shared::ErrorCode;
+use pierre_shared::paths::{PathsError, ensure_private_dir};
+use pierre_shared::protocol::{Response, RpcError};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::OwnedSemaphorePermit;

@@ -2,8 +2,8 @@
 //! request naming a `user`, once more at the edge before its handler runs.
 //! Handlers only ever see a [`ResolvedUser`], never a raw name.
 
-use pierre_shared::protocol::{ClientInfo, RpcError};
 use pierre_shared::ErrorCode;
+use pierre_shared::protocol::{ClientInfo, RpcError};
 use serde_json::Value;
 
 use crate::server::Daemon;
@@ -56,7 +56,9 @@ impl RequestContext<'_> {
         }
         Err(RpcError::new(
             ErrorCode::PermissionDenied,
-            format!("only the owner's own connections may {what}; run the command as the OS account that owns this daemon"),
+            format!(
+                "only the owner's own connections may {what}; run the command as the OS account that owns this daemon"
+            ),
         ))
     }
 }

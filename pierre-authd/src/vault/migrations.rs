@@ -30,9 +30,10 @@ pub(crate) struct Migration {
 ///   AS signing keys, app client secrets), sealed, with the AAD they were
 ///   sealed for in `sealed_for`.
 /// - `athlete_settings` (version 3): each user's athlete settings.
-pub(crate) const STATE: &[Migration] = &[Migration {
-    version: 1,
-    sql: "
+pub(crate) const STATE: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "
         CREATE TABLE install (
             id          INTEGER PRIMARY KEY CHECK (id = 1),
             install_id  TEXT    NOT NULL,
@@ -57,13 +58,14 @@ pub(crate) const STATE: &[Migration] = &[Migration {
             PRIMARY KEY (kind, id)
         ) STRICT;
     ",
-}, Migration {
-    // The authorization server (oauth/server/store.rs): public clients
-    // registered by RFC 7591, authorization codes and refresh tokens as
-    // SHA-256 hashes only, refresh-token families (revoked together on
-    // reuse), and the ids of revoked access tokens until they expire.
-    version: 2,
-    sql: "
+    },
+    Migration {
+        // The authorization server (oauth/server/store.rs): public clients
+        // registered by RFC 7591, authorization codes and refresh tokens as
+        // SHA-256 hashes only, refresh-token families (revoked together on
+        // reuse), and the ids of revoked access tokens until they expire.
+        version: 2,
+        sql: "
         CREATE TABLE as_clients (
             client_id     TEXT    PRIMARY KEY,
             client_name   TEXT    NOT NULL,
@@ -104,12 +106,13 @@ pub(crate) const STATE: &[Migration] = &[Migration {
             expires_at INTEGER NOT NULL
         ) STRICT;
     ",
-}, Migration {
-    // Athlete settings a person sets (thresholds, zone model, units, time
-    // zone): private, not secret, so plain JSON text per (user, field); they
-    // go with the user.
-    version: 3,
-    sql: "
+    },
+    Migration {
+        // Athlete settings a person sets (thresholds, zone model, units, time
+        // zone): private, not secret, so plain JSON text per (user, field); they
+        // go with the user.
+        version: 3,
+        sql: "
         CREATE TABLE athlete_settings (
             user_id    TEXT    NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
             field      TEXT    NOT NULL,
@@ -120,7 +123,8 @@ pub(crate) const STATE: &[Migration] = &[Migration {
             PRIMARY KEY (user_id, field)
         ) STRICT;
     ",
-}];
+    },
+];
 
 /// A user's vault (`users/<user_id>/vault.sqlite3`).
 ///

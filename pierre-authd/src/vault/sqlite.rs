@@ -149,7 +149,8 @@ impl SqliteStore {
         }
         let conn = db::open(&state_path, FileKind::StateDb, false)?;
         let version = migrations::schema_version(&conn).map_err(StoreError::sqlite(&state_path))?;
-        let recorded = if version >= 1 { state::read_install(&conn).map_err(StoreError::sqlite(&state_path))? } else { None };
+        let recorded =
+            if version >= 1 { state::read_install(&conn).map_err(StoreError::sqlite(&state_path))? } else { None };
         let Some(install) = recorded else {
             keys.check_env_key_for_first_start()?;
             return Ok(None);

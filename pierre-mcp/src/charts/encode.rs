@@ -33,11 +33,7 @@ pub fn indexed_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, Chart
     by_use.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     by_use.truncate(MAX_COLOURS);
     let palette: Vec<[u8; 3]> = by_use.into_iter().map(|(c, _)| c).collect();
-    let mut index: HashMap<[u8; 3], u8> = palette
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (*c, i as u8))
-        .collect();
+    let mut index: HashMap<[u8; 3], u8> = palette.iter().enumerate().map(|(i, c)| (*c, i as u8)).collect();
 
     let depth = match palette.len() {
         0..=2 => png::BitDepth::One,
@@ -52,9 +48,7 @@ pub fn indexed_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, Chart
     for (y, row) in rgb.chunks_exact(w * 3).enumerate() {
         for (x, px) in row.chunks_exact(3).enumerate() {
             let colour = [px[0], px[1], px[2]];
-            let i = *index
-                .entry(colour)
-                .or_insert_with(|| nearest(&palette, colour));
+            let i = *index.entry(colour).or_insert_with(|| nearest(&palette, colour));
             let shift = 8 - bits * (x % per_byte + 1);
             packed[y * row_bytes + x / per_byte] |= i << shift;
         }
@@ -78,17 +72,9 @@ pub fn indexed_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, Chart
 
 /// The palette index closest to `colour` (squared RGB distance).
 fn nearest(palette: &[[u8; 3]], colour: [u8; 3]) -> u8 {
-    let distance = |c: &[u8; 3]| -> u32 {
-        c.iter()
-            .zip(colour)
-            .map(|(a, b)| (i32::from(*a) - i32::from(b)).pow(2) as u32)
-            .sum()
-    };
-    palette
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, c)| distance(c))
-        .map_or(0, |(i, _)| i as u8)
+    let distance =
+        |c: &[u8; 3]| -> u32 { c.iter().zip(colour).map(|(a, b)| (i32::from(*a) - i32::from(b)).pow(2) as u32).sum() };
+    palette.iter().enumerate().min_by_key(|(_, c)| distance(c)).map_or(0, |(i, _)| i as u8)
 }
 
 #[cfg(test)]
@@ -108,9 +94,7 @@ mod tests {
     #[test]
     fn few_colours_round_trip_exactly() {
         // 3 × 2: red, green, blue / white, white, red.
-        let rgb = [
-            255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0,
-        ];
+        let rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0];
         let bytes = indexed_png(&rgb, 3, 2).unwrap();
         let (info, pixels) = decode(&bytes);
         assert_eq!((info.width, info.height), (3, 2));
@@ -138,25 +122,13 @@ mod tests {
         let bytes = indexed_png(&rgb, width, 1).unwrap();
         let (info, pixels) = decode(&bytes);
         assert_eq!(info.width, width);
-        assert_eq!(
-            pixels[..16 * 50 * 3],
-            rgb[..16 * 50 * 3],
-            "flat colours are exact"
-        );
-        let worst = rgb
-            .iter()
-            .zip(&pixels)
-            .map(|(a, b)| a.abs_diff(*b))
-            .max()
-            .unwrap();
+        assert_eq!(pixels[..16 * 50 * 3], rgb[..16 * 50 * 3], "flat colours are exact");
+        let worst = rgb.iter().zip(&pixels).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
         assert!(worst <= 6, "{worst}");
     }
 
     #[test]
     fn a_wrong_sized_buffer_is_refused() {
-        assert!(matches!(
-            indexed_png(&[0; 5], 1, 2),
-            Err(ChartError::Buffer)
-        ));
+        assert!(matches!(indexed_png(&[0; 5], 1, 2), Err(ChartError::Buffer)));
     }
 }

@@ -45,23 +45,14 @@ pub fn prepare(
     to: LocalDate,
 ) -> LoadSeries {
     let basis = LoadBasis::from_athlete(athlete, today);
-    let loads: Vec<ActivityLoad> = activities
-        .iter()
-        .map(|a| activity_load(a, &basis))
-        .collect();
+    let loads: Vec<ActivityLoad> = activities.iter().map(|a| activity_load(a, &basis)).collect();
     let first = loads.iter().map(|l| l.date).min().unwrap_or(from).min(from);
-    let days = form_series(&loads, first, to)
-        .into_iter()
-        .filter(|d| d.date >= from)
-        .collect();
+    let days = form_series(&loads, first, to).into_iter().filter(|d| d.date >= from).collect();
     LoadSeries {
         from,
         to,
         days,
-        activities: loads
-            .iter()
-            .filter(|l| (from..=to).contains(&l.date))
-            .count(),
+        activities: loads.iter().filter(|l| (from..=to).contains(&l.date)).count(),
         assumed: basis.assumed,
     }
 }
@@ -70,18 +61,14 @@ impl LoadSeries {
     /// Whether there is anything to draw: some load, or fitness carried
     /// into the range from before it.
     pub fn is_empty(&self) -> bool {
-        self.days
-            .iter()
-            .all(|d| d.load == 0.0 && d.fitness == 0.0 && d.fatigue == 0.0)
+        self.days.iter().all(|d| d.load == 0.0 && d.fitness == 0.0 && d.fatigue == 0.0)
     }
 
     /// A few lines for the text block beside the image.
     pub fn summary(&self) -> String {
         let days = self.from.days_until(self.to) + 1;
-        let mut text = format!(
-            "Training load {} to {} ({days} days, {} activities).",
-            self.from, self.to, self.activities
-        );
+        let mut text =
+            format!("Training load {} to {} ({days} days, {} activities).", self.from, self.to, self.activities);
         if let Some(last) = self.days.last() {
             text.push_str(&format!(
                 "\nOn {}: fitness {:.0}, fatigue {:.0}, form {:+.0}.",
@@ -91,16 +78,9 @@ impl LoadSeries {
                 round_to(last.form, 0)
             ));
         }
-        if let Some(peak) = self
-            .days
-            .iter()
-            .max_by(|a, b| a.fitness.total_cmp(&b.fitness))
-        {
+        if let Some(peak) = self.days.iter().max_by(|a, b| a.fitness.total_cmp(&b.fitness)) {
             let total: f64 = self.days.iter().map(|d| d.load).sum();
-            text.push_str(&format!(
-                "\nPeak fitness {:.0} on {}; total load {total:.0}.",
-                peak.fitness, peak.date
-            ));
+            text.push_str(&format!("\nPeak fitness {:.0} on {}; total load {total:.0}.", peak.fitness, peak.date));
         }
         for note in &self.assumed {
             text.push_str(&format!("\nAssumed: {note}"));
@@ -118,31 +98,11 @@ pub fn render(series: &LoadSeries) -> Result<Vec<u8>, ChartError> {
     render_png(|root| {
         let title = format!("Training load, {} to {}", series.from, series.to);
         let keys = [
-            Key {
-                label: "Fitness (42-day)",
-                colour: FITNESS,
-                swatch: Swatch::Line,
-            },
-            Key {
-                label: "Fatigue (7-day)",
-                colour: FATIGUE,
-                swatch: Swatch::Line,
-            },
-            Key {
-                label: "Daily load",
-                colour: LOAD,
-                swatch: Swatch::Block,
-            },
-            Key {
-                label: "Form: fresh",
-                colour: FRESH,
-                swatch: Swatch::Block,
-            },
-            Key {
-                label: "Form: fatigued",
-                colour: TIRED,
-                swatch: Swatch::Block,
-            },
+            Key { label: "Fitness (42-day)", colour: FITNESS, swatch: Swatch::Line },
+            Key { label: "Fatigue (7-day)", colour: FATIGUE, swatch: Swatch::Line },
+            Key { label: "Daily load", colour: LOAD, swatch: Swatch::Block },
+            Key { label: "Form: fresh", colour: FRESH, swatch: Swatch::Block },
+            Key { label: "Form: fatigued", colour: TIRED, swatch: Swatch::Block },
         ];
         let plot = style::header(root, &title, &keys)?;
         if series.is_empty() {
@@ -153,11 +113,7 @@ pub fn render(series: &LoadSeries) -> Result<Vec<u8>, ChartError> {
         let n = series.days.len() as f64;
         let x_range = -0.5..n - 0.5;
 
-        let peak = series
-            .days
-            .iter()
-            .map(|d| d.fitness.max(d.fatigue))
-            .fold(0.0, f64::max);
+        let peak = series.days.iter().map(|d| d.fitness.max(d.fatigue)).fold(0.0, f64::max);
         let peak_load = series.days.iter().map(|d| d.load).fold(0.0, f64::max);
         let mut chart = ChartBuilder::on(&upper)
             .margin_top(6)
@@ -166,10 +122,7 @@ pub fn render(series: &LoadSeries) -> Result<Vec<u8>, ChartError> {
             .right_y_label_area_size(70)
             .build_cartesian_2d(x_range.clone(), 0.0..style::nice_ceiling(peak * 1.05, 10.0))
             .map_err(draw_error)?
-            .set_secondary_coord(
-                x_range.clone(),
-                0.0..style::nice_ceiling(peak_load * 1.05, 10.0),
-            );
+            .set_secondary_coord(x_range.clone(), 0.0..style::nice_ceiling(peak_load * 1.05, 10.0));
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -193,11 +146,7 @@ pub fn render(series: &LoadSeries) -> Result<Vec<u8>, ChartError> {
             .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(draw_error)?;
-        style::left_desc(
-            &upper,
-            chart.plotting_area().get_pixel_range().1,
-            "Fitness, fatigue (TSS/day)",
-        )?;
+        style::left_desc(&upper, chart.plotting_area().get_pixel_range().1, "Fitness, fatigue (TSS/day)")?;
         let half = bar_half_width(series.days.len());
         chart
             .draw_secondary_series(
@@ -206,25 +155,13 @@ pub fn render(series: &LoadSeries) -> Result<Vec<u8>, ChartError> {
                     .iter()
                     .enumerate()
                     .filter(|(_, d)| d.load > 0.0)
-                    .map(|(i, d)| {
-                        Rectangle::new(
-                            [(i as f64 - half, 0.0), (i as f64 + half, d.load)],
-                            LOAD.filled(),
-                        )
-                    }),
+                    .map(|(i, d)| Rectangle::new([(i as f64 - half, 0.0), (i as f64 + half, d.load)], LOAD.filled())),
             )
             .map_err(draw_error)?;
-        for (colour, value) in [
-            (FATIGUE, (|d: &DayForm| d.fatigue) as fn(&DayForm) -> f64),
-            (FITNESS, |d| d.fitness),
-        ] {
+        for (colour, value) in [(FATIGUE, (|d: &DayForm| d.fatigue) as fn(&DayForm) -> f64), (FITNESS, |d| d.fitness)] {
             chart
                 .draw_series(LineSeries::new(
-                    series
-                        .days
-                        .iter()
-                        .enumerate()
-                        .map(|(i, d)| (i as f64, value(d))),
+                    series.days.iter().enumerate().map(|(i, d)| (i as f64, value(d))),
                     colour.stroke_width(3),
                 ))
                 .map_err(draw_error)?;
@@ -255,21 +192,13 @@ pub fn render(series: &LoadSeries) -> Result<Vec<u8>, ChartError> {
             .x_label_formatter(&|x| style::day_label(first, *x))
             .draw()
             .map_err(draw_error)?;
-        style::left_desc(
-            &lower,
-            form.plotting_area().get_pixel_range().1,
-            "Form (TSB)",
-        )?;
+        style::left_desc(&lower, form.plotting_area().get_pixel_range().1, "Form (TSB)")?;
         form.draw_series(series.days.iter().enumerate().map(|(i, d)| {
             let colour = if d.form >= 0.0 { FRESH } else { TIRED };
-            Rectangle::new(
-                [(i as f64 - half, 0.0), (i as f64 + half, d.form)],
-                colour.filled(),
-            )
+            Rectangle::new([(i as f64 - half, 0.0), (i as f64 + half, d.form)], colour.filled())
         }))
         .map_err(draw_error)?;
-        form.draw_series(LineSeries::new([(-0.5, 0.0), (n - 0.5, 0.0)], style::AXIS))
-            .map_err(draw_error)?;
+        form.draw_series(LineSeries::new([(-0.5, 0.0), (n - 0.5, 0.0)], style::AXIS)).map_err(draw_error)?;
         Ok(())
     })
 }
@@ -289,13 +218,7 @@ mod tests {
     fn series(days: i64) -> LoadSeries {
         let data = synthetic();
         let today = data.today();
-        prepare(
-            data.athlete(),
-            data.all_activities(),
-            today,
-            today.add_days(1 - days),
-            today,
-        )
+        prepare(data.athlete(), data.all_activities(), today, today.add_days(1 - days), today)
     }
 
     #[test]

@@ -58,9 +58,7 @@ where
 ///
 /// # Errors
 /// Whatever `draw` returns, and [`ChartError`] from the font or encoder.
-pub(crate) fn render_png(
-    draw: impl FnOnce(&Canvas<'_>) -> Result<(), ChartError>,
-) -> Result<Vec<u8>, ChartError> {
+pub(crate) fn render_png(draw: impl FnOnce(&Canvas<'_>) -> Result<(), ChartError>) -> Result<Vec<u8>, ChartError> {
     style::register()?;
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
@@ -98,10 +96,8 @@ pub(crate) mod testing {
     /// Variance of the pixels' brightness: a blank image has 0, a chart
     /// with lines, bars and text well over 100.
     pub fn variance(rgb: &[u8]) -> f64 {
-        let values: Vec<f64> = rgb
-            .chunks_exact(3)
-            .map(|p| (f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2])) / 3.0)
-            .collect();
+        let values: Vec<f64> =
+            rgb.chunks_exact(3).map(|p| (f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2])) / 3.0).collect();
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n
@@ -109,9 +105,7 @@ pub(crate) mod testing {
 
     /// How many pixels have exactly this colour.
     pub fn count(rgb: &[u8], colour: plotters::style::RGBColor) -> usize {
-        rgb.chunks_exact(3)
-            .filter(|p| p[0] == colour.0 && p[1] == colour.1 && p[2] == colour.2)
-            .count()
+        rgb.chunks_exact(3).filter(|p| p[0] == colour.0 && p[1] == colour.1 && p[2] == colour.2).count()
     }
 
     /// Writes the chart to `$PIERRE_CHART_DIR/NAME.png` when that is set,

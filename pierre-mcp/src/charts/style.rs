@@ -26,8 +26,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 /// [`ChartError::Font`] if the bundled file does not parse (a build problem).
 pub fn register() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok =
-        *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT_BYTES).is_ok());
+    let ok = *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT_BYTES).is_ok());
     if ok { Ok(()) } else { Err(ChartError::Font) }
 }
 
@@ -80,35 +79,21 @@ pub struct Key<'a> {
 ///
 /// # Errors
 /// [`ChartError::Draw`] from plotters.
-pub fn header<'a>(
-    root: &Canvas<'a>,
-    title: &str,
-    keys: &[Key<'_>],
-) -> Result<Canvas<'a>, ChartError> {
+pub fn header<'a>(root: &Canvas<'a>, title: &str, keys: &[Key<'_>]) -> Result<Canvas<'a>, ChartError> {
     let (top, rest) = root.split_vertically(HEADER_PX);
-    top.draw(&Text::new(title.to_owned(), (16, 8), text(TITLE_PX)))
-        .map_err(draw_error)?;
+    top.draw(&Text::new(title.to_owned(), (16, 8), text(TITLE_PX))).map_err(draw_error)?;
     let legend = text(LEGEND_PX);
     let y = 8 + TITLE_PX as i32 + 10;
     let mut x = 18;
     for key in keys {
         match key.swatch {
-            Swatch::Line => top.draw(&PathElement::new(
-                vec![(x, y + 6), (x + 24, y + 6)],
-                key.colour.stroke_width(3),
-            )),
-            Swatch::Block => top.draw(&Rectangle::new(
-                [(x + 4, y - 1), (x + 20, y + 13)],
-                key.colour.filled(),
-            )),
+            Swatch::Line => top.draw(&PathElement::new(vec![(x, y + 6), (x + 24, y + 6)], key.colour.stroke_width(3))),
+            Swatch::Block => top.draw(&Rectangle::new([(x + 4, y - 1), (x + 20, y + 13)], key.colour.filled())),
         }
         .map_err(draw_error)?;
         x += 32;
-        top.draw(&Text::new(key.label.to_owned(), (x, y), legend.clone()))
-            .map_err(draw_error)?;
-        let (width, _) = top
-            .estimate_text_size(key.label, &legend)
-            .map_err(draw_error)?;
+        top.draw(&Text::new(key.label.to_owned(), (x, y), legend.clone())).map_err(draw_error)?;
+        let (width, _) = top.estimate_text_size(key.label, &legend).map_err(draw_error)?;
         x += width as i32 + 26;
     }
     Ok(rest)
@@ -123,27 +108,16 @@ pub fn header<'a>(
 ///
 /// # Errors
 /// [`ChartError::Draw`] from plotters.
-pub fn left_desc(
-    area: &Canvas<'_>,
-    rows: std::ops::Range<i32>,
-    desc: &str,
-) -> Result<(), ChartError> {
+pub fn left_desc(area: &Canvas<'_>, rows: std::ops::Range<i32>, desc: &str) -> Result<(), ChartError> {
     let (_, base_y) = area.get_base_pixel();
     let middle = (rows.start + rows.end) / 2 - base_y;
-    let style = text(AXIS_DESC_PX)
-        .transform(FontTransform::Rotate270)
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    area.draw(&Text::new(desc.to_owned(), (8, middle), style))
-        .map_err(draw_error)
+    let style = text(AXIS_DESC_PX).transform(FontTransform::Rotate270).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw(&Text::new(desc.to_owned(), (8, middle), style)).map_err(draw_error)
 }
 
 /// A signed tick label: "+20", "0", "-10".
 pub fn signed(v: f64) -> String {
-    if v.abs() < 0.5 {
-        "0".to_owned()
-    } else {
-        format!("{v:+.0}")
-    }
+    if v.abs() < 0.5 { "0".to_owned() } else { format!("{v:+.0}") }
 }
 
 /// Writes "No data" in the middle of an empty plot area, so an empty chart
@@ -154,23 +128,14 @@ pub fn signed(v: f64) -> String {
 pub fn no_data(area: &Canvas<'_>, what: &str) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
     let style = text(AXIS_DESC_PX + 4).pos(Pos::new(HPos::Center, VPos::Center));
-    area.draw(&Text::new(
-        what.to_owned(),
-        (w as i32 / 2, h as i32 / 2),
-        style,
-    ))
-    .map_err(draw_error)
+    area.draw(&Text::new(what.to_owned(), (w as i32 / 2, h as i32 / 2), style)).map_err(draw_error)
 }
 
 /// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ at or above
 /// `value` (at least `floor`): an axis end that reads as a round number
 /// without leaving the top third of the plot empty.
 pub fn nice_ceiling(value: f64, floor: f64) -> f64 {
-    let value = if value.is_finite() {
-        value.max(floor)
-    } else {
-        floor
-    };
+    let value = if value.is_finite() { value.max(floor) } else { floor };
     if value <= 0.0 {
         return 1.0;
     }
@@ -182,18 +147,12 @@ pub fn nice_ceiling(value: f64, floor: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// "Nov 3": short enough for a tick label, and unambiguous in any locale.
 pub fn short_date(day: LocalDate) -> String {
     let d = day.get();
-    format!(
-        "{} {}",
-        MONTHS[usize::from(u8::from(d.month())) - 1],
-        d.day()
-    )
+    format!("{} {}", MONTHS[usize::from(u8::from(d.month())) - 1], d.day())
 }
 
 /// The tick label of day `x` counted from `first`, or nothing between days

@@ -47,21 +47,16 @@ pub fn prepare(activities: &[ActivitySummary], weeks: &[(LocalDate, LocalDate)])
     let mut by_sport: BTreeMap<String, SportHours> = BTreeMap::new();
     for a in activities {
         let day = a.start_time.local_date();
-        let Some(week) = weeks
-            .iter()
-            .position(|(start, end)| (*start..=*end).contains(&day))
-        else {
+        let Some(week) = weeks.iter().position(|(start, end)| (*start..=*end).contains(&day)) else {
             continue;
         };
-        let entry = by_sport
-            .entry(a.sport.as_str().to_owned())
-            .or_insert_with(|| SportHours {
-                label: sport_label(a.sport.as_str()),
-                hours: vec![0.0; weeks.len()],
-                distance_km: 0.0,
-                activities: 0,
-                merged: false,
-            });
+        let entry = by_sport.entry(a.sport.as_str().to_owned()).or_insert_with(|| SportHours {
+            label: sport_label(a.sport.as_str()),
+            hours: vec![0.0; weeks.len()],
+            distance_km: 0.0,
+            activities: 0,
+            merged: false,
+        });
         entry.hours[week] += f64::from(a.moving_time_s) / 3600.0;
         entry.distance_km += a.distance_m.unwrap_or(0.0) / 1000.0;
         entry.activities += 1;
@@ -87,10 +82,7 @@ pub fn prepare(activities: &[ActivitySummary], weeks: &[(LocalDate, LocalDate)])
         }
         sports.push(other);
     }
-    VolumeSeries {
-        weeks: weeks.to_vec(),
-        sports,
-    }
+    VolumeSeries { weeks: weeks.to_vec(), sports }
 }
 
 /// "trail_run" → "Trail run"; a provider's own name is kept readable too.
@@ -110,9 +102,7 @@ impl VolumeSeries {
 
     /// Hours of each week, all sports together.
     pub fn week_totals(&self) -> Vec<f64> {
-        (0..self.weeks.len())
-            .map(|w| self.sports.iter().map(|s| s.hours[w]).sum())
-            .collect()
+        (0..self.weeks.len()).map(|w| self.sports.iter().map(|s| s.hours[w]).sum()).collect()
     }
 
     /// A few lines for the text block beside the image.
@@ -130,10 +120,7 @@ impl VolumeSeries {
             hours / self.weeks.len() as f64
         );
         if let Some(latest) = totals.last() {
-            text.push_str(&format!(
-                "\nThe latest week (from {}): {latest:.1} h.",
-                last.0
-            ));
+            text.push_str(&format!("\nThe latest week (from {}): {latest:.1} h.", last.0));
         }
         let parts: Vec<String> = self
             .sports
@@ -141,10 +128,7 @@ impl VolumeSeries {
             .map(|s| {
                 let h: f64 = s.hours.iter().sum();
                 if s.distance_km > 0.0 {
-                    format!(
-                        "{} {h:.1} h, {:.0} km ({})",
-                        s.label, s.distance_km, s.activities
-                    )
+                    format!("{} {h:.1} h, {:.0} km ({})", s.label, s.distance_km, s.activities)
                 } else {
                     format!("{} {h:.1} h ({})", s.label, s.activities)
                 }
@@ -159,11 +143,7 @@ impl VolumeSeries {
 
 /// The colour of the `i`th sport: "Other" is always grey.
 fn colour(series: &VolumeSeries, i: usize) -> RGBColor {
-    if series.sports[i].merged {
-        style::SERIES[6]
-    } else {
-        style::SERIES[i % 6]
-    }
+    if series.sports[i].merged { style::SERIES[6] } else { style::SERIES[i % 6] }
 }
 
 /// Draws the chart as a PNG.
@@ -183,11 +163,7 @@ pub fn render(series: &VolumeSeries) -> Result<Vec<u8>, ChartError> {
             .sports
             .iter()
             .enumerate()
-            .map(|(i, s)| Key {
-                label: &s.label,
-                colour: colour(series, i),
-                swatch: Swatch::Block,
-            })
+            .map(|(i, s)| Key { label: &s.label, colour: colour(series, i), swatch: Swatch::Block })
             .collect();
         let plot = style::header(root, &title, &keys)?;
         if series.is_empty() {
@@ -202,10 +178,7 @@ pub fn render(series: &VolumeSeries) -> Result<Vec<u8>, ChartError> {
             .margin_bottom(6)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d(
-                -0.5..n as f64 - 0.5,
-                0.0..style::nice_ceiling(peak * 1.1, 1.0),
-            )
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..style::nice_ceiling(peak * 1.1, 1.0))
             .map_err(draw_error)?;
         let weeks = series.weeks.clone();
         chart
@@ -225,39 +198,22 @@ pub fn render(series: &VolumeSeries) -> Result<Vec<u8>, ChartError> {
                 if (x - i).abs() > 1e-6 || i < 0.0 {
                     return String::new();
                 }
-                weeks
-                    .get(i as usize)
-                    .map(|w| style::short_date(w.0))
-                    .unwrap_or_default()
+                weeks.get(i as usize).map(|w| style::short_date(w.0)).unwrap_or_default()
             })
             .draw()
             .map_err(draw_error)?;
-        style::left_desc(
-            &plot,
-            chart.plotting_area().get_pixel_range().1,
-            "Moving time (h)",
-        )?;
+        style::left_desc(&plot, chart.plotting_area().get_pixel_range().1, "Moving time (h)")?;
         let half = if n > 26 { 0.42 } else { 0.34 };
         let mut base = vec![0.0; n];
         for (i, sport) in series.sports.iter().enumerate() {
             let fill = colour(series, i).filled();
             chart
-                .draw_series(
-                    sport
-                        .hours
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, h)| **h > 0.0)
-                        .map(|(w, h)| {
-                            let x = w as f64;
-                            let bar = Rectangle::new(
-                                [(x - half, base[w]), (x + half, base[w] + h)],
-                                fill,
-                            );
-                            base[w] += h;
-                            bar
-                        }),
-                )
+                .draw_series(sport.hours.iter().enumerate().filter(|(_, h)| **h > 0.0).map(|(w, h)| {
+                    let x = w as f64;
+                    let bar = Rectangle::new([(x - half, base[w]), (x + half, base[w] + h)], fill);
+                    base[w] += h;
+                    bar
+                }))
                 .map_err(draw_error)?;
         }
         if n <= LABELLED_WEEKS {
@@ -320,10 +276,7 @@ mod tests {
             let (w, h, rgb) = decode(&bytes);
             assert_eq!((w, h), (WIDTH, HEIGHT));
             assert!(variance(&rgb) > 200.0, "variance {}", variance(&rgb));
-            assert!(
-                count(&rgb, colour(&s, 0)) > 2_000,
-                "the main sport's bars are drawn"
-            );
+            assert!(count(&rgb, colour(&s, 0)) > 2_000, "the main sport's bars are drawn");
             assert!(bytes.len() < 60_000, "{} bytes", bytes.len());
         }
     }

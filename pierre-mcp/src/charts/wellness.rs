@@ -52,12 +52,7 @@ pub struct WellnessSeries {
 }
 
 /// Lines up sleep and recovery records of `from` to `to` by date.
-pub fn prepare(
-    sleep: &[SleepSession],
-    recovery: &[Recovery],
-    from: LocalDate,
-    to: LocalDate,
-) -> WellnessSeries {
+pub fn prepare(sleep: &[SleepSession], recovery: &[Recovery], from: LocalDate, to: LocalDate) -> WellnessSeries {
     let hours = |s: u32| f64::from(s) / 3600.0;
     let in_range = |d: &LocalDate| (from..=to).contains(d);
     let mut nights: BTreeMap<LocalDate, Night> = BTreeMap::new();
@@ -69,19 +64,12 @@ pub fn prepare(
         let night = Night {
             date: s.date,
             asleep_h: hours(asleep_s),
-            stages_h: s.stages.as_ref().map(|st| {
-                [
-                    hours(st.deep_s),
-                    hours(st.rem_s),
-                    hours(st.light_s),
-                    hours(st.awake_s),
-                ]
-            }),
+            stages_h: s
+                .stages
+                .as_ref()
+                .map(|st| [hours(st.deep_s), hours(st.rem_s), hours(st.light_s), hours(st.awake_s)]),
         };
-        if nights
-            .get(&s.date)
-            .is_none_or(|n| n.asleep_h < night.asleep_h)
-        {
+        if nights.get(&s.date).is_none_or(|n| n.asleep_h < night.asleep_h) {
             nights.insert(s.date, night);
             if let Some(hrv) = s.average_hrv_ms {
                 sleep_hrv.insert(s.date, hrv);
@@ -90,31 +78,17 @@ pub fn prepare(
     }
     let mut mornings: BTreeMap<LocalDate, Morning> = BTreeMap::new();
     for r in recovery.iter().filter(|r| in_range(&r.date)) {
-        mornings.insert(
-            r.date,
-            Morning {
-                date: r.date,
-                score: r.score.map(f64::from),
-                hrv_ms: r.hrv_ms,
-            },
-        );
+        mornings.insert(r.date, Morning { date: r.date, score: r.score.map(f64::from), hrv_ms: r.hrv_ms });
     }
     for (date, hrv) in sleep_hrv {
-        let m = mornings.entry(date).or_insert(Morning {
-            date,
-            score: None,
-            hrv_ms: None,
-        });
+        let m = mornings.entry(date).or_insert(Morning { date, score: None, hrv_ms: None });
         m.hrv_ms = m.hrv_ms.or(Some(hrv));
     }
     WellnessSeries {
         from,
         to,
         nights: nights.into_values().collect(),
-        mornings: mornings
-            .into_values()
-            .filter(|m| m.score.is_some() || m.hrv_ms.is_some())
-            .collect(),
+        mornings: mornings.into_values().filter(|m| m.score.is_some() || m.hrv_ms.is_some()).collect(),
     }
 }
 
@@ -135,14 +109,8 @@ impl WellnessSeries {
     /// A few lines for the text block beside the image.
     pub fn summary(&self) -> String {
         let days = self.from.days_until(self.to) + 1;
-        let mut text = format!(
-            "Sleep and recovery {} to {} ({days} days).",
-            self.from, self.to
-        );
-        if let (Some(avg), Some(last)) = (
-            mean(self.nights.iter().map(|n| n.asleep_h)),
-            self.nights.last(),
-        ) {
+        let mut text = format!("Sleep and recovery {} to {} ({days} days).", self.from, self.to);
+        if let (Some(avg), Some(last)) = (mean(self.nights.iter().map(|n| n.asleep_h)), self.nights.last()) {
             text.push_str(&format!(
                 "\nSleep: {} nights, {avg:.1} h asleep on average; {:.1} h the night to {}.",
                 self.nights.len(),
@@ -150,33 +118,20 @@ impl WellnessSeries {
                 last.date
             ));
             let staged: Vec<[f64; 4]> = self.nights.iter().filter_map(|n| n.stages_h).collect();
-            if let (Some(deep), Some(rem)) = (
-                mean(staged.iter().map(|s| s[0])),
-                mean(staged.iter().map(|s| s[1])),
-            ) {
+            if let (Some(deep), Some(rem)) = (mean(staged.iter().map(|s| s[0])), mean(staged.iter().map(|s| s[1]))) {
                 text.push_str(&format!(" Average deep {deep:.1} h, REM {rem:.1} h."));
             }
         } else {
             text.push_str("\nNo sleep records.");
         }
         for (name, unit, value) in [
-            (
-                "Recovery score",
-                "",
-                (|m: &Morning| m.score) as fn(&Morning) -> Option<f64>,
-            ),
+            ("Recovery score", "", (|m: &Morning| m.score) as fn(&Morning) -> Option<f64>),
             ("HRV", " ms", |m| m.hrv_ms),
         ] {
-            let last = self
-                .mornings
-                .iter()
-                .rev()
-                .find_map(|m| value(m).map(|v| (m.date, v)));
+            let last = self.mornings.iter().rev().find_map(|m| value(m).map(|v| (m.date, v)));
             match (last, mean(self.mornings.iter().filter_map(value))) {
                 (Some((date, v)), Some(avg)) => {
-                    text.push_str(&format!(
-                        "\n{name}: {v:.0}{unit} on {date}, {avg:.0}{unit} on average."
-                    ));
+                    text.push_str(&format!("\n{name}: {v:.0}{unit} on {date}, {avg:.0}{unit} on average."));
                 }
                 _ => text.push_str(&format!("\n{name}: no readings.")),
             }
@@ -195,36 +150,15 @@ pub fn render(series: &WellnessSeries) -> Result<Vec<u8>, ChartError> {
         let title = format!("Sleep and recovery, {} to {}", series.from, series.to);
         let mut keys = Vec::new();
         if series.nights.iter().any(|n| n.stages_h.is_some()) {
-            for (label, colour) in [
-                ("Deep", DEEP),
-                ("REM", REM),
-                ("Light", LIGHT),
-                ("Awake", AWAKE),
-            ] {
-                keys.push(Key {
-                    label,
-                    colour,
-                    swatch: Swatch::Block,
-                });
+            for (label, colour) in [("Deep", DEEP), ("REM", REM), ("Light", LIGHT), ("Awake", AWAKE)] {
+                keys.push(Key { label, colour, swatch: Swatch::Block });
             }
         }
         if series.nights.iter().any(|n| n.stages_h.is_none()) {
-            keys.push(Key {
-                label: "Asleep",
-                colour: ASLEEP,
-                swatch: Swatch::Block,
-            });
+            keys.push(Key { label: "Asleep", colour: ASLEEP, swatch: Swatch::Block });
         }
-        keys.push(Key {
-            label: "Recovery score",
-            colour: SCORE,
-            swatch: Swatch::Line,
-        });
-        keys.push(Key {
-            label: "HRV",
-            colour: HRV,
-            swatch: Swatch::Line,
-        });
+        keys.push(Key { label: "Recovery score", colour: SCORE, swatch: Swatch::Line });
+        keys.push(Key { label: "HRV", colour: HRV, swatch: Swatch::Line });
         let plot = style::header(root, &title, &keys)?;
         if series.is_empty() {
             return style::no_data(&plot, "No sleep or recovery records in this range");
@@ -242,11 +176,7 @@ const LABEL_AREA: u32 = 70;
 fn draw_sleep(series: &WellnessSeries, area: &Canvas<'_>) -> Result<(), ChartError> {
     let days = series.from.days_until(series.to) + 1;
     let x_range = -0.5..days as f64 - 0.5;
-    let tallest = series
-        .nights
-        .iter()
-        .map(|n| n.stages_h.map_or(n.asleep_h, |s| s.iter().sum()))
-        .fold(0.0, f64::max);
+    let tallest = series.nights.iter().map(|n| n.stages_h.map_or(n.asleep_h, |s| s.iter().sum())).fold(0.0, f64::max);
     // No right axis, but the same right edge as the panel below.
     let mut chart = ChartBuilder::on(area)
         .margin_top(6)
@@ -278,10 +208,7 @@ fn draw_sleep(series: &WellnessSeries, area: &Canvas<'_>) -> Result<(), ChartErr
         };
         let mut base = 0.0;
         for (h, colour) in parts.into_iter().filter(|(h, _)| *h > 0.0) {
-            bars.push(Rectangle::new(
-                [(x - half, base), (x + half, base + h)],
-                colour.filled(),
-            ));
+            bars.push(Rectangle::new([(x - half, base), (x + half, base + h)], colour.filled()));
             base += h;
         }
     }
@@ -292,11 +219,7 @@ fn draw_sleep(series: &WellnessSeries, area: &Canvas<'_>) -> Result<(), ChartErr
 fn draw_recovery(series: &WellnessSeries, area: &Canvas<'_>) -> Result<(), ChartError> {
     let days = series.from.days_until(series.to) + 1;
     let x_range = -0.5..days as f64 - 0.5;
-    let top_hrv = series
-        .mornings
-        .iter()
-        .filter_map(|m| m.hrv_ms)
-        .fold(0.0, f64::max);
+    let top_hrv = series.mornings.iter().filter_map(|m| m.hrv_ms).fold(0.0, f64::max);
     let mut chart = ChartBuilder::on(area)
         .margin_top(10)
         .margin_right(12)
@@ -322,11 +245,7 @@ fn draw_recovery(series: &WellnessSeries, area: &Canvas<'_>) -> Result<(), Chart
         .x_label_formatter(&|x| style::day_label(first, *x))
         .draw()
         .map_err(draw_error)?;
-    style::left_desc(
-        area,
-        chart.plotting_area().get_pixel_range().1,
-        "Recovery score (0-100)",
-    )?;
+    style::left_desc(area, chart.plotting_area().get_pixel_range().1, "Recovery score (0-100)")?;
     chart
         .configure_secondary_axes()
         .y_labels(5)
@@ -341,19 +260,13 @@ fn draw_recovery(series: &WellnessSeries, area: &Canvas<'_>) -> Result<(), Chart
     let hrv = runs(series, |m| m.hrv_ms);
     let dots = days <= 45;
     for run in score {
-        chart
-            .draw_series(LineSeries::new(run.clone(), SCORE.stroke_width(3)))
-            .map_err(draw_error)?;
+        chart.draw_series(LineSeries::new(run.clone(), SCORE.stroke_width(3))).map_err(draw_error)?;
         if dots || run.len() == 1 {
-            chart
-                .draw_series(run.into_iter().map(|p| Circle::new(p, 4, SCORE.filled())))
-                .map_err(draw_error)?;
+            chart.draw_series(run.into_iter().map(|p| Circle::new(p, 4, SCORE.filled()))).map_err(draw_error)?;
         }
     }
     for run in hrv {
-        chart
-            .draw_secondary_series(LineSeries::new(run.clone(), HRV.stroke_width(3)))
-            .map_err(draw_error)?;
+        chart.draw_secondary_series(LineSeries::new(run.clone(), HRV.stroke_width(3))).map_err(draw_error)?;
         if dots || run.len() == 1 {
             chart
                 .draw_secondary_series(run.into_iter().map(|p| Circle::new(p, 4, HRV.filled())))
@@ -411,21 +324,9 @@ mod tests {
             from: d(0),
             to: d(5),
             nights: Vec::new(),
-            mornings: [0, 1, 3, 4]
-                .map(|i| Morning {
-                    date: d(i),
-                    score: Some(50.0),
-                    hrv_ms: None,
-                })
-                .into(),
+            mornings: [0, 1, 3, 4].map(|i| Morning { date: d(i), score: Some(50.0), hrv_ms: None }).into(),
         };
-        assert_eq!(
-            runs(&s, |m| m.score),
-            vec![
-                vec![(0.0, 50.0), (1.0, 50.0)],
-                vec![(3.0, 50.0), (4.0, 50.0)]
-            ]
-        );
+        assert_eq!(runs(&s, |m| m.score), vec![vec![(0.0, 50.0), (1.0, 50.0)], vec![(3.0, 50.0), (4.0, 50.0)]]);
         assert!(runs(&s, |m| m.hrv_ms).is_empty());
     }
 

@@ -68,19 +68,12 @@ pub struct Verifier {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 impl Verifier {
     pub fn new(link: DaemonLink, resource: String) -> Self {
-        Self {
-            link,
-            resource,
-            cache: Mutex::new(HashMap::new()),
-        }
+        Self { link, resource, cache: Mutex::new(HashMap::new()) }
     }
 
     /// The user `token` names, if the daemon accepts it for this resource.
@@ -103,13 +96,8 @@ impl Verifier {
                 None => {}
             }
         }
-        let resolved: Result<AuthResolveResult, LinkError> = self
-            .link
-            .call(
-                method::AUTH_RESOLVE,
-                json!({ "token": token, "resource": self.resource }),
-            )
-            .await;
+        let resolved: Result<AuthResolveResult, LinkError> =
+            self.link.call(method::AUTH_RESOLVE, json!({ "token": token, "resource": self.resource })).await;
         let resolved = match resolved {
             Ok(resolved) => resolved,
             Err(LinkError::Rpc(e))
@@ -126,10 +114,7 @@ impl Verifier {
         if resolved.expires_at <= now {
             return Err(VerifyError::Refused);
         }
-        let caller = Arc::new(Caller {
-            user_id: resolved.user_id,
-            user_name: resolved.user_name,
-        });
+        let caller = Arc::new(Caller { user_id: resolved.user_id, user_name: resolved.user_name });
         let left = Duration::from_secs((resolved.expires_at - now) as u64);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= MAX_CACHED {
@@ -159,11 +144,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The middleware in front of `/mcp`: 401 with a challenge, or the request
 /// with its [`Caller`] attached (and the token removed, so nothing further
 /// can pass it on).
-pub async fn require_bearer(
-    State(app): State<Arc<App>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn require_bearer(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
     let refusal = match bearer(request.headers()) {
         None => Refusal::Missing,
         Some(token) => match app.verifier.verify(token).await {
@@ -174,10 +155,7 @@ pub async fn require_bearer(
             }
             Err(VerifyError::Refused) => Refusal::InvalidToken,
             Err(VerifyError::Unavailable(error)) => {
-                tracing::error!(
-                    "cannot verify a bearer token: {}",
-                    crate::logging::chain(&error)
-                );
+                tracing::error!("cannot verify a bearer token: {}", crate::logging::chain(&error));
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(header::RETRY_AFTER, "5")],
@@ -193,18 +171,12 @@ pub async fn require_bearer(
 /// 401 with `WWW-Authenticate` naming the protected-resource metadata.
 pub fn unauthorized(metadata_url: &str, refusal: Refusal) -> Response {
     let text = match refusal {
-        Refusal::Missing => {
-            "Unauthorized: send an access token from pierre-authd's authorization server."
-        }
-        Refusal::InvalidToken => {
-            "Unauthorized: the access token is invalid, expired or not for this server."
-        }
+        Refusal::Missing => "Unauthorized: send an access token from pierre-authd's authorization server.",
+        Refusal::InvalidToken => "Unauthorized: the access token is invalid, expired or not for this server.",
     };
     let mut response = (StatusCode::UNAUTHORIZED, Body::from(text)).into_response();
     if let Ok(value) = challenge(metadata_url, refusal).parse() {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }
@@ -218,20 +190,11 @@ mod tests {
     fn only_an_authorization_bearer_header_counts() {
         let mut headers = HeaderMap::new();
         assert_eq!(bearer(&headers), None);
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer abc.def"),
-        );
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc.def"));
         assert_eq!(bearer(&headers), Some("abc.def"));
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("bearer  xyz"),
-        );
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer  xyz"));
         assert_eq!(bearer(&headers), Some("xyz"));
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Basic dXNlcjpwdw=="),
-        );
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic dXNlcjpwdw=="));
         assert_eq!(bearer(&headers), None);
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
         assert_eq!(bearer(&headers), None);
@@ -239,18 +202,11 @@ mod tests {
 
     #[test]
     fn a_401_names_the_metadata() {
-        let response = unauthorized(
-            "http://127.0.0.1:1/.well-known/oauth-protected-resource/mcp",
-            Refusal::InvalidToken,
-        );
+        let response =
+            unauthorized("http://127.0.0.1:1/.well-known/oauth-protected-resource/mcp", Refusal::InvalidToken);
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let value = response.headers()[header::WWW_AUTHENTICATE]
-            .to_str()
-            .unwrap();
+        let value = response.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
         assert!(value.contains("error=\"invalid_token\""), "{value}");
-        assert!(
-            value.contains("resource_metadata=\"http://127.0.0.1:1/"),
-            "{value}"
-        );
+        assert!(value.contains("resource_metadata=\"http://127.0.0.1:1/"), "{value}");
     }
 }

@@ -51,9 +51,7 @@ pub fn origin_refused(headers: &HeaderMap) -> bool {
     let Ok(origin) = origin.to_str() else {
         return true;
     };
-    let authority = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
+    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
     match authority {
         Some(authority) if !authority.contains('/') => !is_loopback_authority(authority),
         _ => true,
@@ -75,12 +73,7 @@ pub async fn check(request: Request, next: Next) -> Response {
 }
 
 fn forbidden(text: &'static str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        Body::from(text),
-    )
-        .into_response()
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], Body::from(text)).into_response()
 }
 
 #[cfg(test)]
@@ -101,13 +94,7 @@ mod tests {
         for host in ["127.0.0.1:8080", "localhost", "LOCALHOST:1", "[::1]:9"] {
             assert!(!host_refused(&headers(&[(header::HOST, host)])), "{host}");
         }
-        for host in [
-            "evil.example.com",
-            "evil.example.com:8080",
-            "127.0.0.1.evil.com",
-            "[::2]:1",
-            "0.0.0.0:1",
-        ] {
+        for host in ["evil.example.com", "evil.example.com:8080", "127.0.0.1.evil.com", "[::2]:1", "0.0.0.0:1"] {
             assert!(host_refused(&headers(&[(header::HOST, host)])), "{host}");
         }
         assert!(host_refused(&HeaderMap::new()), "no Host at all");
@@ -116,27 +103,11 @@ mod tests {
     #[test]
     fn origins_must_be_loopback_when_present() {
         assert!(!origin_refused(&HeaderMap::new()));
-        for origin in [
-            "http://127.0.0.1:3000",
-            "http://localhost",
-            "https://[::1]:8443",
-        ] {
-            assert!(
-                !origin_refused(&headers(&[(header::ORIGIN, origin)])),
-                "{origin}"
-            );
+        for origin in ["http://127.0.0.1:3000", "http://localhost", "https://[::1]:8443"] {
+            assert!(!origin_refused(&headers(&[(header::ORIGIN, origin)])), "{origin}");
         }
-        for origin in [
-            "http://evil.example.com",
-            "null",
-            "file://",
-            "http://localhost.evil.com",
-            "ftp://127.0.0.1",
-        ] {
-            assert!(
-                origin_refused(&headers(&[(header::ORIGIN, origin)])),
-                "{origin}"
-            );
+        for origin in ["http://evil.example.com", "null", "file://", "http://localhost.evil.com", "ftp://127.0.0.1"] {
+            assert!(origin_refused(&headers(&[(header::ORIGIN, origin)])), "{origin}");
         }
     }
 }

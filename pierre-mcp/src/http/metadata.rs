@@ -68,10 +68,7 @@ mod tests {
     fn metadata_names_the_resource_and_its_authorization_server() {
         let doc = document("http://127.0.0.1:8080/mcp", "http://127.0.0.1:9000");
         assert_eq!(doc["resource"], "http://127.0.0.1:8080/mcp");
-        assert_eq!(
-            doc["authorization_servers"],
-            json!(["http://127.0.0.1:9000"])
-        );
+        assert_eq!(doc["authorization_servers"], json!(["http://127.0.0.1:9000"]));
         assert_eq!(
             metadata_url("http://127.0.0.1:8080"),
             "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp"
@@ -82,19 +79,10 @@ mod tests {
     fn challenges_carry_the_metadata_url_and_an_error_only_when_a_token_was_sent() {
         let url = "http://127.0.0.1:1/.well-known/oauth-protected-resource/mcp";
         let missing = challenge(url, Refusal::Missing);
-        assert!(
-            missing.starts_with("Bearer resource_metadata=\"http://127.0.0.1:1/"),
-            "{missing}"
-        );
+        assert!(missing.starts_with("Bearer resource_metadata=\"http://127.0.0.1:1/"), "{missing}");
         assert!(!missing.contains("error="), "{missing}");
         let invalid = challenge(url, Refusal::InvalidToken);
-        assert!(
-            invalid.starts_with("Bearer error=\"invalid_token\""),
-            "{invalid}"
-        );
-        assert!(
-            invalid.contains(&format!("resource_metadata=\"{url}\"")),
-            "{invalid}"
-        );
+        assert!(invalid.starts_with("Bearer error=\"invalid_token\""), "{invalid}");
+        assert!(invalid.contains(&format!("resource_metadata=\"{url}\"")), "{invalid}");
     }
 }

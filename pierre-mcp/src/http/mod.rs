@@ -83,9 +83,7 @@ pub struct App {
 /// # Errors
 /// [`HttpError::BadBind`] or [`HttpError::NotLoopback`].
 pub fn parse_bind(value: &str) -> Result<SocketAddr, HttpError> {
-    let addr: SocketAddr = value.trim().parse().map_err(|_| HttpError::BadBind {
-        value: value.to_owned(),
-    })?;
+    let addr: SocketAddr = value.trim().parse().map_err(|_| HttpError::BadBind { value: value.to_owned() })?;
     if !addr.ip().is_loopback() {
         return Err(HttpError::NotLoopback { addr });
     }
@@ -99,20 +97,11 @@ pub fn parse_bind(value: &str) -> Result<SocketAddr, HttpError> {
 /// An [`HttpError`] that says what to fix.
 pub async fn run(config: &Config, bind: &str) -> Result<(), HttpError> {
     let addr = parse_bind(bind)?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| HttpError::Bind { addr, source })?;
+    let listener = TcpListener::bind(addr).await.map_err(|source| HttpError::Bind { addr, source })?;
     // An owner connection: it resolves every user's token. PIERRE_TOKEN and
     // --user do not apply here: each request names its own user.
-    let owner = DaemonLink::new(LinkConfig {
-        user: None,
-        token: None,
-        ..config.link.clone()
-    });
-    let status: Value = owner
-        .call(method::STATUS, json!({}))
-        .await
-        .map_err(HttpError::Daemon)?;
+    let owner = DaemonLink::new(LinkConfig { user: None, token: None, ..config.link.clone() });
+    let status: Value = owner.call(method::STATUS, json!({})).await.map_err(HttpError::Daemon)?;
     let port = status
         .pointer("/ports/authorization_server")
         .and_then(Value::as_u64)
@@ -165,12 +154,8 @@ pub async fn serve(
         "serving MCP over HTTP"
     );
     // Say where, on stderr, for people and scripts that bound port 0.
-    eprintln!(
-        "pierre-mcp: serving MCP at {} (authorization server {})",
-        app.resource, app.authorization_server
-    );
-    let server =
-        axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    eprintln!("pierre-mcp: serving MCP at {} (authorization server {})", app.resource, app.authorization_server);
+    let server = axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let drained = async {
         shutdown.cancelled().await;
         tokio::time::sleep(DRAIN_LIMIT).await;
@@ -184,48 +169,27 @@ pub async fn serve(
 }
 
 fn router(app: Arc<App>) -> Router {
-    let mcp =
-        Router::new()
-            .route("/mcp", any(mcp))
-            .route_layer(axum::middleware::from_fn_with_state(
-                app.clone(),
-                auth::require_bearer,
-            ));
+    let mcp = Router::new()
+        .route("/mcp", any(mcp))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), auth::require_bearer));
     Router::new()
-        .route(
-            "/.well-known/oauth-protected-resource",
-            get(metadata::serve),
-        )
-        .route(
-            "/.well-known/oauth-protected-resource/mcp",
-            get(metadata::serve),
-        )
+        .route("/.well-known/oauth-protected-resource", get(metadata::serve))
+        .route("/.well-known/oauth-protected-resource/mcp", get(metadata::serve))
         .merge(mcp)
         .layer(axum::middleware::from_fn(guard::check))
         .with_state(app)
 }
 
 /// `/mcp`: the request goes to its user's own MCP service.
-async fn mcp(
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Arc<Caller>>,
-    request: Request,
-) -> Response {
+async fn mcp(State(app): State<Arc<App>>, Extension(caller): Extension<Arc<Caller>>, request: Request) -> Response {
     tracing::debug!(user_id = %caller.user_id, user = %caller.user_name, method = %request.method(), "MCP request");
-    app.users
-        .service(&caller.user_id)
-        .handle(request)
-        .await
-        .map(Body::new)
+    app.users.service(&caller.user_id).handle(request).await.map(Body::new)
 }
 
 /// Cancels `shutdown` on the first SIGTERM or SIGINT.
 async fn on_signal(shutdown: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         tracing::error!("cannot listen for SIGTERM/SIGINT; stop serve-http with SIGKILL");
         return;
     };
@@ -247,13 +211,7 @@ mod tests {
         let err = parse_bind("0.0.0.0:8090").unwrap_err();
         assert!(matches!(err, HttpError::NotLoopback { .. }));
         assert!(err.to_string().contains("loopback"), "{err}");
-        assert!(matches!(
-            parse_bind("192.168.1.2:80"),
-            Err(HttpError::NotLoopback { .. })
-        ));
-        assert!(matches!(
-            parse_bind("localhost:80"),
-            Err(HttpError::BadBind { .. })
-        ));
+        assert!(matches!(parse_bind("192.168.1.2:80"), Err(HttpError::NotLoopback { .. })));
+        assert!(matches!(parse_bind("localhost:80"), Err(HttpError::BadBind { .. })));
     }
 }

@@ -35,11 +35,7 @@ pub struct Users {
 
 impl Users {
     pub fn new(base: Config, http: StreamableHttpServerConfig) -> Self {
-        Self {
-            base,
-            http,
-            services: Mutex::new(HashMap::new()),
-        }
+        Self { base, http, services: Mutex::new(HashMap::new()) }
     }
 
     /// The service of the user with this id (from a verified token only).

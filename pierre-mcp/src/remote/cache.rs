@@ -30,21 +30,13 @@ pub struct ResponseCache {
 }
 
 fn key(connection_id: &str, request: &Request) -> Key {
-    (
-        connection_id.to_owned(),
-        request.path.clone(),
-        request.query.clone(),
-        request.headers.clone(),
-    )
+    (connection_id.to_owned(), request.path.clone(), request.query.clone(), request.headers.clone())
 }
 
 impl ResponseCache {
     pub fn get(&self, connection_id: &str, request: &Request) -> Option<Value> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(&key(connection_id, request))
-            .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, value)| value.clone())
+        entries.get(&key(connection_id, request)).filter(|(at, _)| at.elapsed() < TTL).map(|(_, value)| value.clone())
     }
 
     pub fn put(&self, connection_id: &str, request: &Request, value: Value) {

@@ -46,11 +46,7 @@ impl Http {
             .user_agent(concat!("pierre-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Self {
-            client,
-            timeout,
-            cache: ResponseCache::default(),
-        }
+        Self { client, timeout, cache: ResponseCache::default() }
     }
 }
 
@@ -67,13 +63,7 @@ pub struct DaemonFetch {
 
 impl DaemonFetch {
     pub fn new(provider: &'static str, connection_id: String, link: Arc<DaemonLink>, http: Arc<Http>) -> Self {
-        Self {
-            provider,
-            connection_id,
-            link,
-            http,
-            token: Mutex::new(None),
-        }
+        Self { provider, connection_id, link, http, token: Mutex::new(None) }
     }
 
     /// The current token, or a refreshed one when `rejected` was refused.
@@ -86,24 +76,18 @@ impl DaemonFetch {
         if let Some(token) = rejected {
             params["rejected_token_sha256"] = json!(hex::encode(Sha256::digest(token.as_bytes())));
         }
-        let token: TokensGetResult = self
-            .link
-            .call(method::TOKENS_GET, params)
-            .await
-            .map_err(|e| self.credentials(e))?;
+        let token: TokensGetResult =
+            self.link.call(method::TOKENS_GET, params).await.map_err(|e| self.credentials(e))?;
         *slot = Some(token.clone());
         Ok(token)
     }
 
     fn credentials(&self, error: LinkError) -> ApiError {
         match error {
-            LinkError::Rpc(e) if e.data.code == ErrorCode::RateLimited => ApiError::RateLimited {
-                provider: self.provider,
-                retry_after_secs: e.data.retry_after_secs,
-            },
-            other => ApiError::Credentials {
-                message: other.to_string(),
-            },
+            LinkError::Rpc(e) if e.data.code == ErrorCode::RateLimited => {
+                ApiError::RateLimited { provider: self.provider, retry_after_secs: e.data.retry_after_secs }
+            }
+            other => ApiError::Credentials { message: other.to_string() },
         }
     }
 
@@ -130,10 +114,7 @@ impl DaemonFetch {
 
     fn transport(&self, error: &reqwest::Error) -> ApiError {
         if error.is_timeout() {
-            return ApiError::Timeout {
-                provider: self.provider,
-                secs: self.http.timeout.as_secs().max(1),
-            };
+            return ApiError::Timeout { provider: self.provider, secs: self.http.timeout.as_secs().max(1) };
         }
         // reqwest's Display names the URL but never the headers; say only the kind.
         let detail = if error.is_connect() {
@@ -143,10 +124,7 @@ impl DaemonFetch {
         } else {
             "request failed"
         };
-        ApiError::Transport {
-            provider: self.provider,
-            detail: detail.to_owned(),
-        }
+        ApiError::Transport { provider: self.provider, detail: detail.to_owned() }
     }
 
     /// Tells the daemon what the provider said about its limits. Waited
@@ -198,13 +176,7 @@ impl DaemonFetch {
 /// The HTTP-date form (RFC 9110 §10.2.3) is read by the daemon, the one
 /// place the wait rule lives (`pierre-authd/src/server/budgets.rs`).
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
 }
 
 impl Fetch for DaemonFetch {
@@ -240,11 +212,7 @@ impl Fetch for DaemonFetch {
                 }
                 status @ 500..=599 => return Err(ApiError::Server { provider: self.provider, status }),
                 status => {
-                    return Err(ApiError::Status {
-                        provider: self.provider,
-                        status,
-                        path: request.path.clone(),
-                    });
+                    return Err(ApiError::Status { provider: self.provider, status, path: request.path.clone() });
                 }
             }
         }

@@ -80,13 +80,7 @@ impl Remote {
     /// Every activity from `from` to `to`, newest first, paging to the end
     /// (at most [`MAX_RANGE_PAGES`] pages; `truncated` says when it stopped early).
     pub async fn summaries(&self, from: LocalDate, to: LocalDate) -> Result<(Vec<ActivitySummary>, bool), ApiError> {
-        let mut query = ActivityQuery {
-            from: Some(from),
-            to: Some(to),
-            sport: None,
-            limit: RANGE_PAGE,
-            cursor: None,
-        };
+        let mut query = ActivityQuery { from: Some(from), to: Some(to), sport: None, limit: RANGE_PAGE, cursor: None };
         let mut all = Vec::new();
         for _ in 0..MAX_RANGE_PAGES {
             let page = self.activities(&query).await?;

@@ -8,9 +8,7 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Count, Format, Listing, ProviderName, ToolError, in_range, input_schema, output_schema,
-};
+use super::{Count, Format, Listing, ProviderName, ToolError, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
 
 /// Largest page get_activities returns.
@@ -87,44 +85,27 @@ impl PierreServer {
         output_schema = output_schema::<ActivitiesOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_activities(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_activities",
-            args,
-            ctx,
-            |a: ActivitiesArgs, progress| async move {
-                let limit = in_range("limit", a.limit.as_ref(), 20, 1, MAX_LIMIT)?;
-                if let (Some(from), Some(to)) = (a.from, a.to)
-                    && from > to
-                {
-                    return Err(ToolError::ReversedRange { from, to });
-                }
-                let source = self.open_source(a.provider, &progress).await?;
-                let query = ActivityQuery {
-                    from: a.from,
-                    to: a.to,
-                    sport: a.sport,
-                    limit: limit as usize,
-                    cursor: a.cursor,
-                };
-                let page = source.activities(&query).await?;
-                let activities: Vec<ActivitySummary> =
-                    page.activities.into_iter().map(list_row).collect();
-                let days = activities
-                    .iter()
-                    .map(|a| LocalDate::new(a.start_time.get().date()));
-                Ok(ActivitiesOutput {
-                    provider: source.provider,
-                    listing: Listing::page(days, page.next_cursor.is_some()),
-                    activities,
-                    next_cursor: page.next_cursor,
-                })
-            },
-        )
+    async fn get_activities(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_activities", args, ctx, |a: ActivitiesArgs, progress| async move {
+            let limit = in_range("limit", a.limit.as_ref(), 20, 1, MAX_LIMIT)?;
+            if let (Some(from), Some(to)) = (a.from, a.to)
+                && from > to
+            {
+                return Err(ToolError::ReversedRange { from, to });
+            }
+            let source = self.open_source(a.provider, &progress).await?;
+            let query =
+                ActivityQuery { from: a.from, to: a.to, sport: a.sport, limit: limit as usize, cursor: a.cursor };
+            let page = source.activities(&query).await?;
+            let activities: Vec<ActivitySummary> = page.activities.into_iter().map(list_row).collect();
+            let days = activities.iter().map(|a| LocalDate::new(a.start_time.get().date()));
+            Ok(ActivitiesOutput {
+                provider: source.provider,
+                listing: Listing::page(days, page.next_cursor.is_some()),
+                activities,
+                next_cursor: page.next_cursor,
+            })
+        })
         .await
     }
 
@@ -134,24 +115,12 @@ impl PierreServer {
         output_schema = output_schema::<ActivityOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_activity(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_activity",
-            args,
-            ctx,
-            |a: ActivityArgs, progress| async move {
-                let source = self.open_source(a.provider, &progress).await?;
-                let activity = source.activity(&a.id).await?;
-                Ok(ActivityOutput {
-                    provider: source.provider,
-                    activity,
-                })
-            },
-        )
+    async fn get_activity(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_activity", args, ctx, |a: ActivityArgs, progress| async move {
+            let source = self.open_source(a.provider, &progress).await?;
+            let activity = source.activity(&a.id).await?;
+            Ok(ActivityOutput { provider: source.provider, activity })
+        })
         .await
     }
 }

@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::scoring::{Scored, form_reading, records_missing, week_ramp};
 use super::sufficiency;
-use super::{
-    Count, Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema,
-};
+use super::{Count, Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
 
 /// Longest range one call analyses.
@@ -179,13 +177,7 @@ pub struct TrendsOutput {
     pub missing: Vec<String>,
 }
 
-super::tool_args!(
-    TrainingLoadArgs,
-    WeeklySummaryArgs,
-    CompareArgs,
-    RecordsArgs,
-    TrendsArgs
-);
+super::tool_args!(TrainingLoadArgs, WeeklySummaryArgs, CompareArgs, RecordsArgs, TrendsArgs);
 
 #[tool_router(router = analysis_tools, vis = "pub(crate)")]
 impl PierreServer {
@@ -195,43 +187,30 @@ impl PierreServer {
         output_schema = output_schema::<TrainingLoadOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_training_load(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_training_load",
-            args,
-            ctx,
-            |a: TrainingLoadArgs, progress| async move {
-                let source = self.open_source(a.provider, &progress).await?;
-                let (from, to) = day_range(a.from, a.to, source.today(), 28, MAX_DAYS)?;
-                let (scored, _) = Scored::read(&source).await?;
-                let series = scored.form(to);
-                let last = series.len() - 1;
-                let ramp = week_ramp(&series, last);
-                let days: Vec<DayForm> = series.into_iter().filter(|d| d.date >= from).collect();
-                let latest = days.last().cloned().ok_or(ToolError::Internal)?;
-                let mut activities: Vec<ActivityLoad> = scored
-                    .loads
-                    .iter()
-                    .filter(|l| l.date >= from && l.date <= to)
-                    .cloned()
-                    .collect();
-                activities.reverse();
-                Ok(TrainingLoadOutput {
-                    provider: source.provider,
-                    sufficiency: sufficiency::load(scored.first, to),
-                    reading: form_reading(&latest, ramp),
-                    latest,
-                    days,
-                    activities,
-                    missing: scored.missing(from, to, true),
-                    assumed: scored.basis.assumed,
-                })
-            },
-        )
+    async fn get_training_load(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_training_load", args, ctx, |a: TrainingLoadArgs, progress| async move {
+            let source = self.open_source(a.provider, &progress).await?;
+            let (from, to) = day_range(a.from, a.to, source.today(), 28, MAX_DAYS)?;
+            let (scored, _) = Scored::read(&source).await?;
+            let series = scored.form(to);
+            let last = series.len() - 1;
+            let ramp = week_ramp(&series, last);
+            let days: Vec<DayForm> = series.into_iter().filter(|d| d.date >= from).collect();
+            let latest = days.last().cloned().ok_or(ToolError::Internal)?;
+            let mut activities: Vec<ActivityLoad> =
+                scored.loads.iter().filter(|l| l.date >= from && l.date <= to).cloned().collect();
+            activities.reverse();
+            Ok(TrainingLoadOutput {
+                provider: source.provider,
+                sufficiency: sufficiency::load(scored.first, to),
+                reading: form_reading(&latest, ramp),
+                latest,
+                days,
+                activities,
+                missing: scored.missing(from, to, true),
+                assumed: scored.basis.assumed,
+            })
+        })
         .await
     }
 
@@ -241,54 +220,40 @@ impl PierreServer {
         output_schema = output_schema::<WeeklySummaryOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_weekly_summary(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_weekly_summary",
-            args,
-            ctx,
-            |a: WeeklySummaryArgs, progress| async move {
-                let count = in_range("weeks", a.weeks.as_ref(), 4, 1, 52)?;
-                let source = self.open_source(a.provider, &progress).await?;
-                let today = source.today();
-                let (scored, history) = Scored::read(&source).await?;
-                let series = scored.form(today);
-                let summaries = &history.activities;
-                let items = || {
-                    summaries
-                        .iter()
-                        .zip(&scored.loads)
-                        .map(|(s, l)| (s, l.load))
-                };
-                let weeks = Period::Week.recent(today, count);
-                let oldest = weeks.first().map_or(today, |w| w.0);
-                let weeks = weeks
-                    .into_iter()
-                    .map(|(start, end)| {
-                        let end_day = end.min(today);
-                        let i = series.iter().position(|d| d.date == end_day);
-                        let at = i.map(|i| (&series[i], week_ramp(&series, i)));
-                        WeekSummary {
-                            totals: summarise(items(), start, end),
-                            fitness: at.map_or(0.0, |(d, _)| d.fitness),
-                            fatigue: at.map_or(0.0, |(d, _)| d.fatigue),
-                            form: at.map_or(0.0, |(d, _)| d.form),
-                            ramp: at.map_or(0.0, |(_, r)| r),
-                        }
-                    })
-                    .collect();
-                Ok(WeeklySummaryOutput {
-                    provider: source.provider,
-                    sufficiency: sufficiency::load(scored.first, oldest),
-                    weeks,
-                    missing: scored.missing(oldest, today, true),
-                    assumed: scored.basis.assumed,
+    async fn get_weekly_summary(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_weekly_summary", args, ctx, |a: WeeklySummaryArgs, progress| async move {
+            let count = in_range("weeks", a.weeks.as_ref(), 4, 1, 52)?;
+            let source = self.open_source(a.provider, &progress).await?;
+            let today = source.today();
+            let (scored, history) = Scored::read(&source).await?;
+            let series = scored.form(today);
+            let summaries = &history.activities;
+            let items = || summaries.iter().zip(&scored.loads).map(|(s, l)| (s, l.load));
+            let weeks = Period::Week.recent(today, count);
+            let oldest = weeks.first().map_or(today, |w| w.0);
+            let weeks = weeks
+                .into_iter()
+                .map(|(start, end)| {
+                    let end_day = end.min(today);
+                    let i = series.iter().position(|d| d.date == end_day);
+                    let at = i.map(|i| (&series[i], week_ramp(&series, i)));
+                    WeekSummary {
+                        totals: summarise(items(), start, end),
+                        fitness: at.map_or(0.0, |(d, _)| d.fitness),
+                        fatigue: at.map_or(0.0, |(d, _)| d.fatigue),
+                        form: at.map_or(0.0, |(d, _)| d.form),
+                        ramp: at.map_or(0.0, |(_, r)| r),
+                    }
                 })
-            },
-        )
+                .collect();
+            Ok(WeeklySummaryOutput {
+                provider: source.provider,
+                sufficiency: sufficiency::load(scored.first, oldest),
+                weeks,
+                missing: scored.missing(oldest, today, true),
+                assumed: scored.basis.assumed,
+            })
+        })
         .await
     }
 
@@ -298,55 +263,38 @@ impl PierreServer {
         output_schema = output_schema::<CompareOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn compare_periods(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "compare_periods",
-            args,
-            ctx,
-            |a: CompareArgs, progress| async move {
-                let (from, to) = day_range(Some(a.from), Some(a.to), a.to, 1, MAX_DAYS)?;
-                let days = from.days_until(to) + 1;
-                let (base_from, base_to) = match (a.baseline_from, a.baseline_to) {
-                    (Some(f), Some(t)) => (f, t),
-                    (Some(f), None) => (f, f.add_days(days - 1)),
-                    (None, Some(t)) => (t.add_days(1 - days), t),
-                    (None, None) => (from.add_days(-days), from.add_days(-1)),
-                };
-                let (base_from, base_to) =
-                    day_range(Some(base_from), Some(base_to), base_to, 1, MAX_DAYS)?;
-                let source = self.open_source(a.provider, &progress).await?;
-                let (scored, history) = Scored::read(&source).await?;
-                let summaries = &history.activities;
-                let items = || {
-                    summaries
-                        .iter()
-                        .zip(&scored.loads)
-                        .map(|(s, l)| (s, l.load))
-                };
-                let period = summarise(items(), from, to);
-                let baseline = summarise(items(), base_from, base_to);
-                let mut missing = scored.missing(base_from.min(from), base_to.max(to), false);
-                let history_start = scored.first;
-                if base_from < history_start || from < history_start {
-                    missing.push(format!(
-                        "The history starts {history_start}; earlier days have no data."
-                    ));
-                }
-                Ok(CompareOutput {
-                    provider: source.provider,
-                    sufficiency: sufficiency::compare(period.activities, baseline.activities),
-                    change: compare(&period, &baseline),
-                    period,
-                    baseline,
-                    missing,
-                    assumed: scored.basis.assumed,
-                })
-            },
-        )
+    async fn compare_periods(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("compare_periods", args, ctx, |a: CompareArgs, progress| async move {
+            let (from, to) = day_range(Some(a.from), Some(a.to), a.to, 1, MAX_DAYS)?;
+            let days = from.days_until(to) + 1;
+            let (base_from, base_to) = match (a.baseline_from, a.baseline_to) {
+                (Some(f), Some(t)) => (f, t),
+                (Some(f), None) => (f, f.add_days(days - 1)),
+                (None, Some(t)) => (t.add_days(1 - days), t),
+                (None, None) => (from.add_days(-days), from.add_days(-1)),
+            };
+            let (base_from, base_to) = day_range(Some(base_from), Some(base_to), base_to, 1, MAX_DAYS)?;
+            let source = self.open_source(a.provider, &progress).await?;
+            let (scored, history) = Scored::read(&source).await?;
+            let summaries = &history.activities;
+            let items = || summaries.iter().zip(&scored.loads).map(|(s, l)| (s, l.load));
+            let period = summarise(items(), from, to);
+            let baseline = summarise(items(), base_from, base_to);
+            let mut missing = scored.missing(base_from.min(from), base_to.max(to), false);
+            let history_start = scored.first;
+            if base_from < history_start || from < history_start {
+                missing.push(format!("The history starts {history_start}; earlier days have no data."));
+            }
+            Ok(CompareOutput {
+                provider: source.provider,
+                sufficiency: sufficiency::compare(period.activities, baseline.activities),
+                change: compare(&period, &baseline),
+                period,
+                baseline,
+                missing,
+                assumed: scored.basis.assumed,
+            })
+        })
         .await
     }
 
@@ -356,11 +304,7 @@ impl PierreServer {
         output_schema = output_schema::<RecordsOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_personal_records(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
+    async fn get_personal_records(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
         self.run_tool(
             "get_personal_records",
             args,
@@ -404,53 +348,35 @@ impl PierreServer {
         output_schema = output_schema::<TrendsOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_trends(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_trends",
-            args,
-            ctx,
-            |a: TrendsArgs, progress| async move {
-                let count = in_range("weeks", a.weeks.as_ref(), 12, 3, 52)?;
-                let sport = a.sport.unwrap_or(SportKind::Run);
-                let source = self.open_source(a.provider, &progress).await?;
-                let today = source.today();
-                // Complete weeks only: a half-done week would read as a drop.
-                let (start, end) = Period::Week.bounds(today);
-                let last_day = if end > today { start.add_days(-1) } else { end };
-                let starts: Vec<LocalDate> = Period::Week
-                    .recent(last_day, count)
-                    .into_iter()
-                    .map(|w| w.0)
-                    .collect();
-                let max_hr = source.athlete().await?.thresholds.max_heartrate_bpm;
-                let history = source
-                    .summaries(starts.first().copied().unwrap_or(today), today)
-                    .await?;
-                let weeks = weekly_points(&history.activities, sport, &starts, max_hr);
-                let fitted = trends(&weeks, sport);
-                let mut missing = Vec::new();
-                if max_hr.is_none() {
-                    missing.push(
-                        "No max heart rate in the profile, so easy sessions cannot be told apart."
-                            .to_owned(),
-                    );
-                }
-                missing.extend(fitted.notes);
-                let active = weeks.iter().filter(|w| w.activities > 0).count();
-                Ok(TrendsOutput {
-                    provider: source.provider,
-                    sufficiency: sufficiency::trend(sport.as_str(), active, weeks.len()),
-                    sport: sport.into(),
-                    weeks,
-                    trends: fitted.trends,
-                    missing,
-                })
-            },
-        )
+    async fn get_trends(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_trends", args, ctx, |a: TrendsArgs, progress| async move {
+            let count = in_range("weeks", a.weeks.as_ref(), 12, 3, 52)?;
+            let sport = a.sport.unwrap_or(SportKind::Run);
+            let source = self.open_source(a.provider, &progress).await?;
+            let today = source.today();
+            // Complete weeks only: a half-done week would read as a drop.
+            let (start, end) = Period::Week.bounds(today);
+            let last_day = if end > today { start.add_days(-1) } else { end };
+            let starts: Vec<LocalDate> = Period::Week.recent(last_day, count).into_iter().map(|w| w.0).collect();
+            let max_hr = source.athlete().await?.thresholds.max_heartrate_bpm;
+            let history = source.summaries(starts.first().copied().unwrap_or(today), today).await?;
+            let weeks = weekly_points(&history.activities, sport, &starts, max_hr);
+            let fitted = trends(&weeks, sport);
+            let mut missing = Vec::new();
+            if max_hr.is_none() {
+                missing.push("No max heart rate in the profile, so easy sessions cannot be told apart.".to_owned());
+            }
+            missing.extend(fitted.notes);
+            let active = weeks.iter().filter(|w| w.activities > 0).count();
+            Ok(TrendsOutput {
+                provider: source.provider,
+                sufficiency: sufficiency::trend(sport.as_str(), active, weeks.len()),
+                sport: sport.into(),
+                weeks,
+                trends: fitted.trends,
+                missing,
+            })
+        })
         .await
     }
 }

@@ -11,12 +11,8 @@ use serde::de::DeserializeOwned;
 use super::ToolError;
 
 /// Parses a tool's arguments into its typed parameters.
-pub fn parse_args<T: DeserializeOwned>(
-    tool: &'static str,
-    args: JsonObject,
-) -> Result<T, ToolError> {
-    serde_json::from_value(serde_json::Value::Object(args))
-        .map_err(|source| ToolError::Arguments { tool, source })
+pub fn parse_args<T: DeserializeOwned>(tool: &'static str, args: JsonObject) -> Result<T, ToolError> {
+    serde_json::from_value(serde_json::Value::Object(args)).map_err(|source| ToolError::Arguments { tool, source })
 }
 
 /// Reads an id that should be a string but may arrive as a JSON integer:
@@ -30,15 +26,11 @@ pub fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Strin
         Signed(i64),
         Unsigned(u64),
     }
-    Ok(
-        match Id::deserialize(d)
-            .map_err(|_| serde::de::Error::custom("`id` must be a string such as \"123\""))?
-        {
-            Id::Text(s) => s,
-            Id::Signed(n) => n.to_string(),
-            Id::Unsigned(n) => n.to_string(),
-        },
-    )
+    Ok(match Id::deserialize(d).map_err(|_| serde::de::Error::custom("`id` must be a string such as \"123\""))? {
+        Id::Text(s) => s,
+        Id::Signed(n) => n.to_string(),
+        Id::Unsigned(n) => n.to_string(),
+    })
 }
 
 /// A validated day range (inclusive): defaults to the `default_days` up to
@@ -57,12 +49,7 @@ pub fn day_range(
     }
     let days = from.days_until(to) + 1;
     if days > max_days {
-        return Err(ToolError::RangeTooLong {
-            from,
-            to,
-            days,
-            max: max_days,
-        });
+        return Err(ToolError::RangeTooLong { from, to, days, max: max_days });
     }
     Ok((from, to))
 }
@@ -89,11 +76,7 @@ impl Count {
                 .as_i64()
                 .map(i128::from)
                 .or_else(|| n.as_u64().map(i128::from))
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e30)
-                        .map(|f| f as i128)
-                }),
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e30).map(|f| f as i128)),
             serde_json::Value::String(text) => text.trim().parse().ok(),
             _ => None,
         }
@@ -132,13 +115,7 @@ impl From<serde_json::Value> for Count {
 /// Checks a count argument against its published range: any value outside
 /// it (negative, too large, fractional, not a number) gets one sentence
 /// naming the range.
-pub fn in_range(
-    name: &'static str,
-    value: Option<&Count>,
-    default: u32,
-    min: u32,
-    max: u32,
-) -> Result<u32, ToolError> {
+pub fn in_range(name: &'static str, value: Option<&Count>, default: u32, min: u32, max: u32) -> Result<u32, ToolError> {
     let Some(count) = value else {
         return Ok(default);
     };
@@ -146,12 +123,7 @@ pub fn in_range(
         .whole()
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| ToolError::OutOfRange {
-            name,
-            min,
-            max,
-            value: count.shown(),
-        })
+        .ok_or_else(|| ToolError::OutOfRange { name, min, max, value: count.shown() })
 }
 
 #[cfg(test)]
@@ -171,10 +143,7 @@ mod tests {
         let args = json!({"format": "yaml"}).as_object().unwrap().clone();
         let err = parse_args::<A>("get_x", args).unwrap_err();
         let text = err.sentence();
-        assert!(
-            text.starts_with("Invalid arguments for get_x: unknown variant `yaml`"),
-            "{text}"
-        );
+        assert!(text.starts_with("Invalid arguments for get_x: unknown variant `yaml`"), "{text}");
         assert!(text.ends_with('.'));
     }
 
@@ -185,12 +154,7 @@ mod tests {
             in_range("limit", Some(&count), 20, 1, 100).map_err(|e| e.sentence())
         };
         assert_eq!(in_range("limit", None, 20, 1, 100).unwrap(), 20);
-        for (sent, ok) in [
-            (json!(5), 5),
-            (json!(100), 100),
-            (json!(5.0), 5),
-            (json!("7"), 7),
-        ] {
+        for (sent, ok) in [(json!(5), 5), (json!(100), 100), (json!(5.0), 5), (json!("7"), 7)] {
             assert_eq!(check(sent.clone()), Ok(ok), "{sent}");
         }
         for (sent, shown) in [
@@ -203,11 +167,7 @@ mod tests {
             (json!("ten"), "\"ten\", not a whole number"),
             (json!(true), "true, not a whole number"),
         ] {
-            assert_eq!(
-                check(sent.clone()),
-                Err(format!("`limit` must be from 1 to 100; it was {shown}.")),
-                "{sent}"
-            );
+            assert_eq!(check(sent.clone()), Err(format!("`limit` must be from 1 to 100; it was {shown}.")), "{sent}");
         }
     }
 
@@ -230,10 +190,7 @@ mod tests {
     fn day_ranges_default_and_refuse_nonsense() {
         let today = LocalDate::parse("2025-11-23").unwrap();
         let (from, to) = day_range(None, None, today, 7, 92).unwrap();
-        assert_eq!(
-            (from.to_string(), to.to_string()),
-            ("2025-11-17".into(), "2025-11-23".into())
-        );
+        assert_eq!((from.to_string(), to.to_string()), ("2025-11-17".into(), "2025-11-23".into()));
         let err = day_range(Some(today), Some(today.add_days(-1)), today, 7, 92).unwrap_err();
         assert!(err.sentence().contains("swap them"));
         assert!(matches!(

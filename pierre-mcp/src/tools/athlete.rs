@@ -35,24 +35,12 @@ impl PierreServer {
         output_schema = output_schema::<AthleteOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_athlete(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_athlete",
-            args,
-            ctx,
-            |a: AthleteArgs, progress| async move {
-                let source = self.open_source(a.provider, &progress).await?;
-                let output = AthleteOutput {
-                    provider: source.provider,
-                    athlete: source.athlete().await?,
-                };
-                Ok(output)
-            },
-        )
+    async fn get_athlete(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_athlete", args, ctx, |a: AthleteArgs, progress| async move {
+            let source = self.open_source(a.provider, &progress).await?;
+            let output = AthleteOutput { provider: source.provider, athlete: source.athlete().await? };
+            Ok(output)
+        })
         .await
     }
 }

@@ -98,17 +98,9 @@ where
 /// The tool result: the image, then the summary with the image's size.
 fn chart_result(drawn: Drawn) -> CallToolResult {
     let data = base64::engine::general_purpose::STANDARD.encode(&drawn.png);
-    let text = format!(
-        "{}\nImage: {}×{} PNG, {} bytes.",
-        drawn.summary,
-        charts::WIDTH,
-        charts::HEIGHT,
-        drawn.png.len()
-    );
-    CallToolResult::success(vec![
-        ContentBlock::image(data, "image/png"),
-        ContentBlock::text(text),
-    ])
+    let text =
+        format!("{}\nImage: {}×{} PNG, {} bytes.", drawn.summary, charts::WIDTH, charts::HEIGHT, drawn.png.len());
+    CallToolResult::success(vec![ContentBlock::image(data, "image/png"), ContentBlock::text(text)])
 }
 
 /// Chart arguments take `format` like every tool's, and ignore it.
@@ -137,8 +129,7 @@ impl PierreServer {
         F: FnOnce(A, super::Progress) -> Fut,
         Fut: std::future::Future<Output = Result<Drawn, ToolError>>,
     {
-        self.run_tool_as(tool, args, ctx, work, |drawn, _format| chart_result(drawn))
-            .await
+        self.run_tool_as(tool, args, ctx, work, |drawn, _format| chart_result(drawn)).await
     }
 }
 
@@ -149,11 +140,7 @@ impl PierreServer {
         input_schema = input_schema::<LoadChartArgs>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn chart_training_load(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
+    async fn chart_training_load(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
         self.run_chart("chart_training_load", args, ctx, |a: LoadChartArgs, progress| async move {
             let source = self.open_source(a.provider, &progress).await?;
             let today = source.today();
@@ -182,43 +169,23 @@ impl PierreServer {
         input_schema = input_schema::<VolumeChartArgs>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn chart_weekly_volume(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_chart(
-            "chart_weekly_volume",
-            args,
-            ctx,
-            |a: VolumeChartArgs, progress| async move {
-                let count = in_range("weeks", a.weeks.as_ref(), 12, 1, 52)?;
-                let source = self.open_source(a.provider, &progress).await?;
-                let today = source.today();
-                let weeks = Period::Week.recent(today, count);
-                let (from, to) = match (weeks.first(), weeks.last()) {
-                    (Some(first), Some(last)) => (first.0, last.1.min(today)),
-                    _ => return Err(ToolError::Internal),
-                };
-                let summaries = source.summaries(from, to).await?;
-                let series = volume::prepare(&summaries.activities, &weeks);
-                if series.is_empty() {
-                    return Err(ToolError::NothingToChart {
-                        what: "activities",
-                        provider: source.provider,
-                        from,
-                        to,
-                    });
-                }
-                draw(move || {
-                    Ok(Drawn {
-                        png: volume::render(&series)?,
-                        summary: series.summary(),
-                    })
-                })
-                .await
-            },
-        )
+    async fn chart_weekly_volume(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_chart("chart_weekly_volume", args, ctx, |a: VolumeChartArgs, progress| async move {
+            let count = in_range("weeks", a.weeks.as_ref(), 12, 1, 52)?;
+            let source = self.open_source(a.provider, &progress).await?;
+            let today = source.today();
+            let weeks = Period::Week.recent(today, count);
+            let (from, to) = match (weeks.first(), weeks.last()) {
+                (Some(first), Some(last)) => (first.0, last.1.min(today)),
+                _ => return Err(ToolError::Internal),
+            };
+            let summaries = source.summaries(from, to).await?;
+            let series = volume::prepare(&summaries.activities, &weeks);
+            if series.is_empty() {
+                return Err(ToolError::NothingToChart { what: "activities", provider: source.provider, from, to });
+            }
+            draw(move || Ok(Drawn { png: volume::render(&series)?, summary: series.summary() })).await
+        })
         .await
     }
 
@@ -227,38 +194,23 @@ impl PierreServer {
         input_schema = input_schema::<WellnessChartArgs>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn chart_sleep_recovery(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_chart(
-            "chart_sleep_recovery",
-            args,
-            ctx,
-            |a: WellnessChartArgs, progress| async move {
-                let source = self.open_source(a.provider, &progress).await?;
-                let (from, to) = day_range(a.from, a.to, source.today(), 28, SLEEP_MAX_DAYS)?;
-                let sleep = source.sleep(from, to).await?;
-                let recovery = source.recovery(from, to).await?;
-                let series = wellness::prepare(&sleep, &recovery, from, to);
-                if series.is_empty() {
-                    return Err(ToolError::NothingToChart {
-                        what: "sleep or recovery records",
-                        provider: source.provider,
-                        from,
-                        to,
-                    });
-                }
-                draw(move || {
-                    Ok(Drawn {
-                        png: wellness::render(&series)?,
-                        summary: series.summary(),
-                    })
-                })
-                .await
-            },
-        )
+    async fn chart_sleep_recovery(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_chart("chart_sleep_recovery", args, ctx, |a: WellnessChartArgs, progress| async move {
+            let source = self.open_source(a.provider, &progress).await?;
+            let (from, to) = day_range(a.from, a.to, source.today(), 28, SLEEP_MAX_DAYS)?;
+            let sleep = source.sleep(from, to).await?;
+            let recovery = source.recovery(from, to).await?;
+            let series = wellness::prepare(&sleep, &recovery, from, to);
+            if series.is_empty() {
+                return Err(ToolError::NothingToChart {
+                    what: "sleep or recovery records",
+                    provider: source.provider,
+                    from,
+                    to,
+                });
+            }
+            draw(move || Ok(Drawn { png: wellness::render(&series)?, summary: series.summary() })).await
+        })
         .await
     }
 }
@@ -275,22 +227,11 @@ mod tests {
     #[test]
     fn format_is_accepted_and_other_unknowns_are_not() {
         assert!(
-            parse_args::<LoadChartArgs>(
-                "chart_training_load",
-                args(serde_json::json!({"format": "toon"}))
-            )
-            .is_ok()
+            parse_args::<LoadChartArgs>("chart_training_load", args(serde_json::json!({"format": "toon"}))).is_ok()
         );
-        let err = parse_args::<VolumeChartArgs>(
-            "chart_weekly_volume",
-            args(serde_json::json!({"week": 3})),
-        )
-        .unwrap_err();
-        assert!(
-            err.sentence().contains("unknown field `week`"),
-            "{}",
-            err.sentence()
-        );
+        let err =
+            parse_args::<VolumeChartArgs>("chart_weekly_volume", args(serde_json::json!({"week": 3}))).unwrap_err();
+        assert!(err.sentence().contains("unknown field `week`"), "{}", err.sentence());
         let schema = serde_json::Value::Object(input_schema::<LoadChartArgs>().as_ref().clone());
         assert!(schema["properties"].get("format").is_none(), "{schema}");
     }
@@ -311,10 +252,7 @@ mod tests {
 
     #[test]
     fn the_result_is_an_image_then_a_summary() {
-        let result = chart_result(Drawn {
-            png: b"\x89PNG".to_vec(),
-            summary: "Sleep.".to_owned(),
-        });
+        let result = chart_result(Drawn { png: b"\x89PNG".to_vec(), summary: "Sleep.".to_owned() });
         assert_eq!(result.is_error, Some(false));
         assert!(result.structured_content.is_none());
         let image = result.content[0].as_image().unwrap();

@@ -5,8 +5,7 @@
 use pierre_shared::ErrorCode;
 use pierre_shared::model::Timestamp;
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsBeginResult, ConnectionsDisconnectResult,
-    RevokeOutcome, method,
+    ConnectionInfo, ConnectionState, ConnectionsBeginResult, ConnectionsDisconnectResult, RevokeOutcome, method,
 };
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
@@ -46,8 +45,8 @@ pub struct StatusOutput {
 
 impl From<ConnectionInfo> for Connection {
     fn from(c: ConnectionInfo) -> Self {
-        let connected_at = time::OffsetDateTime::from_unix_timestamp(c.connected_at)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let connected_at =
+            time::OffsetDateTime::from_unix_timestamp(c.connected_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Connection {
             provider: c.provider,
             state: c.state,
@@ -67,26 +66,17 @@ impl PierreServer {
         output_schema = output_schema::<StatusOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
-    async fn get_connection_status(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_connection_status",
-            args,
-            ctx,
-            |_: StatusArgs, progress| async move {
-                let me = self.sources().whoami().await?;
-                let list = self.sources().connections().await?;
-                progress.step("connections read").await;
-                let output = StatusOutput {
-                    user: me.user_name,
-                    connections: list.connections.into_iter().map(Connection::from).collect(),
-                };
-                Ok(output)
-            },
-        )
+    async fn get_connection_status(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_connection_status", args, ctx, |_: StatusArgs, progress| async move {
+            let me = self.sources().whoami().await?;
+            let list = self.sources().connections().await?;
+            progress.step("connections read").await;
+            let output = StatusOutput {
+                user: me.user_name,
+                connections: list.connections.into_iter().map(Connection::from).collect(),
+            };
+            Ok(output)
+        })
         .await
     }
 }
@@ -161,9 +151,7 @@ impl ConnectOutput {
 }
 
 fn timestamp(secs: i64) -> Timestamp {
-    Timestamp::new(
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-    )
+    Timestamp::new(time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
 }
 
 /// Arguments of disconnect_provider.
@@ -195,49 +183,35 @@ impl PierreServer {
         output_schema = output_schema::<DisconnectOutput>(),
         annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn disconnect_provider(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "disconnect_provider",
-            args,
-            ctx,
-            |args: DisconnectArgs, progress| async move {
-                let provider = args.provider.as_str();
-                let done: ConnectionsDisconnectResult = self
-                    .sources()
-                    .call(
-                        method::CONNECTIONS_DISCONNECT,
-                        json!({ "provider": provider }),
+    async fn disconnect_provider(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("disconnect_provider", args, ctx, |args: DisconnectArgs, progress| async move {
+            let provider = args.provider.as_str();
+            let done: ConnectionsDisconnectResult =
+                self.sources().call(method::CONNECTIONS_DISCONNECT, json!({ "provider": provider })).await?;
+            if let Some(id) = &done.connection_id {
+                self.sources().forget(id);
+            }
+            progress.step("disconnected").await;
+            let next_step = match (done.disconnected, done.revoke) {
+                (false, _) => format!("{provider} was not connected; nothing changed."),
+                (true, RevokeOutcome::Failed) => format!(
+                    "{provider} is disconnected here. {}",
+                    done.revoke_message.as_deref().map_or_else(
+                        || "The provider did not confirm the revoke.".to_owned(),
+                        super::error::without_destructive_advice,
                     )
-                    .await?;
-                if let Some(id) = &done.connection_id {
-                    self.sources().forget(id);
+                ),
+                (true, _) => {
+                    format!("{provider} is disconnected; connect_provider connects it again.")
                 }
-                progress.step("disconnected").await;
-                let next_step = match (done.disconnected, done.revoke) {
-                    (false, _) => format!("{provider} was not connected; nothing changed."),
-                    (true, RevokeOutcome::Failed) => format!(
-                        "{provider} is disconnected here. {}",
-                        done.revoke_message.as_deref().map_or_else(
-                            || "The provider did not confirm the revoke.".to_owned(),
-                            super::error::without_destructive_advice,
-                        )
-                    ),
-                    (true, _) => {
-                        format!("{provider} is disconnected; connect_provider connects it again.")
-                    }
-                };
-                Ok(DisconnectOutput {
-                    provider: provider.into(),
-                    disconnected: done.disconnected,
-                    revoke: done.revoke,
-                    next_step,
-                })
-            },
-        )
+            };
+            Ok(DisconnectOutput {
+                provider: provider.into(),
+                disconnected: done.disconnected,
+                revoke: done.revoke,
+                next_step,
+            })
+        })
         .await
     }
 
@@ -247,11 +221,7 @@ impl PierreServer {
         output_schema = output_schema::<ConnectOutput>(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
     )]
-    async fn connect_provider(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
+    async fn connect_provider(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
         self.run_tool("connect_provider", args, ctx, |args: ConnectArgs, progress| async move {
             let provider = args.provider.as_str();
             let timeout = in_range("timeout_secs", args.timeout_secs.as_ref(), 120, 1, MAX_WAIT_SECS)?;

@@ -27,25 +27,16 @@ pub enum ToolError {
     #[error("`from` ({from}) is after `to` ({to}); swap them.")]
     ReversedRange { from: LocalDate, to: LocalDate },
     #[error("{from} to {to} spans {days} days; ask for at most {max} days per call.")]
-    RangeTooLong {
-        from: LocalDate,
-        to: LocalDate,
-        days: i64,
-        max: i64,
-    },
+    RangeTooLong { from: LocalDate, to: LocalDate, days: i64, max: i64 },
     #[error(transparent)]
     Link(#[from] LinkError),
     #[error(
         "No provider is connected for this Pierre user; run `pierre-authd login` to connect the synthetic demo provider (or `pierre-authd login --provider strava` for real data)."
     )]
     NothingConnected,
-    #[error(
-        "There is no {provider} connection; run `pierre-authd connect {provider}` to connect it."
-    )]
+    #[error("There is no {provider} connection; run `pierre-authd connect {provider}` to connect it.")]
     NotConnected { provider: ProviderName },
-    #[error(
-        "The {provider} connection needs renewing; run `pierre-authd connect {provider}`, then try again."
-    )]
+    #[error("The {provider} connection needs renewing; run `pierre-authd connect {provider}`, then try again.")]
     NeedsReconnect { provider: ProviderName },
     #[error(
         "Reading {provider} data is not built into this pierre-mcp yet; pass provider=synthetic for the demo data."
@@ -53,9 +44,7 @@ pub enum ToolError {
     NoClient { provider: String },
     #[error("No {provider} activity has id `{id}`; call get_activities to find the id.")]
     UnknownActivity { provider: ProviderName, id: String },
-    #[error(
-        "That cursor did not come from get_activities; call it again without a cursor to start from the newest."
-    )]
+    #[error("That cursor did not come from get_activities; call it again without a cursor to start from the newest.")]
     BadCursor,
     /// The provider's client failed; its message says what to do.
     #[error(transparent)]
@@ -65,17 +54,10 @@ pub enum ToolError {
     #[error(
         "The {provider} data has no {what} from {from} to {to}, so there is nothing to chart; try a longer or more recent range."
     )]
-    NothingToChart {
-        what: &'static str,
-        provider: ProviderName,
-        from: LocalDate,
-        to: LocalDate,
-    },
+    NothingToChart { what: &'static str, provider: ProviderName, from: LocalDate, to: LocalDate },
     #[error("The call was cancelled.")]
     Cancelled,
-    #[error(
-        "pierre-mcp failed while preparing the data; see its log file (mcp.log) and report the problem."
-    )]
+    #[error("pierre-mcp failed while preparing the data; see its log file (mcp.log) and report the problem.")]
     Internal,
 }
 
@@ -92,11 +74,7 @@ impl ToolError {
             other => other.to_string(),
         };
         let text = without_destructive_advice(&text);
-        if text.ends_with('.') {
-            text
-        } else {
-            format!("{text}.")
-        }
+        if text.ends_with('.') { text } else { format!("{text}.") }
     }
 }
 
@@ -149,13 +127,8 @@ mod tests {
     fn relayed_daemon_errors_never_advise_purge() {
         let daemon = "the keyring has no entry `pierre-1` for this install; restore it, or run `pierre-authd purge` to start over";
         for error in [
-            ToolError::Link(LinkError::Rpc(RpcError::new(
-                ErrorCode::KeyStoreUnavailable,
-                daemon,
-            ))),
-            ToolError::Provider(ApiError::Credentials {
-                message: daemon.to_owned(),
-            }),
+            ToolError::Link(LinkError::Rpc(RpcError::new(ErrorCode::KeyStoreUnavailable, daemon))),
+            ToolError::Provider(ApiError::Credentials { message: daemon.to_owned() }),
         ] {
             let text = error.sentence();
             assert_eq!(
@@ -174,8 +147,7 @@ mod tests {
         );
         let twice = "a; run `pierre-authd purge`; b; or `pierre-authd purge`";
         assert!(!without_destructive_advice(twice).contains("purge"));
-        let harmless =
-            "There is no strava connection; run `pierre-authd connect strava` to connect it.";
+        let harmless = "There is no strava connection; run `pierre-authd connect strava` to connect it.";
         assert_eq!(without_destructive_advice(harmless), harmless);
     }
 }

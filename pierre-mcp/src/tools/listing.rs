@@ -23,12 +23,7 @@ pub struct Listing {
 impl Listing {
     /// A complete answer for the days `from` to `to` (not paged).
     pub fn range(returned: usize, from: LocalDate, to: LocalDate) -> Self {
-        Self {
-            returned,
-            has_more: false,
-            from: Some(from),
-            to: Some(to),
-        }
+        Self { returned, has_more: false, from: Some(from), to: Some(to) }
     }
 
     /// A page of items dated `days` (any order), with or without a next page:
@@ -40,12 +35,7 @@ impl Listing {
             from = Some(from.map_or(day, |f: LocalDate| f.min(day)));
             to = Some(to.map_or(day, |t: LocalDate| t.max(day)));
         }
-        Self {
-            returned,
-            has_more,
-            from,
-            to,
-        }
+        Self { returned, has_more, from, to }
     }
 }
 

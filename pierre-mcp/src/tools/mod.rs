@@ -19,9 +19,9 @@ pub mod recovery;
 mod schema;
 mod scoring;
 pub mod settings;
-mod sufficiency;
 pub mod sleep;
 pub mod stats;
+mod sufficiency;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,9 +30,7 @@ use std::time::Duration;
 
 use pierre_shared::providers::api::ApiError;
 use rmcp::RoleServer;
-use rmcp::model::{
-    CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, ProgressToken,
-};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, ProgressToken};
 use rmcp::service::{Peer, RequestContext};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -160,8 +158,7 @@ pub fn respond<T: Serialize>(output: &T, reply: Reply) -> CallToolResult {
 
 /// `value` as TOON, lists of flat objects as tables.
 fn toon(value: &serde_json::Value) -> Result<String, ()> {
-    toon_format::encode_default(&uniform_rows(value))
-        .map_err(|error| tracing::error!(%error, "TOON encoding failed"))
+    toon_format::encode_default(&uniform_rows(value)).map_err(|error| tracing::error!(%error, "TOON encoding failed"))
 }
 
 /// Whether `value` holds, anywhere, a list of records (objects).
@@ -169,8 +166,7 @@ fn has_records(value: &serde_json::Value) -> bool {
     use serde_json::Value;
     match value {
         Value::Array(items) => {
-            (!items.is_empty() && items.iter().all(Value::is_object))
-                || items.iter().any(has_records)
+            (!items.is_empty() && items.iter().all(Value::is_object)) || items.iter().any(has_records)
         }
         Value::Object(object) => object.values().any(has_records),
         _ => false,
@@ -186,10 +182,7 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
     use serde_json::{Map, Value};
     match value {
         Value::Array(items) => {
-            let flat = |v: &Value| {
-                v.as_object()
-                    .is_some_and(|o| o.values().all(|x| !x.is_object() && !x.is_array()))
-            };
+            let flat = |v: &Value| v.as_object().is_some_and(|o| o.values().all(|x| !x.is_object() && !x.is_array()));
             if items.len() > 1 && items.iter().all(flat) {
                 let mut keys: Vec<&String> = Vec::new();
                 for object in items.iter().filter_map(Value::as_object) {
@@ -200,10 +193,8 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
                     }
                 }
                 let rows = items.iter().filter_map(Value::as_object).map(|object| {
-                    let row: Map<String, Value> = keys
-                        .iter()
-                        .map(|k| ((*k).clone(), object.get(*k).cloned().unwrap_or(Value::Null)))
-                        .collect();
+                    let row: Map<String, Value> =
+                        keys.iter().map(|k| ((*k).clone(), object.get(*k).cloned().unwrap_or(Value::Null))).collect();
                     Value::Object(row)
                 });
                 Value::Array(rows.collect())
@@ -211,12 +202,7 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
                 Value::Array(items.iter().map(uniform_rows).collect())
             }
         }
-        Value::Object(object) => Value::Object(
-            object
-                .iter()
-                .map(|(k, v)| (k.clone(), uniform_rows(v)))
-                .collect(),
-        ),
+        Value::Object(object) => Value::Object(object.iter().map(|(k, v)| (k.clone(), uniform_rows(v))).collect()),
         other => other.clone(),
     }
 }
@@ -227,11 +213,7 @@ fn uniform_rows(value: &serde_json::Value) -> serde_json::Value {
 /// the right time without parsing the sentence.
 pub fn failure(error: &ToolError) -> CallToolResult {
     let mut result = CallToolResult::error(vec![ContentBlock::text(error.sentence())]);
-    if let ToolError::Provider(ApiError::RateLimited {
-        retry_after_secs: Some(secs),
-        ..
-    }) = error
-    {
+    if let ToolError::Provider(ApiError::RateLimited { retry_after_secs: Some(secs), .. }) = error {
         let mut meta = JsonObject::new();
         meta.insert("retry_after_secs".into(), (*secs).into());
         result.meta = Some(rmcp::model::MetaObject(meta));
@@ -252,21 +234,12 @@ pub struct Progress {
 
 impl Progress {
     fn new(ctx: &RequestContext<RoleServer>, total: u32) -> Self {
-        Self {
-            peer: ctx.peer.clone(),
-            token: ctx.meta.get_progress_token(),
-            done: Arc::new(AtomicU32::new(0)),
-            total,
-        }
+        Self { peer: ctx.peer.clone(), token: ctx.meta.get_progress_token(), done: Arc::new(AtomicU32::new(0)), total }
     }
 
     /// Marks one more step done.
     pub async fn step(&self, message: &str) {
-        let done = self
-            .done
-            .fetch_add(1, Ordering::Relaxed)
-            .saturating_add(1)
-            .min(self.total);
+        let done = self.done.fetch_add(1, Ordering::Relaxed).saturating_add(1).min(self.total);
         self.notify(done, message).await;
     }
 
@@ -314,10 +287,7 @@ impl PierreServer {
         F: FnOnce(A, Progress) -> Fut,
         Fut: Future<Output = Result<O, ToolError>>,
     {
-        self.run_tool_as(tool, args, ctx, work, |output, reply| {
-            respond(&output, reply)
-        })
-        .await
+        self.run_tool_as(tool, args, ctx, work, |output, reply| respond(&output, reply)).await
     }
 
     /// [`PierreServer::run_tool`] with the success result built by `build`
@@ -340,13 +310,9 @@ impl PierreServer {
             Ok(parsed) => parsed,
             Err(error) => return failure(&error),
         };
-        let reply = Reply {
-            format: parsed.format(),
-            mode: self.mode(&ctx),
-        };
+        let reply = Reply { format: parsed.format(), mode: self.mode(&ctx) };
         let delay = self.test_delay();
-        let delay_steps =
-            delay.map_or(0, |d| d.as_millis().div_ceil(DELAY_STEP.as_millis()) as u32);
+        let delay_steps = delay.map_or(0, |d| d.as_millis().div_ceil(DELAY_STEP.as_millis()) as u32);
         let progress = Progress::new(&ctx, DATA_STEPS + delay_steps);
         let cancelled = ctx.ct.clone();
         let job = async move {
@@ -384,10 +350,7 @@ mod tests {
     #[test]
     fn the_provider_enum_is_the_catalogue() {
         let ours: Vec<&str> = ProviderName::ALL.iter().map(|p| p.as_str()).collect();
-        let catalogue: Vec<&str> = pierre_shared::catalogue::ALL
-            .iter()
-            .map(|p| p.name)
-            .collect();
+        let catalogue: Vec<&str> = pierre_shared::catalogue::ALL.iter().map(|p| p.name).collect();
         assert_eq!(ours, catalogue);
     }
 
@@ -395,13 +358,7 @@ mod tests {
     fn toon_and_json_text_carry_the_same_data() {
         let data = json!({"provider": "synthetic", "activities": [{"id": "1", "distance_m": 5000.0}, {"id": "2", "distance_m": 10.5}]});
         for format in [Format::Json, Format::Toon] {
-            let r = respond(
-                &data,
-                Reply {
-                    format: Some(format),
-                    mode: Mode::Structured,
-                },
-            );
+            let r = respond(&data, Reply { format: Some(format), mode: Mode::Structured });
             assert_eq!(r.structured_content.as_ref(), Some(&data));
             assert_eq!(r.content.len(), 1);
             let text = &r.content[0].as_text().unwrap().text;
@@ -409,10 +366,7 @@ mod tests {
                 Format::Json => serde_json::from_str(text).unwrap(),
                 Format::Toon => toon_format::decode_default(text).unwrap(),
             };
-            assert!(
-                same_data(&decoded, &data),
-                "{format:?}: {decoded} vs {data}"
-            );
+            assert!(same_data(&decoded, &data), "{format:?}: {decoded} vs {data}");
         }
     }
 
@@ -428,26 +382,11 @@ mod tests {
             })
             .collect();
         let data = json!({"activities": rows, "next_cursor": null});
-        let r = respond(
-            &data,
-            Reply {
-                format: Some(Format::Toon),
-                mode: Mode::Structured,
-            },
-        );
-        assert_eq!(
-            r.structured_content.as_ref(),
-            Some(&data),
-            "structuredContent keeps absent fields absent"
-        );
+        let r = respond(&data, Reply { format: Some(Format::Toon), mode: Mode::Structured });
+        assert_eq!(r.structured_content.as_ref(), Some(&data), "structuredContent keeps absent fields absent");
         let text = &r.content[0].as_text().unwrap().text;
         assert!(text.contains("activities[30]{"), "not a table:\n{text}");
-        assert!(
-            text.len() < data.to_string().len(),
-            "TOON {} B >= JSON {} B",
-            text.len(),
-            data.to_string().len()
-        );
+        assert!(text.len() < data.to_string().len(), "TOON {} B >= JSON {} B", text.len(), data.to_string().len());
         let decoded: serde_json::Value = toon_format::decode_default(text).unwrap();
         assert!(same_data_null_is_absent(&decoded, &data), "{decoded}");
     }
@@ -457,13 +396,7 @@ mod tests {
         let list = json!({"provider": "synthetic", "activities": [{"id": "1", "distance_m": 5000.0}, {"id": "2"}]});
         let one = json!({"provider": "synthetic", "athlete": {"id": "1", "weight_kg": 70.5}});
         for (data, toon) in [(&list, true), (&one, false)] {
-            let r = respond(
-                data,
-                Reply {
-                    format: None,
-                    mode: Mode::Compact,
-                },
-            );
+            let r = respond(data, Reply { format: None, mode: Mode::Compact });
             assert!(r.structured_content.is_none());
             assert_eq!(r.content.len(), 1);
             let text = &r.content[0].as_text().unwrap().text;
@@ -476,18 +409,9 @@ mod tests {
             assert!(same_data_null_is_absent(&decoded, data), "{decoded}");
         }
         // `format` still picks the encoding.
-        let r = respond(
-            &list,
-            Reply {
-                format: Some(Format::Json),
-                mode: Mode::Compact,
-            },
-        );
+        let r = respond(&list, Reply { format: Some(Format::Json), mode: Mode::Compact });
         let text = &r.content[0].as_text().unwrap().text;
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(text).unwrap(),
-            list
-        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(text).unwrap(), list);
     }
 
     /// Like [`same_data`], where an object member that is null on one side
@@ -515,13 +439,9 @@ mod tests {
         use serde_json::Value;
         match (a, b) {
             (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-            (Value::Array(x), Value::Array(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
-            }
+            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y)),
             (Value::Object(x), Value::Object(y)) => {
-                x.len() == y.len()
-                    && x.iter()
-                        .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
+                x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
             }
             _ => a == b,
         }

@@ -29,26 +29,13 @@ impl PierreServer {
         output_schema = output_schema::<RecoveryOutput>(),
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_recovery(
-        &self,
-        args: JsonObject,
-        ctx: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        self.run_tool(
-            "get_recovery",
-            args,
-            ctx,
-            |a: DaysArgs, progress| async move {
-                let source = self.open_source(a.provider, &progress).await?;
-                let (from, to) = day_range(a.from, a.to, source.today(), 7, MAX_DAYS)?;
-                let days = source.recovery(from, to).await?;
-                Ok(RecoveryOutput {
-                    provider: source.provider,
-                    listing: Listing::range(days.len(), from, to),
-                    days,
-                })
-            },
-        )
+    async fn get_recovery(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        self.run_tool("get_recovery", args, ctx, |a: DaysArgs, progress| async move {
+            let source = self.open_source(a.provider, &progress).await?;
+            let (from, to) = day_range(a.from, a.to, source.today(), 7, MAX_DAYS)?;
+            let days = source.recovery(from, to).await?;
+            Ok(RecoveryOutput { provider: source.provider, listing: Listing::range(days.len(), from, to), days })
+        })
         .await
     }
 }

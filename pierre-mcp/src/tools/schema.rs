@@ -49,10 +49,7 @@ fn generate<T: JsonSchema>(contract: Contract) -> Arc<JsonObject> {
         Contract::Input => settings.for_deserialize(),
         Contract::Output => settings.for_serialize(),
     };
-    let schema = settings
-        .with_transform(Compact(contract))
-        .into_generator()
-        .into_root_schema_for::<T>();
+    let schema = settings.with_transform(Compact(contract)).into_generator().into_root_schema_for::<T>();
     let Value::Object(mut object) = schema.to_value() else {
         panic!("{} has no schema object", std::any::type_name::<T>());
     };
@@ -84,9 +81,7 @@ impl Transform for Compact {
         let numeric_format = object
             .get("format")
             .and_then(Value::as_str)
-            .is_some_and(|f| {
-                f.starts_with("int") || f.starts_with("uint") || f == "double" || f == "float"
-            });
+            .is_some_and(|f| f.starts_with("int") || f.starts_with("uint") || f == "double" || f == "float");
         if numeric_format {
             object.remove("format");
         }
@@ -107,11 +102,7 @@ impl Transform for Compact {
         let required: Vec<String> = object
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             for (name, property) in properties.iter_mut() {
@@ -180,14 +171,8 @@ mod tests {
     #[test]
     fn optional_properties_drop_null_and_numeric_formats_go() {
         let schema = Value::Object(input_schema::<Args>().as_ref().clone());
-        assert_eq!(
-            schema["properties"]["count"],
-            json!({"description": "How many.", "type": "integer", "minimum": 0})
-        );
-        assert_eq!(
-            schema["properties"]["colour"],
-            json!({"type": "string", "enum": ["red", "blue"]})
-        );
+        assert_eq!(schema["properties"]["count"], json!({"description": "How many.", "type": "integer", "minimum": 0}));
+        assert_eq!(schema["properties"]["colour"], json!({"type": "string", "enum": ["red", "blue"]}));
         assert_eq!(schema["required"], json!(["name"]));
         assert!(schema.get("$defs").is_none() && schema.get("$schema").is_none());
     }

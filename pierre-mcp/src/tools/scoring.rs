@@ -16,22 +16,21 @@ const WARM_UP_DAYS: i64 = 126;
 /// What the records leave out or only approximate.
 pub(super) fn records_missing(records: &[Record], activities: &[Activity]) -> Vec<String> {
     let mut notes = Vec::new();
-    let has = |s: RecordSource, approx: bool| {
-        records
-            .iter()
-            .any(|r| r.source == s && r.approximate == approx)
-    };
+    let has = |s: RecordSource, approx: bool| records.iter().any(|r| r.source == s && r.approximate == approx);
     if has(RecordSource::Split, true) {
-        notes.push("1k from kilometre splits is approximate, as only stretches between kilometre marks count.".to_owned());
+        notes.push(
+            "1k from kilometre splits is approximate, as only stretches between kilometre marks count.".to_owned(),
+        );
     }
     if has(RecordSource::WholeActivity, true) {
-        notes.push("Records from a whole activity are approximate, timed pro rata as if the pace were even.".to_owned());
+        notes
+            .push("Records from a whole activity are approximate, timed pro rata as if the pace were even.".to_owned());
     }
-    let ridden = activities
-        .iter()
-        .any(|a| a.summary.average_power_w.is_some());
+    let ridden = activities.iter().any(|a| a.summary.average_power_w.is_some());
     if ridden {
-        notes.push("Power records (best 5 or 20 min) need raw power streams, which Pierre does not read yet.".to_owned());
+        notes.push(
+            "Power records (best 5 or 20 min) need raw power streams, which Pierre does not read yet.".to_owned(),
+        );
     }
     if activities.is_empty() {
         notes.push("No activities in this range.".to_owned());
@@ -54,19 +53,9 @@ pub(super) struct Scored {
 impl Scored {
     pub(super) fn of(athlete: &Athlete, history: &Summaries, today: LocalDate) -> Self {
         let basis = LoadBasis::from_athlete(athlete, today);
-        let loads: Vec<ActivityLoad> = history
-            .activities
-            .iter()
-            .map(|a| activity_load(a, &basis))
-            .collect();
+        let loads: Vec<ActivityLoad> = history.activities.iter().map(|a| activity_load(a, &basis)).collect();
         let first = loads.iter().map(|l| l.date).min().unwrap_or(today);
-        Self {
-            basis,
-            loads,
-            first,
-            today,
-            truncated: history.truncated,
-        }
+        Self { basis, loads, first, today, truncated: history.truncated }
     }
 
     /// Reads the athlete and the history from `source` and scores it.
@@ -83,11 +72,7 @@ impl Scored {
 
     /// What is missing for loads from `from` to `to`.
     pub(super) fn missing(&self, from: LocalDate, to: LocalDate, fitness: bool) -> Vec<String> {
-        let in_range: Vec<&ActivityLoad> = self
-            .loads
-            .iter()
-            .filter(|l| l.date >= from && l.date <= to)
-            .collect();
+        let in_range: Vec<&ActivityLoad> = self.loads.iter().filter(|l| l.date >= from && l.date <= to).collect();
         let mut notes = Vec::new();
         if self.truncated {
             notes.push(format!(
@@ -95,14 +80,9 @@ impl Scored {
                 self.first
             ));
         }
-        let unscored = in_range
-            .iter()
-            .filter(|l| l.method == LoadMethod::None)
-            .count();
+        let unscored = in_range.iter().filter(|l| l.method == LoadMethod::None).count();
         if unscored > 0 {
-            notes.push(format!(
-                "{unscored} activities had no power, pace or heart rate and count as zero load."
-            ));
+            notes.push(format!("{unscored} activities had no power, pace or heart rate and count as zero load."));
         }
         if self.basis.ftp_w.is_none() {
             notes.push("No FTP in the profile, so rides are scored by heart rate.".to_owned());
@@ -113,15 +93,10 @@ impl Scored {
             );
         }
         if self.basis.run_threshold_mps.is_none() {
-            notes.push(
-                "No threshold pace in the profile, so runs are scored by heart rate.".to_owned(),
-            );
+            notes.push("No threshold pace in the profile, so runs are scored by heart rate.".to_owned());
         }
         if to > self.today {
-            notes.push(format!(
-                "Days after today ({}) have no activities yet.",
-                self.today
-            ));
+            notes.push(format!("Days after today ({}) have no activities yet.", self.today));
         }
         let settled = self.first.add_days(WARM_UP_DAYS);
         if fitness && from < settled {
@@ -143,11 +118,7 @@ pub(super) fn form_reading(day: &DayForm, ramp: f64) -> String {
         f if f <= 25.0 => "fresh, good for a race or a hard test",
         _ => "very fresh, fitness is being lost",
     };
-    let ramp_note = if ramp > 8.0 {
-        "; fitness rose fast this week (over 8)"
-    } else {
-        ""
-    };
+    let ramp_note = if ramp > 8.0 { "; fitness rose fast this week (over 8)" } else { "" };
     format!(
         "Form {:+.0} (fitness {:.0}, fatigue {:.0}) means {state}{ramp_note}.",
         // Rounded first, so a form of -0.3 reads "+0", never "-0".
@@ -167,13 +138,7 @@ mod tests {
     use super::*;
 
     fn day(form: f64) -> DayForm {
-        DayForm {
-            date: LocalDate::parse("2025-11-23").unwrap(),
-            load: 0.0,
-            fitness: 50.0,
-            fatigue: 50.0 - form,
-            form,
-        }
+        DayForm { date: LocalDate::parse("2025-11-23").unwrap(), load: 0.0, fitness: 50.0, fatigue: 50.0 - form, form }
     }
 
     #[test]

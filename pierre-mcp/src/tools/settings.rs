@@ -10,11 +10,9 @@
 use std::collections::BTreeMap;
 
 use pierre_shared::analysis::zones::{self, MissingThreshold, ZoneKind, ZoneModel, ZoneSet};
-use pierre_shared::model::settings::{
-    AthleteSettings, SettingField, SettingSource, ALL_FIELDS,
-};
+use pierre_shared::model::settings::{ALL_FIELDS, AthleteSettings, SettingField, SettingSource};
 use pierre_shared::model::{Athlete, Thresholds};
-use pierre_shared::protocol::{method, SettingsSetParams, SettingsSetResult};
+use pierre_shared::protocol::{SettingsSetParams, SettingsSetResult, method};
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};

@@ -50,11 +50,7 @@ impl PierreServer {
             let source = self.open_source(a.provider, &progress).await?;
             let (from, to) = day_range(a.from, a.to, source.today(), 7, MAX_DAYS)?;
             let nights = source.sleep(from, to).await?;
-            Ok(SleepOutput {
-                provider: source.provider,
-                listing: Listing::range(nights.len(), from, to),
-                nights,
-            })
+            Ok(SleepOutput { provider: source.provider, listing: Listing::range(nights.len(), from, to), nights })
         })
         .await
     }

@@ -46,22 +46,17 @@ impl PierreServer {
         annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
     async fn get_stats(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
-        self.run_tool(
-            "get_stats",
-            args,
-            ctx,
-            |a: StatsArgs, progress| async move {
-                let count = in_range("count", a.count.as_ref(), 1, 1, 52)?;
-                let source = self.open_source(a.provider, &progress).await?;
-                let periods = source.stats(a.period, count, a.sport).await?;
-                Ok(StatsOutput {
-                    provider: source.provider,
-                    period: a.period,
-                    sport: a.sport.map(SportType::from),
-                    periods,
-                })
-            },
-        )
+        self.run_tool("get_stats", args, ctx, |a: StatsArgs, progress| async move {
+            let count = in_range("count", a.count.as_ref(), 1, 1, 52)?;
+            let source = self.open_source(a.provider, &progress).await?;
+            let periods = source.stats(a.period, count, a.sport).await?;
+            Ok(StatsOutput {
+                provider: source.provider,
+                period: a.period,
+                sport: a.sport.map(SportType::from),
+                periods,
+            })
+        })
         .await
     }
 }

@@ -31,9 +31,7 @@ pub fn load(first: LocalDate, day: LocalDate) -> String {
             "Enough for a rough reading, with {weeks} weeks of history before {day}; fitness settles after about 3 months."
         )
     } else {
-        format!(
-            "Enough data, with {weeks} weeks of history before {day}, more than the 6 weeks fitness needs."
-        )
+        format!("Enough data, with {weeks} weeks of history before {day}, more than the 6 weeks fitness needs.")
     }
 }
 
@@ -51,12 +49,9 @@ pub fn trend(sport: &str, active: usize, weeks: usize) -> String {
 /// For a comparison of `period` activities against `baseline` activities.
 pub fn compare(period: u32, baseline: u32) -> String {
     if baseline == 0 {
-        "Not enough data, as the baseline has no activities, so there is nothing to compare against."
-            .to_owned()
+        "Not enough data, as the baseline has no activities, so there is nothing to compare against.".to_owned()
     } else if period.min(baseline) < COMPARE_MIN_ACTIVITIES {
-        format!(
-            "Thin data, {period} activities against {baseline}, and with so few the percentages swing widely."
-        )
+        format!("Thin data, {period} activities against {baseline}, and with so few the percentages swing widely.")
     } else {
         format!("Enough data, {period} activities against {baseline}.")
     }
@@ -67,9 +62,7 @@ pub fn records(activities: usize, from: LocalDate, to: LocalDate) -> String {
     if activities == 0 {
         format!("Not enough data, with no activities from {from} to {to}, so there are no records.")
     } else {
-        format!(
-            "Based on {activities} activities from {from} to {to}; older efforts are not counted."
-        )
+        format!("Based on {activities} activities from {from} to {to}; older efforts are not counted.")
     }
 }
 
@@ -84,23 +77,14 @@ mod tests {
     #[test]
     fn each_sentence_says_whether_the_data_suffices() {
         assert!(load(day(2026, 300), day(2026, 310)).starts_with("Not enough data, with 11 days"));
-        assert!(
-            load(day(2026, 200), day(2026, 260))
-                .starts_with("Enough for a rough reading, with 8 weeks")
-        );
+        assert!(load(day(2026, 200), day(2026, 260)).starts_with("Enough for a rough reading, with 8 weeks"));
         assert!(load(day(2025, 1), day(2026, 1)).starts_with("Enough data, with 52 weeks"));
-        assert!(
-            trend("run", 3, 12)
-                .starts_with("Not enough data, as only 3 of the 12 weeks have a run")
-        );
+        assert!(trend("run", 3, 12).starts_with("Not enough data, as only 3 of the 12 weeks have a run"));
         assert!(trend("ride", 9, 12).starts_with("Enough data"));
         assert!(compare(4, 0).starts_with("Not enough data"));
         assert!(compare(2, 5).starts_with("Thin data"));
         assert!(compare(6, 5).starts_with("Enough data"));
         assert!(records(0, day(2026, 1), day(2026, 9)).starts_with("Not enough data"));
-        assert!(
-            records(40, day(2026, 1), day(2026, 9))
-                .starts_with("Based on 40 activities from 2026-01-01")
-        );
+        assert!(records(40, day(2026, 1), day(2026, 9)).starts_with("Based on 40 activities from 2026-01-01"));
     }
 }

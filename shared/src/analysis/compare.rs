@@ -59,13 +59,8 @@ pub fn compare(period: &RangeSummary, baseline: &RangeSummary) -> Vec<Change> {
             sports.push(&s.sport);
         }
     }
-    let find = |r: &RangeSummary, sport: &str| {
-        r.by_sport
-            .iter()
-            .find(|s| s.sport == sport)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let find =
+        |r: &RangeSummary, sport: &str| r.by_sport.iter().find(|s| s.sport == sport).cloned().unwrap_or_default();
     for sport in sports {
         out.push(change(sport, &find(period, sport), &find(baseline, sport)));
     }
@@ -93,32 +88,17 @@ mod tests {
             a
         };
         let acts = [
-            (
-                mk("2025-10-05T08:00:00+01:00", SportKind::Run, 10.0, 3000),
-                50.0,
-            ),
-            (
-                mk("2025-11-05T08:00:00+01:00", SportKind::Run, 12.0, 3600),
-                60.0,
-            ),
-            (
-                mk("2025-11-06T08:00:00+01:00", SportKind::Ride, 40.0, 5400),
-                80.0,
-            ),
+            (mk("2025-10-05T08:00:00+01:00", SportKind::Run, 10.0, 3000), 50.0),
+            (mk("2025-11-05T08:00:00+01:00", SportKind::Run, 12.0, 3600), 60.0),
+            (mk("2025-11-06T08:00:00+01:00", SportKind::Ride, 40.0, 5400), 80.0),
         ];
         let items = || acts.iter().map(|(a, l)| (a, *l));
         let nov = summarise(items(), day("2025-11-01"), day("2025-11-30"));
         let oct = summarise(items(), day("2025-10-01"), day("2025-10-31"));
         let c = compare(&nov, &oct);
         assert_eq!(c[0].sport, "all");
-        assert_eq!(
-            (c[0].activities, c[0].distance_m, c[0].moving_time_s),
-            (1, 42_000.0, 6000)
-        );
-        assert_eq!(
-            (c[0].distance_pct, c[0].time_pct, c[0].load_pct),
-            (Some(420.0), Some(200.0), Some(180.0))
-        );
+        assert_eq!((c[0].activities, c[0].distance_m, c[0].moving_time_s), (1, 42_000.0, 6000));
+        assert_eq!((c[0].distance_pct, c[0].time_pct, c[0].load_pct), (Some(420.0), Some(200.0), Some(180.0)));
         let ride = c.iter().find(|x| x.sport == "ride").unwrap();
         assert_eq!(ride.distance_pct, None, "no baseline to compare with");
         let run = c.iter().find(|x| x.sport == "run").unwrap();

@@ -69,11 +69,7 @@ pub fn form_series(loads: &[ActivityLoad], first: LocalDate, last: LocalDate) ->
     let fatigue = ewma(&daily, FATIGUE_DAYS);
     (0..daily.len())
         .map(|i| {
-            let form = if i == 0 {
-                0.0
-            } else {
-                fitness[i - 1] - fatigue[i - 1]
-            };
+            let form = if i == 0 { 0.0 } else { fitness[i - 1] - fatigue[i - 1] };
             DayForm {
                 date: first.add_days(i as i64),
                 load: round_to(daily[i], 1),
@@ -96,11 +92,7 @@ mod tests {
         let atl = ewma(&daily, FATIGUE_DAYS);
         // After n days from zero: L × (1 − e^(−n/τ)).
         let after_42 = 80.0 * (1.0 - (-1.0f64).exp());
-        assert!(
-            (ctl[41] - after_42).abs() < 1e-9,
-            "{} vs {after_42}",
-            ctl[41]
-        );
+        assert!((ctl[41] - after_42).abs() < 1e-9, "{} vs {after_42}", ctl[41]);
         assert!((ctl[599] - 80.0).abs() < 0.01);
         assert!((atl[69] - 80.0).abs() < 0.01, "10τ of fatigue");
     }
@@ -130,11 +122,7 @@ mod tests {
             intensity: None,
             load,
         };
-        let s = form_series(
-            &[load(0, 100.0), load(0, 50.0), load(2, 70.0)],
-            first,
-            first.add_days(3),
-        );
+        let s = form_series(&[load(0, 100.0), load(0, 50.0), load(2, 70.0)], first, first.add_days(3));
         assert_eq!(s.len(), 4);
         assert_eq!(s[0].load, 150.0);
         assert_eq!(s[0].form, 0.0);

@@ -63,29 +63,21 @@ impl LoadBasis {
             (None, Some(year)) => {
                 let age = f64::from(today.get().year() - year);
                 let max = (208.0 - 0.7 * age).round();
-                assumed.push(format!(
-                    "max heart rate {max} bpm (208 − 0.7 × age; not in the profile)"
-                ));
+                assumed.push(format!("max heart rate {max} bpm (208 − 0.7 × age; not in the profile)"));
                 max
             }
             (None, None) => {
-                assumed.push(format!(
-                    "max heart rate {DEFAULT_MAX_HR} bpm (no max heart rate or age in the profile)"
-                ));
+                assumed.push(format!("max heart rate {DEFAULT_MAX_HR} bpm (no max heart rate or age in the profile)"));
                 DEFAULT_MAX_HR
             }
         };
         let rest_hr = t.resting_heartrate_bpm.unwrap_or_else(|| {
-            assumed.push(format!(
-                "resting heart rate {DEFAULT_REST_HR} bpm (not in the profile)"
-            ));
+            assumed.push(format!("resting heart rate {DEFAULT_REST_HR} bpm (not in the profile)"));
             DEFAULT_REST_HR
         });
         let threshold_hr = t.threshold_heartrate_bpm.unwrap_or_else(|| {
             let hr = (rest_hr + DEFAULT_THRESHOLD_HRR * (max_hr - rest_hr)).round();
-            assumed.push(format!(
-                "threshold heart rate {hr} bpm (86% of heart-rate reserve; not in the profile)"
-            ));
+            assumed.push(format!("threshold heart rate {hr} bpm (86% of heart-rate reserve; not in the profile)"));
             hr
         });
         let female = match athlete.sex.as_deref() {
@@ -154,15 +146,7 @@ fn nonneg(x: f64) -> f64 {
 }
 
 fn is_ride(kind: Option<SportKind>) -> bool {
-    matches!(
-        kind,
-        Some(
-            SportKind::Ride
-                | SportKind::VirtualRide
-                | SportKind::MountainBikeRide
-                | SportKind::GravelRide
-        )
-    )
+    matches!(kind, Some(SportKind::Ride | SportKind::VirtualRide | SportKind::MountainBikeRide | SportKind::GravelRide))
 }
 
 /// Sets `a.training_load` and `a.training_load_method` from
@@ -181,39 +165,28 @@ pub fn activity_load(a: &ActivitySummary, basis: &LoadBasis) -> ActivityLoad {
     let secs = f64::from(a.moving_time_s);
     let kind = a.sport.kind();
     let positive = |v: Option<f64>| v.filter(|x| x.is_finite() && *x > 0.0);
-    let (method, intensity, load) = if let (true, Some(p), Some(ftp)) =
-        (is_ride(kind), positive(a.average_power_w), basis.ftp_w)
-    {
-        let i = p / ftp;
-        (LoadMethod::Power, Some(i), tss(secs, i))
-    } else if let (Some(SportKind::Run), Some(v), Some(thr)) =
-        (kind, positive(a.average_speed_mps), basis.run_threshold_mps)
-    {
-        let i = v / thr;
-        (LoadMethod::Pace, Some(i), tss(secs, i))
-    } else if let (Some(SportKind::Swim), Some(v), Some(thr)) = (
-        kind,
-        positive(a.average_speed_mps),
-        basis.swim_threshold_mps,
-    ) {
-        let i = v / thr;
-        (LoadMethod::Pace, Some(i), swim_tss(secs, i))
-    } else if let Some(hr) = positive(a.average_heartrate_bpm) {
-        let hrr = hr_reserve(hr, basis.rest_hr, basis.max_hr);
-        let at_threshold = trimp(
-            3600.0,
-            hr_reserve(basis.threshold_hr, basis.rest_hr, basis.max_hr),
-            basis.female,
-        );
-        let load = if at_threshold > 0.0 {
-            trimp(secs, hrr, basis.female) / at_threshold * 100.0
+    let (method, intensity, load) =
+        if let (true, Some(p), Some(ftp)) = (is_ride(kind), positive(a.average_power_w), basis.ftp_w) {
+            let i = p / ftp;
+            (LoadMethod::Power, Some(i), tss(secs, i))
+        } else if let (Some(SportKind::Run), Some(v), Some(thr)) =
+            (kind, positive(a.average_speed_mps), basis.run_threshold_mps)
+        {
+            let i = v / thr;
+            (LoadMethod::Pace, Some(i), tss(secs, i))
+        } else if let (Some(SportKind::Swim), Some(v), Some(thr)) =
+            (kind, positive(a.average_speed_mps), basis.swim_threshold_mps)
+        {
+            let i = v / thr;
+            (LoadMethod::Pace, Some(i), swim_tss(secs, i))
+        } else if let Some(hr) = positive(a.average_heartrate_bpm) {
+            let hrr = hr_reserve(hr, basis.rest_hr, basis.max_hr);
+            let at_threshold = trimp(3600.0, hr_reserve(basis.threshold_hr, basis.rest_hr, basis.max_hr), basis.female);
+            let load = if at_threshold > 0.0 { trimp(secs, hrr, basis.female) / at_threshold * 100.0 } else { 0.0 };
+            (LoadMethod::HeartRate, Some(hrr), nonneg(load))
         } else {
-            0.0
+            (LoadMethod::None, None, 0.0)
         };
-        (LoadMethod::HeartRate, Some(hrr), nonneg(load))
-    } else {
-        (LoadMethod::None, None, 0.0)
-    };
     ActivityLoad {
         id: a.id.clone(),
         date: a.start_time.local_date(),
@@ -271,10 +244,7 @@ pub(crate) mod tests {
         let mut ride = summary(SportKind::Ride, 3600);
         ride.average_power_w = Some(250.0);
         let l = activity_load(&ride, &basis());
-        assert_eq!(
-            (l.method, l.load, l.intensity),
-            (LoadMethod::Power, 100.0, Some(1.0))
-        );
+        assert_eq!((l.method, l.load, l.intensity), (LoadMethod::Power, 100.0, Some(1.0)));
         // Half an hour at IF 0.8: 0.5 × 0.64 × 100 = 32.
         assert!((tss(1800.0, 0.8) - 32.0).abs() < 1e-9);
         // Swim: an hour at IF 0.9 scores 0.9³ × 100 = 72.9.
@@ -287,17 +257,9 @@ pub(crate) mod tests {
         // Men: 30 × 0.714286 × 0.64 × e^(1.92 × 0.714286) = 30 × 0.714286 × 0.64 × 3.94098 = 54.05.
         let hrr = hr_reserve(150.0, 50.0, 190.0);
         assert!((hrr - 0.714_286).abs() < 1e-6);
-        assert!(
-            (trimp(1800.0, hrr, false) - 54.05).abs() < 0.01,
-            "{}",
-            trimp(1800.0, hrr, false)
-        );
+        assert!((trimp(1800.0, hrr, false) - 54.05).abs() < 0.01, "{}", trimp(1800.0, hrr, false));
         // Women: 30 × 0.714286 × 0.86 × e^(1.67 × 0.714286) = 30 × 0.714286 × 0.86 × 3.29647 = 60.75.
-        assert!(
-            (trimp(1800.0, hrr, true) - 60.75).abs() < 0.01,
-            "{}",
-            trimp(1800.0, hrr, true)
-        );
+        assert!((trimp(1800.0, hrr, true) - 60.75).abs() < 0.01, "{}", trimp(1800.0, hrr, true));
     }
 
     #[test]
@@ -336,10 +298,7 @@ pub(crate) mod tests {
         // Garmin's EPOC-based figure on another scale.
         ride.training_load = Some(132.6);
         score(&mut ride, &basis());
-        assert_eq!(
-            (ride.training_load, ride.training_load_method),
-            (Some(100.0), Some(LoadMethod::Power))
-        );
+        assert_eq!((ride.training_load, ride.training_load_method), (Some(100.0), Some(LoadMethod::Power)));
     }
 
     /// The issue: one long ride showed 159.5 in get_activities and 102.5 in
@@ -351,16 +310,10 @@ pub(crate) mod tests {
         use crate::providers::synthetic::{DEFAULT_SEED, Synthetic};
         use std::collections::BTreeMap;
 
-        let s = Synthetic::generate(
-            DEFAULT_SEED,
-            time::macros::datetime!(2025-11-23 18:00 +01:00),
-        );
+        let s = Synthetic::generate(DEFAULT_SEED, time::macros::datetime!(2025-11-23 18:00 +01:00));
         let basis = LoadBasis::from_athlete(s.athlete(), s.today());
         let activities = s.all_activities();
-        let loads: Vec<ActivityLoad> = activities
-            .iter()
-            .map(|a| activity_load(a, &basis))
-            .collect();
+        let loads: Vec<ActivityLoad> = activities.iter().map(|a| activity_load(a, &basis)).collect();
         let first = loads.iter().map(|l| l.date).min().unwrap();
         let days = form_series(&loads, first, s.today());
         let mut own: BTreeMap<LocalDate, Vec<&ActivitySummary>> = BTreeMap::new();
@@ -370,10 +323,7 @@ pub(crate) mod tests {
         let mut alone = 0;
         for day in &days {
             let on_day = own.get(&day.date).map_or(&[][..], Vec::as_slice);
-            let sum: f64 = on_day
-                .iter()
-                .map(|a| a.training_load.expect("every activity is scored"))
-                .sum();
+            let sum: f64 = on_day.iter().map(|a| a.training_load.expect("every activity is scored")).sum();
             assert_eq!(round_to(sum, 1), day.load, "{}", day.date);
             if let [a] = on_day {
                 alone += 1;
@@ -383,10 +333,7 @@ pub(crate) mod tests {
         assert!(alone > 50, "{alone} days with one activity");
         for a in activities.iter().step_by(25) {
             let l = activity_load(a, &basis);
-            assert_eq!(
-                (a.training_load, a.training_load_method),
-                (Some(l.load), Some(l.method))
-            );
+            assert_eq!((a.training_load, a.training_load_method), (Some(l.load), Some(l.method)));
             let detail = s.activity(&a.id).unwrap();
             assert_eq!(detail.summary.training_load, a.training_load, "{}", a.id);
         }

@@ -79,10 +79,6 @@ pub fn summarise<'a>(
             line
         })
         .collect();
-    out.by_sport.sort_by(|a, b| {
-        b.moving_time_s
-            .cmp(&a.moving_time_s)
-            .then_with(|| a.sport.cmp(&b.sport))
-    });
+    out.by_sport.sort_by(|a, b| b.moving_time_s.cmp(&a.moving_time_s).then_with(|| a.sport.cmp(&b.sport)));
     out
 }

@@ -67,13 +67,7 @@ pub fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 }
 
 fn uses_power(sport: SportKind) -> bool {
-    matches!(
-        sport,
-        SportKind::Ride
-            | SportKind::VirtualRide
-            | SportKind::MountainBikeRide
-            | SportKind::GravelRide
-    )
+    matches!(sport, SportKind::Ride | SportKind::VirtualRide | SportKind::MountainBikeRide | SportKind::GravelRide)
 }
 
 /// Weekly points of `sport` for the weeks starting on `week_starts`.
@@ -161,42 +155,29 @@ fn fitted(pts: &[(f64, f64)], weeks: usize) -> Result<(f64, f64, f64), Skip> {
 pub fn trends(points: &[WeekPoint], sport: SportKind) -> Trends {
     let weeks = points.len();
     let series = |value: &dyn Fn(&WeekPoint) -> Option<f64>| -> Vec<(f64, f64)> {
-        points
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| value(p).map(|v| (i as f64, v)))
-            .collect()
+        points.iter().enumerate().filter_map(|(i, p)| value(p).map(|v| (i as f64, v))).collect()
     };
-    let mut out = Trends {
-        trends: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut out = Trends { trends: Vec::new(), notes: Vec::new() };
     // `what`: the data a metric needs, for the "too few weeks" note.
-    let mut add = |metric: &str,
-                   pts: Vec<(f64, f64)>,
-                   unit: &str,
-                   what: &str,
-                   say: &dyn Fn(f64) -> String| {
-        match fitted(&pts, weeks) {
-            Ok((first, last, change)) => out.trends.push(Trend {
-                metric: metric.to_owned(),
-                first: round_to(first, 3),
-                last: round_to(last, 3),
-                change_pct: change,
-                reading: format!(
-                    "{} over {weeks} weeks ({:.2} → {:.2} {unit}).",
-                    say(change),
-                    round_to(first, 2),
-                    round_to(last, 2)
-                ),
-            }),
-            Err(Skip::TooFewWeeks) => out.notes.push(format!(
-                "Fewer than 3 weeks with {what}, so no {metric} trend."
-            )),
-            Err(Skip::StartsAtZero) => out.notes.push(format!(
-                "The fitted {metric} line starts at or below zero, so it has no change in %; see the weekly values."
-            )),
-        }
+    let mut add = |metric: &str, pts: Vec<(f64, f64)>, unit: &str, what: &str, say: &dyn Fn(f64) -> String| match fitted(
+        &pts, weeks,
+    ) {
+        Ok((first, last, change)) => out.trends.push(Trend {
+            metric: metric.to_owned(),
+            first: round_to(first, 3),
+            last: round_to(last, 3),
+            change_pct: change,
+            reading: format!(
+                "{} over {weeks} weeks ({:.2} → {:.2} {unit}).",
+                say(change),
+                round_to(first, 2),
+                round_to(last, 2)
+            ),
+        }),
+        Err(Skip::TooFewWeeks) => out.notes.push(format!("Fewer than 3 weeks with {what}, so no {metric} trend.")),
+        Err(Skip::StartsAtZero) => out.notes.push(format!(
+            "The fitted {metric} line starts at or below zero, so it has no change in %; see the weekly values."
+        )),
     };
     let direction = |c: f64, up: &str, down: &str| {
         if c.abs() < 1.0 {
@@ -218,28 +199,18 @@ pub fn trends(points: &[WeekPoint], sport: SportKind) -> Trends {
     add("weekly_time_h", series(&hours), "h", &activities, &|c| {
         format!("Weekly {sport} time {}", direction(c, "rose", "fell"))
     });
-    let (label, unit) = if uses_power(sport) {
-        ("power", "W per bpm")
-    } else {
-        ("pace", "m per heartbeat")
-    };
+    let (label, unit) = if uses_power(sport) { ("power", "W per bpm") } else { ("pace", "m per heartbeat") };
     if sport.covers_distance() || uses_power(sport) {
         let eff = |p: &WeekPoint| p.easy_efficiency;
         let what = format!("easy {sport} sessions with heart rate and {label}");
         add("easy_efficiency", series(&eff), unit, &what, &|c| {
-            format!(
-                "Easy-{sport} {label} at the same heart rate {}",
-                direction(c, "improved", "worsened")
-            )
+            format!("Easy-{sport} {label} at the same heart rate {}", direction(c, "improved", "worsened"))
         });
     }
     let hr = |p: &WeekPoint| p.average_heartrate_bpm;
     let what = format!("{sport} heart rate");
     add("average_heartrate_bpm", series(&hr), "bpm", &what, &|c| {
-        format!(
-            "Average {sport} heart rate {}",
-            direction(c, "rose", "fell")
-        )
+        format!("Average {sport} heart rate {}", direction(c, "rose", "fell"))
     });
     if !sport.covers_distance() {
         out.notes.push(format!(
@@ -266,50 +237,34 @@ mod tests {
             .filter(|w| w % 2 == 0)
             .map(|w| {
                 let mut a = summary(SportKind::Strength, 2400 + 60 * w as u32);
-                a.start_time =
-                    Timestamp::new(first.add_days(7 * w + 1).start_in(time::UtcOffset::UTC));
+                a.start_time = Timestamp::new(first.add_days(7 * w + 1).start_in(time::UtcOffset::UTC));
                 a.average_heartrate_bpm = Some(105.0);
                 a
             })
             .collect();
         let points = weekly_points(&sessions, SportKind::Strength, &starts, Some(190.0));
-        assert!(
-            points
-                .iter()
-                .all(|p| p.distance_m.is_none() && p.average_speed_mps.is_none())
-        );
+        assert!(points.iter().all(|p| p.distance_m.is_none() && p.average_speed_mps.is_none()));
         let json = serde_json::to_string(&points).unwrap();
-        assert!(
-            !json.contains("distance_m") && !json.contains(":-0.0"),
-            "{json}"
-        );
+        assert!(!json.contains("distance_m") && !json.contains(":-0.0"), "{json}");
         let t = trends(&points, SportKind::Strength);
         let metrics: Vec<&str> = t.trends.iter().map(|t| t.metric.as_str()).collect();
         assert_eq!(metrics, ["weekly_time_h", "average_heartrate_bpm"], "{t:?}");
         assert_eq!(
             t.notes,
-            [
-                "There is no weekly_distance_km or easy_efficiency trend: strength activities have no distance or pace."
-            ]
+            ["There is no weekly_distance_km or easy_efficiency trend: strength activities have no distance or pace."]
         );
         // A run with no weeks at all: empty sums are -0.0 in Rust, never shown.
         let none = weekly_points(&[], SportKind::Run, &starts, Some(190.0));
-        assert!(
-            none.iter()
-                .all(|p| p.distance_m.is_some_and(|d| d.is_sign_positive()))
-        );
+        assert!(none.iter().all(|p| p.distance_m.is_some_and(|d| d.is_sign_positive())));
         let t = trends(&none, SportKind::Run);
         assert!(t.trends.is_empty());
         assert!(
-            t.notes.iter().any(
-                |n| n.starts_with("The fitted weekly_distance_km line starts at or below zero")
-            ),
+            t.notes.iter().any(|n| n.starts_with("The fitted weekly_distance_km line starts at or below zero")),
             "{:?}",
             t.notes
         );
         assert!(
-            t.notes.iter().any(|n| n
-                == "Fewer than 3 weeks with run heart rate, so no average_heartrate_bpm trend.")
+            t.notes.iter().any(|n| n == "Fewer than 3 weeks with run heart rate, so no average_heartrate_bpm trend.")
         );
     }
 
@@ -330,11 +285,7 @@ mod tests {
             .map(|w| {
                 let speed = 3.0 * (1.0 + 0.04 * f64::from(w) / 7.0);
                 let mut a = summary(SportKind::Run, (10_000.0 / speed).round() as u32);
-                a.start_time = Timestamp::new(
-                    first
-                        .add_days(7 * i64::from(w) + 2)
-                        .start_in(time::UtcOffset::UTC),
-                );
+                a.start_time = Timestamp::new(first.add_days(7 * i64::from(w) + 2).start_in(time::UtcOffset::UTC));
                 a.distance_m = Some(10_000.0);
                 a.average_speed_mps = Some(speed);
                 a.average_heartrate_bpm = Some(140.0);
@@ -342,17 +293,12 @@ mod tests {
             })
             .collect();
         let points = weekly_points(&runs, SportKind::Run, &starts, Some(190.0));
-        assert!(
-            points
-                .iter()
-                .all(|p| p.activities == 1 && p.easy_efficiency.is_some())
-        );
+        assert!(points.iter().all(|p| p.activities == 1 && p.easy_efficiency.is_some()));
         let t = trends(&points, SportKind::Run).trends;
         let eff = t.iter().find(|t| t.metric == "easy_efficiency").unwrap();
         assert!((eff.change_pct - 4.0).abs() < 0.15, "{eff:?}");
         assert!(
-            eff.reading
-                .starts_with("Easy-run pace at the same heart rate improved 4% over 8 weeks"),
+            eff.reading.starts_with("Easy-run pace at the same heart rate improved 4% over 8 weeks"),
             "{}",
             eff.reading
         );

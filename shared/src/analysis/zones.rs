@@ -85,7 +85,9 @@ impl ZoneSet {
 
 /// Why zones could not be drawn: the threshold that is missing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{model:?} zones need {missing}; set it with `set_athlete_settings` or `pierre-authd settings set {missing}=…`")]
+#[error(
+    "{model:?} zones need {missing}; set it with `set_athlete_settings` or `pierre-authd settings set {missing}=…`"
+)]
 pub struct MissingThreshold {
     pub model: ZoneModel,
     pub missing: &'static str,
@@ -108,7 +110,13 @@ pub fn heart_rate(model: ZoneModel, t: &Thresholds) -> Result<ZoneSet, MissingTh
         ZoneModel::PercentMax => {
             let max = need(t.max_heartrate_bpm, "max_heartrate_bpm")?;
             let edges: Vec<f64> = FIVE_BANDS.iter().map(|f| max * f).collect();
-            Ok(bands(ZoneKind::HeartRate, model, &edges, &numbered(5), BTreeMap::from([("max_heartrate_bpm".into(), max)])))
+            Ok(bands(
+                ZoneKind::HeartRate,
+                model,
+                &edges,
+                &numbered(5),
+                BTreeMap::from([("max_heartrate_bpm".into(), max)]),
+            ))
         }
         ZoneModel::HeartRateReserve => {
             let max = need(t.max_heartrate_bpm, "max_heartrate_bpm")?;
@@ -122,7 +130,13 @@ pub fn heart_rate(model: ZoneModel, t: &Thresholds) -> Result<ZoneSet, MissingTh
             let mut edges = vec![0.0];
             edges.extend(FRIEL_LTHR.iter().map(|f| lthr * f));
             let names: Vec<String> = FRIEL_LTHR_NAMES.iter().map(|n| n.to_string()).collect();
-            Ok(open_ended(ZoneKind::HeartRate, model, &edges, &names, BTreeMap::from([("threshold_heartrate_bpm".into(), lthr)])))
+            Ok(open_ended(
+                ZoneKind::HeartRate,
+                model,
+                &edges,
+                &names,
+                BTreeMap::from([("threshold_heartrate_bpm".into(), lthr)]),
+            ))
         }
         _ => Err(MissingThreshold { model, missing: "a heart-rate model" }),
     }
@@ -144,8 +158,9 @@ pub fn power(t: &Thresholds) -> Result<ZoneSet, MissingThreshold> {
 /// # Errors
 /// When the threshold pace is unknown.
 pub fn pace(t: &Thresholds) -> Result<ZoneSet, MissingThreshold> {
-    let speed =
-        t.threshold_speed_mps.ok_or(MissingThreshold { model: ZoneModel::ThresholdPace, missing: "threshold_speed_mps" })?;
+    let speed = t
+        .threshold_speed_mps
+        .ok_or(MissingThreshold { model: ZoneModel::ThresholdPace, missing: "threshold_speed_mps" })?;
     let mut edges = vec![0.0];
     edges.extend(FRIEL_PACE.iter().map(|pct| speed / pct));
     let based_on = BTreeMap::from([("threshold_speed_mps".into(), speed)]);
@@ -157,7 +172,13 @@ fn numbered(n: usize) -> Vec<String> {
 }
 
 /// Closed bands between consecutive `edges` (the last zone ends at the last edge).
-fn bands(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], based_on: BTreeMap<String, f64>) -> ZoneSet {
+fn bands(
+    kind: ZoneKind,
+    model: ZoneModel,
+    edges: &[f64],
+    names: &[String],
+    based_on: BTreeMap<String, f64>,
+) -> ZoneSet {
     let zones = names
         .iter()
         .zip(edges.windows(2))
@@ -167,11 +188,21 @@ fn bands(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], base
 }
 
 /// Bands from each edge to the next, the last one open.
-fn open_ended(kind: ZoneKind, model: ZoneModel, edges: &[f64], names: &[String], based_on: BTreeMap<String, f64>) -> ZoneSet {
+fn open_ended(
+    kind: ZoneKind,
+    model: ZoneModel,
+    edges: &[f64],
+    names: &[String],
+    based_on: BTreeMap<String, f64>,
+) -> ZoneSet {
     let zones = names
         .iter()
         .enumerate()
-        .map(|(i, name)| Zone { name: name.clone(), low: bound(kind, edges[i]), high: edges.get(i + 1).map(|e| bound(kind, *e)) })
+        .map(|(i, name)| Zone {
+            name: name.clone(),
+            low: bound(kind, edges[i]),
+            high: edges.get(i + 1).map(|e| bound(kind, *e)),
+        })
         .collect();
     ZoneSet { kind, model, zones, based_on }
 }

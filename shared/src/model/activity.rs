@@ -17,9 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::time::Timestamp;
 
 /// A sport Pierre knows by name.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(description = "")]
 #[non_exhaustive]
@@ -89,10 +87,7 @@ impl SportKind {
 
     /// Whether distance is what the sport is about (so pace and splits make sense).
     pub fn covers_distance(self) -> bool {
-        !matches!(
-            self,
-            SportKind::Strength | SportKind::Yoga | SportKind::Workout
-        )
+        !matches!(self, SportKind::Strength | SportKind::Yoga | SportKind::Workout)
     }
 }
 
@@ -332,12 +327,7 @@ impl StreamSummary {
     /// Summarises `samples` taken every `interval_s` seconds; `bounds` are
     /// the zone edges in ascending order (n edges make n + 1 zones, the first
     /// from the stream's minimum). `None` for an empty stream.
-    pub fn from_samples(
-        kind: StreamKind,
-        samples: &[f64],
-        interval_s: u32,
-        bounds: &[f64],
-    ) -> Option<StreamSummary> {
+    pub fn from_samples(kind: StreamKind, samples: &[f64], interval_s: u32, bounds: &[f64]) -> Option<StreamSummary> {
         let (first, rest) = samples.split_first()?;
         let (mut min, mut max, mut sum) = (*first, *first, 0.0);
         for v in std::iter::once(first).chain(rest) {
@@ -358,11 +348,7 @@ impl StreamSummary {
                 .iter()
                 .enumerate()
                 .map(|(i, count)| ZoneTime {
-                    min: if i == 0 {
-                        round_to(lowest, 1)
-                    } else {
-                        bounds[i - 1]
-                    },
+                    min: if i == 0 { round_to(lowest, 1) } else { bounds[i - 1] },
                     max: bounds.get(i).copied(),
                     time_s: count * interval_s,
                 })
@@ -501,11 +487,7 @@ mod tests {
             streams: vec![],
         };
         let v = serde_json::to_value(&activity).unwrap();
-        assert_eq!(
-            v["id"],
-            json!("12345678901234567890"),
-            "summary is flattened"
-        );
+        assert_eq!(v["id"], json!("12345678901234567890"), "summary is flattened");
         assert!(v.get("max_speed_mps").is_none());
         assert!(v["splits"][0].get("average_heartrate_bpm").is_none());
         let back: Activity = serde_json::from_value(v).unwrap();
@@ -515,8 +497,7 @@ mod tests {
     #[test]
     fn stream_summary_counts_time_in_zones() {
         let hr = [100.0, 120.0, 140.0, 160.0, 180.0, 150.0];
-        let s =
-            StreamSummary::from_samples(StreamKind::Heartrate, &hr, 10, &[130.0, 170.0]).unwrap();
+        let s = StreamSummary::from_samples(StreamKind::Heartrate, &hr, 10, &[130.0, 170.0]).unwrap();
         assert_eq!((s.min, s.max, s.mean), (100.0, 180.0, 141.67));
         let times: Vec<u32> = s.zones.iter().map(|z| z.time_s).collect();
         assert_eq!(times, vec![20, 30, 10]);

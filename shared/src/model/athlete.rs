@@ -74,19 +74,13 @@ mod tests {
             weight_kg: Some(70.5),
             height_m: None,
             location: None,
-            thresholds: Thresholds {
-                ftp_w: Some(250.0),
-                ..Thresholds::default()
-            },
+            thresholds: Thresholds { ftp_w: Some(250.0), ..Thresholds::default() },
         };
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["thresholds"], json!({"ftp_w": 250.0}));
         assert!(v.get("sex").is_none());
         assert_eq!(serde_json::from_value::<Athlete>(v).unwrap(), a);
-        assert_eq!(
-            a.thresholds.power_zone_bounds(),
-            vec![138.0, 188.0, 225.0, 263.0, 300.0, 375.0]
-        );
+        assert_eq!(a.thresholds.power_zone_bounds(), vec![138.0, 188.0, 225.0, 263.0, 300.0, 375.0]);
         assert!(a.thresholds.heartrate_zone_bounds().is_empty());
     }
 }

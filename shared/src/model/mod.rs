@@ -16,8 +16,8 @@ pub mod stats;
 pub mod time;
 
 pub use activity::{
-    Activity, ActivityPage, ActivitySummary, BestEffort, Lap, LoadMethod, Split, SportKind,
-    SportType, StreamKind, StreamSummary, ZoneTime, round_to,
+    Activity, ActivityPage, ActivitySummary, BestEffort, Lap, LoadMethod, Split, SportKind, SportType, StreamKind,
+    StreamSummary, ZoneTime, round_to,
 };
 pub use athlete::{Athlete, Thresholds};
 pub use recovery::{Recovery, ScoreStatus};

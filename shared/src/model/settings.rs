@@ -117,9 +117,10 @@ impl SettingField {
     pub fn check(self, value: &Value) -> Result<Value, SettingError> {
         let name = self.name();
         if let Some((low, high, unit)) = self.range() {
-            let number = value.as_f64().filter(|n| n.is_finite()).ok_or_else(|| {
-                SettingError(format!("`{name}` must be a number in {unit}; it was {value}"))
-            })?;
+            let number = value
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| SettingError(format!("`{name}` must be a number in {unit}; it was {value}")))?;
             if !(low..=high).contains(&number) {
                 return Err(SettingError(format!(
                     "`{name}` must be from {} to {} {unit}; it was {}",
@@ -162,9 +163,9 @@ impl SettingField {
                 pace_to_speed(self, text, "/100m", 100.0)?
             }
             _ if self.range().is_some() => {
-                let number: f64 = text.parse().map_err(|_| {
-                    SettingError(format!("`{}` must be a number; it was `{text}`", self.name()))
-                })?;
+                let number: f64 = text
+                    .parse()
+                    .map_err(|_| SettingError(format!("`{}` must be a number; it was `{text}`", self.name())))?;
                 Value::from(number)
             }
             _ => Value::from(text),
@@ -182,7 +183,10 @@ fn trim(n: f64) -> String {
 /// `m:ss/km` or `m:ss/100m` → m/s.
 fn pace_to_speed(field: SettingField, text: &str, suffix: &str, metres: f64) -> Result<Value, SettingError> {
     let bad = || {
-        SettingError(format!("`{}` as a pace is minutes:seconds{suffix}, such as `4:30{suffix}`; it was `{text}`", field.name()))
+        SettingError(format!(
+            "`{}` as a pace is minutes:seconds{suffix}, such as `4:30{suffix}`; it was `{text}`",
+            field.name()
+        ))
     };
     let (minutes, seconds) = text.trim_end_matches(suffix).split_once(':').ok_or_else(bad)?;
     let minutes: u32 = minutes.trim().parse().map_err(|_| bad())?;
@@ -206,9 +210,9 @@ fn looks_like_time_zone(text: &str) -> bool {
     }
     let parts: Vec<&str> = text.split('/').collect();
     parts.len() >= 2
-        && parts.iter().all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
-        })
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
         && parts[0].starts_with(|c: char| c.is_ascii_uppercase())
 }
 

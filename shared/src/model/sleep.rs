@@ -61,12 +61,7 @@ mod tests {
             end_time: Timestamp::parse("2025-11-23T06:50:00+01:00").unwrap(),
             in_bed_s: 27_600,
             asleep_s: Some(25_900),
-            stages: Some(SleepStages {
-                deep_s: 4_800,
-                light_s: 14_000,
-                rem_s: 7_100,
-                awake_s: 1_700,
-            }),
+            stages: Some(SleepStages { deep_s: 4_800, light_s: 14_000, rem_s: 7_100, awake_s: 1_700 }),
             efficiency: Some(0.94),
             score: Some(82),
             average_heartrate_bpm: None,

@@ -113,14 +113,9 @@ impl PeriodTotals {
         activities: &[ActivitySummary],
         sport: Option<SportKind>,
     ) -> Vec<PeriodTotals> {
-        let chosen: Vec<&ActivitySummary> = activities
-            .iter()
-            .filter(|a| sport.is_none_or(|s| a.sport.kind() == Some(s)))
-            .collect();
-        periods
-            .iter()
-            .map(|&(start, end)| PeriodTotals::collect(start, end, chosen.iter().copied()))
-            .collect()
+        let chosen: Vec<&ActivitySummary> =
+            activities.iter().filter(|a| sport.is_none_or(|s| a.sport.kind() == Some(s))).collect();
+        periods.iter().map(|&(start, end)| PeriodTotals::collect(start, end, chosen.iter().copied())).collect()
     }
 
     /// Totals of the activities that started on a day from `start` to `end`
@@ -140,20 +135,10 @@ impl PeriodTotals {
             totals.add(a);
             by_sport.entry(a.sport.clone()).or_default().add(a);
         }
-        let mut by_sport: Vec<SportTotals> = by_sport
-            .into_iter()
-            .map(|(sport, totals)| SportTotals {
-                sport,
-                totals: totals.rounded(),
-            })
-            .collect();
+        let mut by_sport: Vec<SportTotals> =
+            by_sport.into_iter().map(|(sport, totals)| SportTotals { sport, totals: totals.rounded() }).collect();
         by_sport.sort_by_key(|s| std::cmp::Reverse(s.totals.moving_time_s));
-        PeriodTotals {
-            start,
-            end,
-            totals: totals.rounded(),
-            by_sport,
-        }
+        PeriodTotals { start, end, totals: totals.rounded(), by_sport }
     }
 }
 
@@ -170,28 +155,13 @@ mod tests {
     #[test]
     fn period_bounds_follow_the_calendar() {
         // 2025-11-23 is a Sunday.
-        assert_eq!(
-            Period::Week.bounds(day("2025-11-23")),
-            (day("2025-11-17"), day("2025-11-23"))
-        );
-        assert_eq!(
-            Period::Week.bounds(day("2025-11-24")),
-            (day("2025-11-24"), day("2025-11-30"))
-        );
-        assert_eq!(
-            Period::Month.bounds(day("2024-02-10")),
-            (day("2024-02-01"), day("2024-02-29"))
-        );
-        assert_eq!(
-            Period::Year.bounds(day("2024-07-01")),
-            (day("2024-01-01"), day("2024-12-31"))
-        );
+        assert_eq!(Period::Week.bounds(day("2025-11-23")), (day("2025-11-17"), day("2025-11-23")));
+        assert_eq!(Period::Week.bounds(day("2025-11-24")), (day("2025-11-24"), day("2025-11-30")));
+        assert_eq!(Period::Month.bounds(day("2024-02-10")), (day("2024-02-01"), day("2024-02-29")));
+        assert_eq!(Period::Year.bounds(day("2024-07-01")), (day("2024-01-01"), day("2024-12-31")));
         let recent = Period::Month.recent(day("2025-01-15"), 3);
         assert_eq!(recent.first().unwrap().0, day("2024-11-01"));
-        assert_eq!(
-            recent.last().unwrap(),
-            &(day("2025-01-01"), day("2025-01-31"))
-        );
+        assert_eq!(recent.last().unwrap(), &(day("2025-01-01"), day("2025-01-31")));
     }
 
     #[test]

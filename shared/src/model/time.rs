@@ -123,11 +123,7 @@ impl LocalDate {
     /// calendar's ends.
     pub fn add_days(self, days: i64) -> Self {
         let moved = self.0.checked_add(time::Duration::days(days));
-        Self(moved.unwrap_or(if days < 0 {
-            time::Date::MIN
-        } else {
-            time::Date::MAX
-        }))
+        Self(moved.unwrap_or(if days < 0 { time::Date::MIN } else { time::Date::MAX }))
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
@@ -152,10 +148,7 @@ impl fmt::Display for LocalDate {
 
 impl Serialize for LocalDate {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let text = self
-            .0
-            .format(DATE_FORMAT)
-            .map_err(serde::ser::Error::custom)?;
+        let text = self.0.format(DATE_FORMAT).map_err(serde::ser::Error::custom)?;
         s.serialize_str(&text)
     }
 }
@@ -163,11 +156,8 @@ impl Serialize for LocalDate {
 impl<'de> Deserialize<'de> for LocalDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = Cow::<str>::deserialize(d)?;
-        LocalDate::parse(&text).map_err(|_| {
-            serde::de::Error::custom(format_args!(
-                "`{text}` is not a date in the form YYYY-MM-DD"
-            ))
-        })
+        LocalDate::parse(&text)
+            .map_err(|_| serde::de::Error::custom(format_args!("`{text}` is not a date in the form YYYY-MM-DD")))
     }
 }
 
@@ -193,10 +183,7 @@ mod tests {
     #[test]
     fn timestamp_keeps_its_offset_and_drops_nanoseconds() {
         let t = Timestamp::parse("2025-11-23T07:05:00.75+01:00").unwrap();
-        assert_eq!(
-            serde_json::to_value(t).unwrap(),
-            json!("2025-11-23T07:05:00+01:00")
-        );
+        assert_eq!(serde_json::to_value(t).unwrap(), json!("2025-11-23T07:05:00+01:00"));
         let back: Timestamp = serde_json::from_value(json!("2025-11-23T06:05:00Z")).unwrap();
         assert_eq!(back, t, "equal instants compare equal across offsets");
         assert_eq!(t.local_date().to_string(), "2025-11-23");

@@ -29,11 +29,7 @@ pub struct Request {
 
 impl Request {
     pub fn new(path: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            query: Vec::new(),
-            headers: Vec::new(),
-        }
+        Self { path: path.into(), query: Vec::new(), headers: Vec::new() }
     }
 
     #[must_use]
@@ -87,7 +83,9 @@ pub struct ActivityQuery {
 #[non_exhaustive]
 pub enum ApiError {
     /// The provider has no such data (sleep on Strava).
-    #[error("{provider} does not provide {what}; connect a provider that does, or pass provider=synthetic for demo data.")]
+    #[error(
+        "{provider} does not provide {what}; connect a provider that does, or pass provider=synthetic for demo data."
+    )]
     Unsupported { provider: &'static str, what: &'static str },
     /// A record the user asked for by id does not exist.
     #[error("{provider} has no {what}; list them first to get a valid id.")]
@@ -97,23 +95,18 @@ pub enum ApiError {
     BadCursor { provider: &'static str },
     /// 429, or a spent window the daemon knows about.
     #[error("{provider} rate limit reached; try again in {}.", retry_text(*retry_after_secs))]
-    RateLimited {
-        provider: &'static str,
-        retry_after_secs: Option<u64>,
-    },
+    RateLimited { provider: &'static str, retry_after_secs: Option<u64> },
     /// Still 401/403 after one refresh and retry.
-    #[error("{provider} refused the access token even after a refresh; reconnect with `pierre-authd connect {provider}`.")]
+    #[error(
+        "{provider} refused the access token even after a refresh; reconnect with `pierre-authd connect {provider}`."
+    )]
     Unauthorized { provider: &'static str },
     /// 5xx.
     #[error("{provider} answered with a server error (HTTP {status}); try again in a minute.")]
     Server { provider: &'static str, status: u16 },
     /// Another unexpected HTTP status.
     #[error("{provider} answered HTTP {status} to {path}; this is likely a Pierre bug, please report it.")]
-    Status {
-        provider: &'static str,
-        status: u16,
-        path: String,
-    },
+    Status { provider: &'static str, status: u16, path: String },
     /// No answer in time.
     #[error("{provider} did not answer within {secs} s; try again later.")]
     Timeout { provider: &'static str, secs: u64 },
@@ -139,10 +132,7 @@ fn retry_text(secs: Option<u64>) -> String {
 impl ApiError {
     /// A body that did not have the expected shape.
     pub fn malformed(provider: &'static str, detail: impl std::fmt::Display) -> Self {
-        ApiError::Malformed {
-            provider,
-            detail: detail.to_string(),
-        }
+        ApiError::Malformed { provider, detail: detail.to_string() }
     }
 }
 
@@ -174,11 +164,7 @@ pub trait ProviderApi {
         clock: &Clock,
     ) -> impl Future<Output = Result<ActivityPage, ApiError>> + Send;
 
-    fn activity<F: Fetch>(
-        f: &F,
-        id: &str,
-        clock: &Clock,
-    ) -> impl Future<Output = Result<Activity, ApiError>> + Send;
+    fn activity<F: Fetch>(f: &F, id: &str, clock: &Clock) -> impl Future<Output = Result<Activity, ApiError>> + Send;
 
     /// Nights that ended from `from` to `to` inclusive.
     fn sleep<F: Fetch>(
@@ -203,10 +189,7 @@ mod tests {
 
     #[test]
     fn messages_are_one_actionable_sentence() {
-        let e = ApiError::RateLimited {
-            provider: "strava",
-            retry_after_secs: Some(900),
-        };
+        let e = ApiError::RateLimited { provider: "strava", retry_after_secs: Some(900) };
         assert_eq!(e.to_string(), "strava rate limit reached; try again in 15 min.");
         let e = ApiError::Unauthorized { provider: "fitbit" };
         assert!(e.to_string().contains("pierre-authd connect fitbit"));

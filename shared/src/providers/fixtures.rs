@@ -10,15 +10,9 @@
 
 /// Candidate file names for a request, most specific first.
 pub fn candidates(path: &str, query: &[(String, String)]) -> Vec<String> {
-    let base = path
-        .trim_matches('/')
-        .trim_end_matches(".json")
-        .replace('/', "_");
+    let base = path.trim_matches('/').trim_end_matches(".json").replace('/', "_");
     let safe = |s: &str| {
-        !s.is_empty()
-            && !s.contains("..")
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        !s.is_empty() && !s.contains("..") && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
     };
     if !safe(&base) {
         return Vec::new();
@@ -113,22 +107,14 @@ pub mod testing {
             let text = candidates(&path, &request.query)
                 .into_iter()
                 .find_map(|f| std::fs::read_to_string(self.dir.join(f)).ok())
-                .ok_or_else(|| ApiError::Status {
-                    provider: self.provider,
-                    status: 404,
-                    path: request.path.clone(),
-                })?;
+                .ok_or_else(|| ApiError::Status { provider: self.provider, status: 404, path: request.path.clone() })?;
             serde_json::from_str(&text).map_err(|e| ApiError::malformed(self.provider, e))
         }
     }
 
     /// Runs a client future to completion in a unit test.
     pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(future)
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
     }
 }
 

@@ -17,8 +17,8 @@ pub mod fixtures;
 pub mod garmin;
 pub mod oura;
 pub mod strava;
-pub mod whoop;
 pub mod synthetic;
+pub mod whoop;
 
 use crate::model::{Activity, ActivitySummary, Athlete, Recovery, SleepSession, Timestamp};
 

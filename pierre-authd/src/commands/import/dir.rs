@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::layout::{self, Tokens, GARMINCONNECT_FILE, OAUTH1_FILE, OAUTH2_FILE};
+use super::layout::{self, GARMINCONNECT_FILE, OAUTH1_FILE, OAUTH2_FILE, Tokens};
 use crate::oauth::client::refresh::garmin_sign_in_steps;
 use crate::socket::methods::import::TokenProblem;
 
@@ -31,19 +31,31 @@ const MAX_FILE_BYTES: u64 = 64 * 1024;
 pub enum DirError {
     #[error("{0} does not exist; {steps}, or pass the directory your Python Garmin client wrote", steps = garmin_sign_in_steps())]
     Missing(Shown),
-    #[error("{0} is a symbolic link; pass the directory it points to, so Pierre reads (and may delete) exactly what you named")]
+    #[error(
+        "{0} is a symbolic link; pass the directory it points to, so Pierre reads (and may delete) exactly what you named"
+    )]
     DirSymlink(Shown),
-    #[error("{0} is not a directory; pass the token directory that holds {GARMINCONNECT_FILE} (python-garminconnect), {OAUTH2_FILE} (garth-ng) or {OAUTH1_FILE} and {OAUTH2_FILE} (garth)")]
+    #[error(
+        "{0} is not a directory; pass the token directory that holds {GARMINCONNECT_FILE} (python-garminconnect), {OAUTH2_FILE} (garth-ng) or {OAUTH1_FILE} and {OAUTH2_FILE} (garth)"
+    )]
     NotDirectory(Shown),
     #[error("{0} holds no Garmin sign-in (no {GARMINCONNECT_FILE}, {OAUTH2_FILE} or {OAUTH1_FILE}); {steps}, then import the directory it writes", steps = garmin_sign_in_steps())]
     NoTokens(Shown),
-    #[error("{path} belongs to uid {owner}, not to you (uid {me}); import only your own Garmin sign-in, as the account that owns it")]
+    #[error(
+        "{path} belongs to uid {owner}, not to you (uid {me}); import only your own Garmin sign-in, as the account that owns it"
+    )]
     NotOwned { path: Shown, owner: u32, me: u32 },
-    #[error("{path} is open to other users (mode {mode:04o}); run `chmod 700 {path}` and import again (if others could read it, sign in to Garmin again first)")]
+    #[error(
+        "{path} is open to other users (mode {mode:04o}); run `chmod 700 {path}` and import again (if others could read it, sign in to Garmin again first)"
+    )]
     DirOpen { path: Shown, mode: u32 },
-    #[error("{path} is open to other users (mode {mode:04o}); run `chmod 600 {path}` and import again (if others could read it, sign in to Garmin again first)")]
+    #[error(
+        "{path} is open to other users (mode {mode:04o}); run `chmod 600 {path}` and import again (if others could read it, sign in to Garmin again first)"
+    )]
     FileOpen { path: Shown, mode: u32 },
-    #[error("{path} is missing; {dir} is not a complete garth token directory (it needs {OAUTH1_FILE} and {OAUTH2_FILE}), nor a garth-ng one (its {OAUTH2_FILE} names a client_id)")]
+    #[error(
+        "{path} is missing; {dir} is not a complete garth token directory (it needs {OAUTH1_FILE} and {OAUTH2_FILE}), nor a garth-ng one (its {OAUTH2_FILE} names a client_id)"
+    )]
     FileMissing { path: Shown, dir: Shown },
     #[error("{0} is a symbolic link; Pierre reads only regular files in the token directory, copy the real file there")]
     FileSymlink(Shown),
@@ -362,7 +374,10 @@ mod tests {
         const PAIR: [&str; 2] = [OAUTH1_FILE, OAUTH2_FILE];
         let dir = token_dir();
         write(dir.path(), "notes.txt", "mine", 0o600);
-        assert_eq!(delete_command(dir.path(), &PAIR), format!("rm -- {0}/oauth1_token.json {0}/oauth2_token.json", dir.path().display()));
+        assert_eq!(
+            delete_command(dir.path(), &PAIR),
+            format!("rm -- {0}/oauth1_token.json {0}/oauth2_token.json", dir.path().display())
+        );
         let deleted = delete_plaintext(dir.path(), &PAIR).unwrap();
         assert_eq!(deleted.files.len(), 2);
         assert!(!deleted.dir);

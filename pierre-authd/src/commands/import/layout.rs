@@ -21,9 +21,7 @@
 
 use std::path::Path;
 
-use pierre_shared::protocol::{
-    ConnectionsImportDi, ConnectionsImportLayout, GarminOauth1Token, GarminOauth2Token,
-};
+use pierre_shared::protocol::{ConnectionsImportDi, ConnectionsImportLayout, GarminOauth1Token, GarminOauth2Token};
 use serde::Deserialize;
 
 use super::dir::{DirError, parse, present, shown};
@@ -41,10 +39,7 @@ pub const OAUTH1_FILE: &str = "oauth1_token.json";
 #[derive(Debug)]
 pub enum Tokens {
     /// The legacy garth pair: imported as is, never refreshed.
-    Garth {
-        oauth1: GarminOauth1Token,
-        oauth2: GarminOauth2Token,
-    },
+    Garth { oauth1: GarminOauth1Token, oauth2: GarminOauth2Token },
     /// A DI sign-in (python-garminconnect or garth-ng): refreshed by the daemon.
     Di(ConnectionsImportDi),
 }
@@ -85,10 +80,7 @@ struct Oauth2File {
 /// # Errors
 /// The first [`DirError`] found.
 pub fn read(dir: &Path, now: i64) -> Result<Tokens, DirError> {
-    let problem = |problem| DirError::Problem {
-        dir: shown(dir),
-        problem,
-    };
+    let problem = |problem| DirError::Problem { dir: shown(dir), problem };
     if present(dir, GARMINCONNECT_FILE) {
         let file: GarminconnectFile = parse(dir, GARMINCONNECT_FILE)?;
         let di = garminconnect(file);
@@ -102,10 +94,7 @@ pub fn read(dir: &Path, now: i64) -> Result<Tokens, DirError> {
     if has2 && !has1 {
         let file: Oauth2File = parse(dir, OAUTH2_FILE)?;
         let Some(di) = garth_ng(file) else {
-            return Err(DirError::FileMissing {
-                path: shown(&dir.join(OAUTH1_FILE)),
-                dir: shown(dir),
-            });
+            return Err(DirError::FileMissing { path: shown(&dir.join(OAUTH1_FILE)), dir: shown(dir) });
         };
         check_di(&di, now).map_err(problem)?;
         return Ok(Tokens::Di(di));
@@ -173,19 +162,14 @@ mod tests {
 
     fn jwt(claims: serde_json::Value) -> String {
         use base64::Engine as _;
-        let b64 = |v: serde_json::Value| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-        };
-        format!(
-            "{}.{}.c2ln",
-            b64(serde_json::json!({"alg": "RS256"})),
-            b64(claims)
-        )
+        let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.c2ln", b64(serde_json::json!({"alg": "RS256"})), b64(claims))
     }
 
     /// As `Client.dumps` writes it: `json.dumps` of the three members.
     fn garminconnect_text(access: &str) -> String {
-        serde_json::json!({ "di_token": access, "di_refresh_token": "di-secret-refresh", "di_client_id": CLIENT }).to_string()
+        serde_json::json!({ "di_token": access, "di_refresh_token": "di-secret-refresh", "di_client_id": CLIENT })
+            .to_string()
     }
 
     /// As garth-ng's `Client.dump` writes it: `asdict(OAuth2Token)`, indented.
@@ -205,20 +189,12 @@ mod tests {
         write(
             dir.path(),
             GARMINCONNECT_FILE,
-            &garminconnect_text(&jwt(
-                serde_json::json!({ "exp": NOW + 7200, "client_id": CLIENT }),
-            )),
+            &garminconnect_text(&jwt(serde_json::json!({ "exp": NOW + 7200, "client_id": CLIENT }))),
         );
-        let Tokens::Di(di) = read(dir.path(), NOW).unwrap() else {
-            panic!("not a DI sign-in")
-        };
+        let Tokens::Di(di) = read(dir.path(), NOW).unwrap() else { panic!("not a DI sign-in") };
         assert_eq!(di.layout, ConnectionsImportLayout::PythonGarminconnect);
         assert_eq!(
-            (
-                di.client_id.as_str(),
-                di.expires_at,
-                di.refresh_token.as_str()
-            ),
+            (di.client_id.as_str(), di.expires_at, di.refresh_token.as_str()),
             (CLIENT, Some(NOW + 7200), "di-secret-refresh")
         );
         assert_eq!(read(dir.path(), NOW).unwrap().files(), [GARMINCONNECT_FILE]);
@@ -227,22 +203,10 @@ mod tests {
     #[test]
     fn an_expired_di_access_token_is_still_imported_and_an_opaque_one_has_no_known_end() {
         let dir = private_dir();
-        write(
-            dir.path(),
-            GARMINCONNECT_FILE,
-            &garminconnect_text(&jwt(serde_json::json!({ "exp": NOW - 60 }))),
-        );
-        assert!(
-            matches!(read(dir.path(), NOW).unwrap(), Tokens::Di(di) if di.expires_at == Some(NOW - 60))
-        );
-        write(
-            dir.path(),
-            GARMINCONNECT_FILE,
-            &garminconnect_text("opaque"),
-        );
-        assert!(
-            matches!(read(dir.path(), NOW).unwrap(), Tokens::Di(di) if di.expires_at.is_none())
-        );
+        write(dir.path(), GARMINCONNECT_FILE, &garminconnect_text(&jwt(serde_json::json!({ "exp": NOW - 60 }))));
+        assert!(matches!(read(dir.path(), NOW).unwrap(), Tokens::Di(di) if di.expires_at == Some(NOW - 60)));
+        write(dir.path(), GARMINCONNECT_FILE, &garminconnect_text("opaque"));
+        assert!(matches!(read(dir.path(), NOW).unwrap(), Tokens::Di(di) if di.expires_at.is_none()));
     }
 
     #[test]
@@ -254,48 +218,26 @@ mod tests {
             r#"{"di_token": "di-secret-access", "di_refresh_token": null, "di_client_id": "c"}"#,
         );
         let msg = read(dir.path(), NOW).unwrap_err().to_string();
-        assert!(
-            msg.contains("the sign-in has an empty refresh token"),
-            "{msg}"
-        );
+        assert!(msg.contains("the sign-in has an empty refresh token"), "{msg}");
         assert!(!msg.contains("di-secret"), "{msg}");
         write(dir.path(), GARMINCONNECT_FILE, "[1]");
         let msg = read(dir.path(), NOW).unwrap_err().to_string();
-        assert!(
-            msg.contains("garmin_tokens.json is not a Garmin token file"),
-            "{msg}"
-        );
+        assert!(msg.contains("garmin_tokens.json is not a Garmin token file"), "{msg}");
     }
 
     #[test]
     fn garth_ng_tokens_read_with_their_client_id_and_times() {
         let dir = private_dir();
-        write(
-            dir.path(),
-            OAUTH2_FILE,
-            &garth_ng_text((NOW + 3599) as f64 + 0.25, (NOW + 7_775_999) as f64),
-        );
+        write(dir.path(), OAUTH2_FILE, &garth_ng_text((NOW + 3599) as f64 + 0.25, (NOW + 7_775_999) as f64));
         let tokens = read(dir.path(), NOW).unwrap();
         assert_eq!(tokens.files(), [OAUTH2_FILE]);
-        let Tokens::Di(di) = tokens else {
-            panic!("not a DI sign-in")
-        };
+        let Tokens::Di(di) = tokens else { panic!("not a DI sign-in") };
         assert_eq!(di.layout, ConnectionsImportLayout::GarthNg);
-        assert_eq!(
-            (di.expires_at, di.refresh_token_expires_at),
-            (Some(NOW + 3599), Some(NOW + 7_775_999))
-        );
+        assert_eq!((di.expires_at, di.refresh_token_expires_at), (Some(NOW + 3599), Some(NOW + 7_775_999)));
         assert_eq!(di.client_id, CLIENT);
-        write(
-            dir.path(),
-            OAUTH2_FILE,
-            &garth_ng_text(NOW as f64, (NOW - 1) as f64),
-        );
+        write(dir.path(), OAUTH2_FILE, &garth_ng_text(NOW as f64, (NOW - 1) as f64));
         let msg = read(dir.path(), NOW).unwrap_err().to_string();
-        assert!(
-            msg.contains("the sign-in ended on 2027-01-15 07:59 UTC"),
-            "{msg}"
-        );
+        assert!(msg.contains("the sign-in ended on 2027-01-15 07:59 UTC"), "{msg}");
     }
 
     #[test]
@@ -311,37 +253,25 @@ mod tests {
     fn an_empty_directory_names_every_layout_and_the_sign_in() {
         let dir = private_dir();
         let msg = read(dir.path(), NOW).unwrap_err().to_string();
-        assert!(msg.contains("holds no Garmin sign-in (no garmin_tokens.json, oauth2_token.json or oauth1_token.json)"), "{msg}");
+        assert!(
+            msg.contains("holds no Garmin sign-in (no garmin_tokens.json, oauth2_token.json or oauth1_token.json)"),
+            "{msg}"
+        );
         assert!(msg.contains("pip install --upgrade garminconnect"), "{msg}");
     }
 
     #[test]
     fn the_newest_layout_wins_and_only_its_file_is_deleted() {
         let dir = private_dir();
-        write(
-            dir.path(),
-            OAUTH1_FILE,
-            r#"{"oauth_token": "t", "oauth_token_secret": "s"}"#,
-        );
-        write(
-            dir.path(),
-            OAUTH2_FILE,
-            &garth_ng_text((NOW + 3599) as f64, (NOW + 7200) as f64),
-        );
-        write(
-            dir.path(),
-            GARMINCONNECT_FILE,
-            &garminconnect_text("opaque"),
-        );
+        write(dir.path(), OAUTH1_FILE, r#"{"oauth_token": "t", "oauth_token_secret": "s"}"#);
+        write(dir.path(), OAUTH2_FILE, &garth_ng_text((NOW + 3599) as f64, (NOW + 7200) as f64));
+        write(dir.path(), GARMINCONNECT_FILE, &garminconnect_text("opaque"));
         assert_eq!(read(dir.path(), NOW).unwrap().files(), [GARMINCONNECT_FILE]);
         std::fs::remove_file(dir.path().join(GARMINCONNECT_FILE)).unwrap();
         // With oauth1_token.json beside it, oauth2_token.json is garth's.
         let text = garth_ng_text((NOW + 3599) as f64, (NOW + 7200) as f64);
         write(dir.path(), OAUTH2_FILE, &text);
-        assert_eq!(
-            read(dir.path(), NOW).unwrap().files(),
-            [OAUTH1_FILE, OAUTH2_FILE]
-        );
+        assert_eq!(read(dir.path(), NOW).unwrap().files(), [OAUTH1_FILE, OAUTH2_FILE]);
     }
 
     #[test]
@@ -352,9 +282,6 @@ mod tests {
         std::fs::write(&real, garminconnect_text("opaque")).unwrap();
         std::os::unix::fs::symlink(&real, dir.path().join(GARMINCONNECT_FILE)).unwrap();
         let msg = read(dir.path(), NOW).unwrap_err().to_string();
-        assert!(
-            msg.contains("garmin_tokens.json is a symbolic link"),
-            "{msg}"
-        );
+        assert!(msg.contains("garmin_tokens.json is a symbolic link"), "{msg}");
     }
 }

@@ -16,12 +16,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pierre_shared::protocol::{method, ConnectionsImportLayout, ConnectionsImportParams, ConnectionsImportResult};
-use super::{connect_or_start, CliError};
+use super::{CliError, connect_or_start};
 use crate::cli::ImportGarminArgs;
 use crate::config::Config;
 use crate::server::now_secs;
 use crate::socket::methods::import::utc;
+use pierre_shared::protocol::{ConnectionsImportLayout, ConnectionsImportParams, ConnectionsImportResult, method};
 
 pub use dir::DirError;
 use layout::Tokens;
@@ -60,10 +60,13 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
         Tokens::Garth { oauth1, oauth2 } => {
             ConnectionsImportParams { provider: "garmin".into(), oauth1: Some(oauth1), oauth2: Some(oauth2), di: None }
         }
-        Tokens::Di(di) => ConnectionsImportParams { provider: "garmin".into(), oauth1: None, oauth2: None, di: Some(di) },
+        Tokens::Di(di) => {
+            ConnectionsImportParams { provider: "garmin".into(), oauth1: None, oauth2: None, di: Some(di) }
+        }
     };
-    let params = serde_json::to_value(&params)
-        .map_err(|_| CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into()))?;
+    let params = serde_json::to_value(&params).map_err(|_| {
+        CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into())
+    })?;
     let done: ConnectionsImportResult = client.call(method::CONNECTIONS_IMPORT, params).await?;
     let account = done.connection.account_id.as_deref().unwrap_or("-");
     let verb = if done.replaced { "replaced the Garmin connection with" } else { "imported" };
@@ -78,7 +81,9 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
     } else if done.refreshes {
         let until = match done.sign_in_expires_at {
             Some(at) => format!("until {} (when Garmin ends the sign-in)", utc(at)),
-            None => "for as long as Garmin keeps the sign-in's refresh token valid (Garmin does not say how long)".into(),
+            None => {
+                "for as long as Garmin keeps the sign-in's refresh token valid (Garmin does not say how long)".into()
+            }
         };
         println!("the daemon refreshes the access token by itself {until}; after that, sign in again and re-import");
     } else if let Some(at) = done.expires_at {
@@ -105,16 +110,15 @@ fn handle_plaintext(from: &Path, files: &[&str], delete: bool) -> Result<(), Imp
         return Ok(());
     }
     let command = dir::delete_command(from, files);
-    let deleted = dir::delete_plaintext(from, files).map_err(|(path, source)| ImportError::Delete { path, command, source })?;
+    let deleted =
+        dir::delete_plaintext(from, files).map_err(|(path, source)| ImportError::Delete { path, command, source })?;
     let gone: Vec<String> = deleted.files.iter().map(|p| dir::shell_quote(p)).collect();
     match (gone.is_empty(), deleted.dir) {
         (true, _) => println!("the plaintext token files in {} were already gone", dir::shell_quote(from)),
         (false, true) => println!("deleted {} and the now-empty {}", gone.join(" and "), dir::shell_quote(from)),
-        (false, false) => println!(
-            "deleted {}; kept {} because other files are in it",
-            gone.join(" and "),
-            dir::shell_quote(from)
-        ),
+        (false, false) => {
+            println!("deleted {}; kept {} because other files are in it", gone.join(" and "), dir::shell_quote(from))
+        }
     }
     Ok(())
 }

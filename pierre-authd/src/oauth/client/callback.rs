@@ -10,19 +10,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use pierre_shared::protocol::ConnectionState;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{self, StateError};
-use super::{exchange, OAuthClient};
+use super::{OAuthClient, exchange};
 use crate::server::events::EventKind;
-use crate::server::{now_secs, Daemon};
+use crate::server::{Daemon, now_secs};
 use crate::vault::{ConnectionRecord, SecretField};
 
 const SUCCESS_PAGE: &str = include_str!("../../../../templates/oauth_success.html");
@@ -46,8 +46,8 @@ pub async fn serve(listener: TcpListener, daemon: Arc<Daemon>, shutdown: Cancell
     }
 }
 
-pub use crate::oauth::loopback::host_allowed;
 use crate::oauth::loopback::escape_html as escape;
+pub use crate::oauth::loopback::host_allowed;
 
 /// Escapes text, then shows each `` `command` `` as a `<code>` element.
 fn escape_with_code(text: &str) -> String {
@@ -110,7 +110,9 @@ async fn callback(
             StatusCode::MISDIRECTED_REQUEST,
             "Wrong address",
             "This sign-in callback arrived under a host name Pierre does not serve, so it was refused (this protects against DNS rebinding).",
-            &format!("Open the sign-in link exactly as Pierre printed it; callbacks must go to http://127.0.0.1:{port}."),
+            &format!(
+                "Open the sign-in link exactly as Pierre printed it; callbacks must go to http://127.0.0.1:{port}."
+            ),
         );
     }
     let Some(def) = pierre_shared::catalogue::find(&provider).filter(|d| d.oauth.is_some()) else {
@@ -133,15 +135,18 @@ async fn callback(
     let now = now_secs();
     let taken = {
         let provider = def.name.to_string();
-        daemon
-            .store(move |store| Ok(state::take(store, &state_value, &provider, now)))
-            .await
+        daemon.store(move |store| Ok(state::take(store, &state_value, &provider, now))).await
     };
     let pending = match taken {
         Ok(Ok(pending)) => pending,
         Ok(Err(err)) => return state_refused(&daemon, def.name, name, err),
         Err(err) => {
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Pierre could not finish", &err.message, &retry(def.name));
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Pierre could not finish",
+                &err.message,
+                &retry(def.name),
+            );
         }
     };
     let user_id = pending.user_id.clone();
@@ -190,11 +195,16 @@ fn state_refused(daemon: &Daemon, provider: &str, name: &str, err: StateError) -
     let (title, message) = match &err {
         StateError::UnknownOrUsed => (
             "Link already used",
-            format!("This {name} sign-in link was already used, or it was not issued by this Pierre daemon. Each link works once."),
+            format!(
+                "This {name} sign-in link was already used, or it was not issued by this Pierre daemon. Each link works once."
+            ),
         ),
         StateError::Expired { .. } => (
             "Link expired",
-            format!("This {name} sign-in link expired (links last {} minutes).", daemon.oauth.state_ttl_secs().div_ceil(60)),
+            format!(
+                "This {name} sign-in link expired (links last {} minutes).",
+                daemon.oauth.state_ttl_secs().div_ceil(60)
+            ),
         ),
         StateError::WrongProvider { .. } => ("Wrong provider", format!("This sign-in link was not issued for {name}.")),
         _ => ("Pierre could not finish", format!("Pierre could not read the sign-in state for {name}.")),
@@ -241,10 +251,7 @@ async fn finish(
     // A refresh of the previous connection still in flight must not write
     // its tokens over this new one: take the (user, provider) refresh gate.
     let _gate = daemon.refresher.exclusive(&pending.user_id, &pending.provider).await;
-    daemon
-        .store(move |store| store.put_connection(&user_id, &record, &secrets))
-        .await
-        .map_err(|e| e.message)?;
+    daemon.store(move |store| store.put_connection(&user_id, &record, &secrets)).await.map_err(|e| e.message)?;
     Ok((connection_id, account_id))
 }
 

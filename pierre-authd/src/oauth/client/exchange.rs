@@ -5,14 +5,16 @@
 //! adapter for the reqwest this workspace uses (redirects disabled). Token
 //! response bodies are never logged or put into errors: they hold tokens.
 
-use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse, TokenUrl,
 };
-use pierre_shared::catalogue::{AccountIdSource, ClientAuth};
 use pierre_shared::Secret;
+use pierre_shared::catalogue::{AccountIdSource, ClientAuth};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -73,9 +75,16 @@ pub struct Tokens {
 fn oauth_client(p: &ResolvedProvider) -> Result<ProviderClient, ExchangeError> {
     let client_id = p.client_id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
     let mut client = oauth2::Client::new(ClientId::new(client_id))
-        .set_auth_uri(AuthUrl::new(p.auth_url.value.clone()).map_err(|_| ExchangeError::BadUrl { what: "authorization URL" })?)
-        .set_token_uri(TokenUrl::new(p.token_url.value.clone()).map_err(|_| ExchangeError::BadUrl { what: "token URL" })?)
-        .set_redirect_uri(RedirectUrl::new(p.redirect_uri.value.clone()).map_err(|_| ExchangeError::BadUrl { what: "redirect URI" })?)
+        .set_auth_uri(
+            AuthUrl::new(p.auth_url.value.clone()).map_err(|_| ExchangeError::BadUrl { what: "authorization URL" })?,
+        )
+        .set_token_uri(
+            TokenUrl::new(p.token_url.value.clone()).map_err(|_| ExchangeError::BadUrl { what: "token URL" })?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(p.redirect_uri.value.clone())
+                .map_err(|_| ExchangeError::BadUrl { what: "redirect URI" })?,
+        )
         .set_auth_type(match p.def.oauth.as_ref().map(|o| o.client_auth) {
             Some(ClientAuth::Basic) => AuthType::BasicAuth,
             _ => AuthType::RequestBody,
@@ -88,7 +97,11 @@ fn oauth_client(p: &ResolvedProvider) -> Result<ProviderClient, ExchangeError> {
 }
 
 /// The URL the user's browser opens: scopes, `state` and an S256 challenge.
-pub fn authorization_url(p: &ResolvedProvider, state: &str, challenge: PkceCodeChallenge) -> Result<String, ExchangeError> {
+pub fn authorization_url(
+    p: &ResolvedProvider,
+    state: &str,
+    challenge: PkceCodeChallenge,
+) -> Result<String, ExchangeError> {
     let client = oauth_client(p)?;
     let state = state.to_string();
     let mut request = client.authorize_url(move || CsrfToken::new(state)).set_pkce_challenge(challenge);

@@ -14,13 +14,13 @@
 //! OAuth1 token does not change on an exchange, so nothing but the new
 //! access token is stored afterwards.
 
-use pierre_shared::protocol::GarminOauth1Token;
 use pierre_shared::Secret;
+use pierre_shared::protocol::GarminOauth1Token;
 
-use super::oauth1::{self, Credentials};
-use super::refresh::{answer, Attempt, RefreshError, ATTEMPT_TIMEOUT};
-use super::settings::Setting;
 use super::ResolvedProvider;
+use super::oauth1::{self, Credentials};
+use super::refresh::{ATTEMPT_TIMEOUT, Attempt, RefreshError, answer};
+use super::settings::Setting;
 
 /// The `apps set` name of the Garmin consumer (DESIGN.md's note of
 /// 2026-12-07): stored like a provider app, under this id.
@@ -75,7 +75,12 @@ pub fn open(sealed: &Secret) -> Option<GarminOauth1Token> {
 /// `jti`, `access_token`, `token_type`, `refresh_token`, `expires_in`,
 /// `refresh_token_expires_in`). A 401 means Garmin refused the signature or
 /// the OAuth1 token: the sign-in ends there, as `invalid_grant` does.
-pub(super) async fn exchange_once(http: &reqwest::Client, p: &ResolvedProvider, grant: &GarminOauth1Token, now: i64) -> Attempt {
+pub(super) async fn exchange_once(
+    http: &reqwest::Client,
+    p: &ResolvedProvider,
+    grant: &GarminOauth1Token,
+    now: i64,
+) -> Attempt {
     let Some(consumer) = &p.consumer else { return Attempt::Done(Err(RefreshError::NoConsumer)) };
     let Ok(consumer_secret) = consumer.secret.value.expose_str() else {
         return Attempt::Done(Err(RefreshError::NoConsumer));

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::server::Daemon;
 use crate::vault::{Store, StoreError};
-use settings::{text_or, Field, OAuthConfig, Setting, Source};
+use settings::{Field, OAuthConfig, Setting, Source, text_or};
 
 /// The install-secret kind `apps set` stores app credentials under (id = provider).
 pub const APP_KIND: &str = "app_credentials";
@@ -108,7 +108,11 @@ impl ResolvedProvider {
     pub fn not_configured(&self) -> RpcError {
         RpcError::new(
             ErrorCode::ProviderNotConfigured,
-            format!("{} has no app credentials configured. To fix it, {}.", self.def.display_name, self.how_to_configure()),
+            format!(
+                "{} has no app credentials configured. To fix it, {}.",
+                self.def.display_name,
+                self.how_to_configure()
+            ),
         )
         .with_provider(self.def.name)
     }
@@ -204,7 +208,10 @@ impl OAuthClient {
             )
         })?;
         let addr = listener.local_addr().map_err(|_| {
-            RpcError::new(ErrorCode::InternalError, "the callback listener has no address; this is a bug, please report it")
+            RpcError::new(
+                ErrorCode::InternalError,
+                "the callback listener has no address; this is a bug, please report it",
+            )
         })?;
         tokio::spawn(callback::serve(listener, daemon.clone(), daemon.shutdown.child_token()));
         let _ = self.callback_addr.set(addr);
@@ -263,7 +270,8 @@ impl OAuthClient {
                 client_id = Some(Setting { value: app.client_id.clone(), source: Source::AppsSet });
             }
             if !client_secret.as_ref().is_some_and(|s| from_env_or_flag(&s.source)) {
-                client_secret = Some(Setting { value: Secret::from_string(app.client_secret.clone()), source: Source::AppsSet });
+                client_secret =
+                    Some(Setting { value: Secret::from_string(app.client_secret.clone()), source: Source::AppsSet });
             }
         }
         let oauth = def.oauth.as_ref();
@@ -278,11 +286,12 @@ impl OAuthClient {
             auth_url: text_or(o, Field::AuthUrl, oauth.map_or("", |a| a.auth_url)),
             token_url: text_or(o, Field::TokenUrl, oauth.map_or("", |a| a.token_url)),
             api_base: text_or(o, Field::ApiBase, def.api_base),
-            revoke_url: o
-                .text(Field::RevokeUrl)
-                .or_else(|| oauth.and_then(|a| a.revoke_url).map(|u| Setting { value: u.into(), source: Source::BuiltIn })),
+            revoke_url: o.text(Field::RevokeUrl).or_else(|| {
+                oauth.and_then(|a| a.revoke_url).map(|u| Setting { value: u.into(), source: Source::BuiltIn })
+            }),
             scopes: text_or(o, Field::Scopes, &scopes_default),
-            di_token_url: (def.name == "garmin").then(|| text_or(o, Field::DiTokenUrl, settings::GARMIN_DI_TOKEN_URL_BUILT_IN)),
+            di_token_url: (def.name == "garmin")
+                .then(|| text_or(o, Field::DiTokenUrl, settings::GARMIN_DI_TOKEN_URL_BUILT_IN)),
             consumer: if def.name == "garmin" { consumer(o, apps.get(garmin_legacy::CONSUMER_APP)) } else { None },
         })
     }
@@ -348,7 +357,11 @@ mod tests {
         let info = c.info(catalogue::find("strava").unwrap());
         assert!(!info.configured);
         assert_eq!(info.missing, ["PIERRE_STRAVA_CLIENT_ID", "PIERRE_STRAVA_CLIENT_SECRET"]);
-        assert!(info.how_to_configure.unwrap().contains("pierre-authd apps set strava --client-id ID --client-secret-stdin"));
+        assert!(
+            info.how_to_configure
+                .unwrap()
+                .contains("pierre-authd apps set strava --client-id ID --client-secret-stdin")
+        );
         assert_eq!(info.redirect_uri.as_deref(), Some("http://127.0.0.1:4321/api/oauth/callback/strava"));
         assert!(c.info(catalogue::find("synthetic").unwrap()).configured);
     }
@@ -356,7 +369,10 @@ mod tests {
     #[test]
     fn secrets_are_only_shown_as_fingerprints_and_env_beats_apps_set() {
         let mut apps = HashMap::new();
-        apps.insert("strava".to_string(), AppCredentials { client_id: "app-id".into(), client_secret: "app-secret".into() });
+        apps.insert(
+            "strava".to_string(),
+            AppCredentials { client_id: "app-id".into(), client_secret: "app-secret".into() },
+        );
         apps.insert("fitbit".to_string(), AppCredentials { client_id: "fb".into(), client_secret: "fb-secret".into() });
         let c = client(&[("STRAVA_CLIENT_ID", "env-id")], apps);
         let info = c.info(catalogue::find("strava").unwrap());
@@ -378,7 +394,10 @@ mod tests {
         // A second configuration in the same process gets its own value.
         let set = client(&[("PIERRE_GARMIN_DI_TOKEN_URL", "http://127.0.0.1:9/di")], HashMap::new());
         let di = set.resolve("garmin").unwrap().di_token_url.unwrap();
-        assert_eq!((di.value.as_str(), di.source), ("http://127.0.0.1:9/di", Source::Env("PIERRE_GARMIN_DI_TOKEN_URL".into())));
+        assert_eq!(
+            (di.value.as_str(), di.source),
+            ("http://127.0.0.1:9/di", Source::Env("PIERRE_GARMIN_DI_TOKEN_URL".into()))
+        );
         assert!(set.resolve("strava").unwrap().di_token_url.is_none());
     }
 
@@ -388,16 +407,24 @@ mod tests {
         assert!(c.resolve("garmin").unwrap().consumer.is_none(), "a key without a secret is no consumer");
         let info = c.info(catalogue::find("garmin").unwrap()).consumer.unwrap();
         assert!(!info.configured);
-        assert!(info.how_to_configure.unwrap().contains("apps set garmin-connect --client-id KEY --client-secret-stdin"));
+        assert!(
+            info.how_to_configure.unwrap().contains("apps set garmin-connect --client-id KEY --client-secret-stdin")
+        );
         let mut apps = HashMap::new();
-        apps.insert("garmin-connect".to_string(), AppCredentials { client_id: "app-key".into(), client_secret: "app-consumer-secret".into() });
+        apps.insert(
+            "garmin-connect".to_string(),
+            AppCredentials { client_id: "app-key".into(), client_secret: "app-consumer-secret".into() },
+        );
         let c = client(&[("PIERRE_GARMIN_CONSUMER_KEY", "env-key")], apps);
         let consumer = c.resolve("garmin").unwrap().consumer.unwrap();
         assert_eq!((consumer.key.value.as_str(), &consumer.secret.source), ("env-key", &Source::AppsSet));
         assert!(!format!("{consumer:?}").contains("app-consumer-secret"));
         let info = c.info(catalogue::find("garmin").unwrap());
         assert!(!serde_json::to_string(&info).unwrap().contains("app-consumer-secret"));
-        assert_eq!(info.consumer.unwrap().secret_fingerprint, Some(Secret::from_string("app-consumer-secret".into()).fingerprint()));
+        assert_eq!(
+            info.consumer.unwrap().secret_fingerprint,
+            Some(Secret::from_string("app-consumer-secret".into()).fingerprint())
+        );
         assert!(c.resolve("strava").unwrap().consumer.is_none());
         assert!(c.info(catalogue::find("strava").unwrap()).consumer.is_none());
     }

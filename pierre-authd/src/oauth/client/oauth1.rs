@@ -121,7 +121,8 @@ mod tests {
     /// body `c2&a3=2+q`) and the signature base string the RFC prints for it.
     fn rfc_3_4_1_1() -> (String, Vec<(String, String)>) {
         let url = url::Url::parse("http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b").unwrap();
-        let mut params: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let mut params: Vec<(String, String)> =
+            url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         params.extend(pairs(&[
             ("c2", ""),
             ("a3", "2 q"),
@@ -157,13 +158,21 @@ mod tests {
     fn the_photos_example_signatures_are_reproduced_byte_for_byte() {
         let url = url::Url::parse("http://photos.example.net/photos?file=vacation.jpg&size=original").unwrap();
         let signed = |extra: &[(&str, &str)]| {
-            let mut params: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-            params.extend(pairs(&[("oauth_consumer_key", "dpf43f3p2l4k3l03"), ("oauth_token", "nnch734d00sl2jdk"), ("oauth_signature_method", "HMAC-SHA1")]));
+            let mut params: Vec<(String, String)> =
+                url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            params.extend(pairs(&[
+                ("oauth_consumer_key", "dpf43f3p2l4k3l03"),
+                ("oauth_token", "nnch734d00sl2jdk"),
+                ("oauth_signature_method", "HMAC-SHA1"),
+            ]));
             params.extend(pairs(extra));
             hmac_sha1(&base_string("GET", &base_uri(&url), &params), "kd94hf93k423kf44", "pfkkdhi9sl3r4s00")
         };
         // RFC 5849 §1.2 (realm="Photos" is not signed): MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D.
-        assert_eq!(signed(&[("oauth_timestamp", "137131202"), ("oauth_nonce", "chapoH")]), "MdpQcU8iPSUjWoN/UDMsK2sui9I=");
+        assert_eq!(
+            signed(&[("oauth_timestamp", "137131202"), ("oauth_nonce", "chapoH")]),
+            "MdpQcU8iPSUjWoN/UDMsK2sui9I="
+        );
         // OAuth Core 1.0 Appendix A.5 (the same photos request with
         // oauth_version, the spec RFC 5849 replaced): tR3+Ty81lMeYAr/Fid0kMTYa/WM=.
         assert_eq!(
@@ -179,14 +188,21 @@ mod tests {
         assert_eq!(encode("Dogs, Cats & Mice"), "Dogs%2C%20Cats%20%26%20Mice");
         assert_eq!(encode("☃"), "%E2%98%83");
         assert_eq!(encode("a-._~Z9"), "a-._~Z9");
-        assert_eq!(base_uri(&url::Url::parse("HTTP://EXAMPLE.COM:80/r%20v/X?id=123").unwrap()), "http://example.com/r%20v/X");
-        assert_eq!(base_uri(&url::Url::parse("https://www.example.net:8080/?q=1").unwrap()), "https://www.example.net:8080/");
+        assert_eq!(
+            base_uri(&url::Url::parse("HTTP://EXAMPLE.COM:80/r%20v/X?id=123").unwrap()),
+            "http://example.com/r%20v/X"
+        );
+        assert_eq!(
+            base_uri(&url::Url::parse("https://www.example.net:8080/?q=1").unwrap()),
+            "https://www.example.net:8080/"
+        );
     }
 
     #[test]
     fn the_header_carries_the_protocol_parameters_and_a_signature_over_the_body_but_no_secret() {
         let url = url::Url::parse("https://connectapi.garmin.com/oauth-service/oauth/exchange/user/2.0").unwrap();
-        let creds = Credentials { consumer_key: "ck", consumer_secret: "cs-secret", token: "t 1", token_secret: "ts-secret" };
+        let creds =
+            Credentials { consumer_key: "ck", consumer_secret: "cs-secret", token: "t 1", token_secret: "ts-secret" };
         let header = authorization("POST", &url, &[("mfa_token", "m")], &creds, "n0", 1_700_000_000);
         assert!(header.starts_with("OAuth oauth_consumer_key=\"ck\", oauth_nonce=\"n0\", oauth_signature_method=\"HMAC-SHA1\", oauth_timestamp=\"1700000000\", oauth_token=\"t%201\", oauth_version=\"1.0\", oauth_signature=\""), "{header}");
         let base = base_string(
@@ -202,7 +218,9 @@ mod tests {
                 ("mfa_token", "m"),
             ]),
         );
-        assert!(header.ends_with(&format!("oauth_signature=\"{}\"", encode(&hmac_sha1(&base, "cs-secret", "ts-secret")))));
+        assert!(
+            header.ends_with(&format!("oauth_signature=\"{}\"", encode(&hmac_sha1(&base, "cs-secret", "ts-secret"))))
+        );
         assert!(!header.contains("secret"));
         assert_ne!(nonce(), nonce());
     }

@@ -13,12 +13,12 @@
 
 use std::time::Duration;
 
-use pierre_shared::catalogue::ClientAuth;
 use pierre_shared::Secret;
+use pierre_shared::catalogue::ClientAuth;
 use serde_json::Value;
 
-use super::exchange::Tokens;
 use super::ResolvedProvider;
+use super::exchange::Tokens;
 
 /// Attempts per refresh: one plus two retries.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -96,7 +96,10 @@ pub fn reconnect_hint(p: &ResolvedProvider, user_id: &str, imported: bool) -> St
 
 /// A new Garmin sign-in and its import into `user_id`, one clause.
 pub fn reconnect_hint_garmin(user_id: &str) -> String {
-    format!("{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR} --user {user_id}`", garmin_sign_in_steps())
+    format!(
+        "{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR} --user {user_id}`",
+        garmin_sign_in_steps()
+    )
 }
 
 /// An imported Garmin DI sign-in's refresh grant: the refresh token and
@@ -134,7 +137,9 @@ impl DiGrant {
     /// The sealed form: `{"garmin_di":1,"client_id":..,"refresh_token":..}`.
     pub fn seal(&self) -> Option<Secret> {
         let token = self.refresh_token.expose_str().ok()?;
-        let text = serde_json::to_string(&SealedDi { garmin_di: 1, client_id: self.client_id.as_str(), refresh_token: token }).ok()?;
+        let text =
+            serde_json::to_string(&SealedDi { garmin_di: 1, client_id: self.client_id.as_str(), refresh_token: token })
+                .ok()?;
         Some(Secret::from_string(text))
     }
 
@@ -345,7 +350,11 @@ pub(super) async fn answer(request: reqwest::RequestBuilder, di: bool, now: i64)
         return Attempt::Done(Err(RefreshError::InvalidGrant));
     }
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
-        return if status.is_success() { Attempt::Retry("unreadable answer") } else { Attempt::Retry("unreadable error") };
+        return if status.is_success() {
+            Attempt::Retry("unreadable answer")
+        } else {
+            Attempt::Retry("unreadable error")
+        };
     };
     if !status.is_success() {
         let error = json.get("error").and_then(Value::as_str).unwrap_or("unknown_error");
@@ -400,7 +409,10 @@ mod tests {
         assert!(hint.contains("pip install --upgrade garminconnect curl_cffi"), "{hint}");
         assert!(hint.contains("prompt_mfa=lambda: input('MFA code: ')).login('~/.garmin-sign-in')"), "{hint}");
         assert!(!hint.contains("garth"), "{hint}");
-        assert_eq!(reconnect_hint(&client.resolve("strava").unwrap(), "u-1", false), "run `pierre-authd connect strava` to sign in again");
+        assert_eq!(
+            reconnect_hint(&client.resolve("strava").unwrap(), "u-1", false),
+            "run `pierre-authd connect strava` to sign in again"
+        );
         let with_app = |k: &str| match k {
             "PIERRE_GARMIN_CLIENT_ID" => Some("id".to_string()),
             "PIERRE_GARMIN_CLIENT_SECRET" => Some("secret".to_string()),
@@ -408,7 +420,10 @@ mod tests {
         };
         let config = super::super::settings::OAuthConfig::load(&with_app, None, "config.toml").unwrap();
         let client = super::super::OAuthClient::new(config, std::collections::HashMap::new()).unwrap();
-        assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1", false), "run `pierre-authd connect garmin` to sign in again");
+        assert_eq!(
+            reconnect_hint(&client.resolve("garmin").unwrap(), "u-1", false),
+            "run `pierre-authd connect garmin` to sign in again"
+        );
         // Imported, Developer Program credentials or not: a re-import.
         assert_eq!(reconnect_hint(&client.resolve("garmin").unwrap(), "u-1", true), hint);
     }
@@ -422,7 +437,10 @@ mod tests {
 
     #[test]
     fn a_di_grant_seals_its_client_id_with_the_refresh_token_and_opens_only_that_form() {
-        let grant = DiGrant { client_id: "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2".into(), refresh_token: Secret::from_string("rt-1".into()) };
+        let grant = DiGrant {
+            client_id: "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2".into(),
+            refresh_token: Secret::from_string("rt-1".into()),
+        };
         let sealed = grant.seal().unwrap();
         let back = DiGrant::open(&sealed).unwrap();
         assert_eq!(back.client_id, "GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2");
@@ -431,7 +449,10 @@ mod tests {
         // A Developer Program connection's plain refresh token is not a DI grant.
         assert!(DiGrant::open(&Secret::from_string("fake-rt-abc".into())).is_none());
         assert!(DiGrant::open(&Secret::from_string(r#"{"client_id":"c","refresh_token":"r"}"#.into())).is_none());
-        assert!(DiGrant::open(&Secret::from_string(r#"{"garmin_di":1,"client_id":"","refresh_token":"r"}"#.into())).is_none());
+        assert!(
+            DiGrant::open(&Secret::from_string(r#"{"garmin_di":1,"client_id":"","refresh_token":"r"}"#.into()))
+                .is_none()
+        );
     }
 
     #[test]
@@ -462,7 +483,8 @@ mod tests {
 
     #[test]
     fn token_answers_parse_with_expires_in_or_expires_at() {
-        let t = parse_tokens(serde_json::json!({"access_token": "a", "refresh_token": "r", "expires_in": 60}), 1_000).unwrap();
+        let t = parse_tokens(serde_json::json!({"access_token": "a", "refresh_token": "r", "expires_in": 60}), 1_000)
+            .unwrap();
         assert_eq!(t.expires_at, Some(1_060));
         assert_eq!(t.refresh_token.unwrap().expose(), b"r");
         let t = parse_tokens(serde_json::json!({"access_token": "a", "expires_at": 5}), 1_000).unwrap();

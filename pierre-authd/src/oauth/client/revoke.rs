@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use pierre_shared::catalogue::{ClientAuth, RevokeStyle};
 use pierre_shared::Secret;
+use pierre_shared::catalogue::{ClientAuth, RevokeStyle};
 
 use super::ResolvedProvider;
 
@@ -54,7 +54,8 @@ pub async fn revoke(
         RevokeStyle::DeleteBearer => http.delete(url).bearer_auth(access.ok_or(RevokeError::NoToken)?),
         RevokeStyle::QueryAccessToken => {
             let token = access.ok_or(RevokeError::NoToken)?;
-            let url = reqwest::Url::parse_with_params(url, &[("access_token", token)]).map_err(|_| RevokeError::BadUrl)?;
+            let url =
+                reqwest::Url::parse_with_params(url, &[("access_token", token)]).map_err(|_| RevokeError::BadUrl)?;
             http.post(url)
         }
         RevokeStyle::Rfc7009 => {
@@ -64,7 +65,8 @@ pub async fn revoke(
                 (None, None) => return Err(RevokeError::NoToken),
             };
             let client_id = p.client_id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
-            let secret = p.client_secret.as_ref().and_then(|s| s.value.expose_str().ok()).unwrap_or_default().to_string();
+            let secret =
+                p.client_secret.as_ref().and_then(|s| s.value.expose_str().ok()).unwrap_or_default().to_string();
             let mut form = vec![("token", token), ("token_type_hint", hint.to_string())];
             let request = http.post(url);
             match oauth.client_auth {
@@ -79,9 +81,5 @@ pub async fn revoke(
     };
     let response = request.timeout(REVOKE_TIMEOUT).send().await.map_err(RevokeError::Unreachable)?;
     let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(RevokeError::Status { status: status.as_u16() })
-    }
+    if status.is_success() { Ok(()) } else { Err(RevokeError::Status { status: status.as_u16() }) }
 }

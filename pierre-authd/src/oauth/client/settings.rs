@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use pierre_shared::catalogue::ProviderDef;
 use pierre_shared::Secret;
+use pierre_shared::catalogue::ProviderDef;
 use serde::Deserialize;
 
 /// A provider setting that can be overridden.
@@ -241,7 +241,9 @@ pub enum OAuthConfigError {
     BadNumber { name: &'static str },
     #[error("config.toml names an unknown provider `{name}`; known providers: {known}")]
     UnknownProvider { name: String, known: String },
-    #[error("config.toml sets `{field}` under [providers.{name}], but only {belongs_to} has it; move it to [providers.{belongs_to}]")]
+    #[error(
+        "config.toml sets `{field}` under [providers.{name}], but only {belongs_to} has it; move it to [providers.{belongs_to}]"
+    )]
     FieldElsewhere { name: String, field: String, belongs_to: &'static str },
 }
 
@@ -253,12 +255,17 @@ impl OAuthConfig {
         file_path: &str,
     ) -> Result<OAuthConfig, OAuthConfigError> {
         let file: FileConfig = match file_text {
-            Some(text) => toml::from_str(text)
-                .map_err(|e| OAuthConfigError::File { path: file_path.to_string(), message: e.message().to_string() })?,
+            Some(text) => toml::from_str(text).map_err(|e| OAuthConfigError::File {
+                path: file_path.to_string(),
+                message: e.message().to_string(),
+            })?,
             None => FileConfig::default(),
         };
         if let Some(name) = file.providers.keys().find(|n| pierre_shared::catalogue::find(n).is_none()) {
-            return Err(OAuthConfigError::UnknownProvider { name: name.clone(), known: pierre_shared::catalogue::names() });
+            return Err(OAuthConfigError::UnknownProvider {
+                name: name.clone(),
+                known: pierre_shared::catalogue::names(),
+            });
         }
         let number = |name: &'static str| -> Result<Option<u64>, OAuthConfigError> {
             env(name).map(|v| v.trim().parse::<u64>().map_err(|_| OAuthConfigError::BadNumber { name })).transpose()
@@ -269,7 +276,10 @@ impl OAuthConfig {
         };
         let state_ttl_secs = number("PIERRE_OAUTH_STATE_TTL_SECS")?.unwrap_or(DEFAULT_STATE_TTL_SECS);
         let misplaced = file.providers.iter().find_map(|(name, f)| {
-            Field::ALL.iter().find(|field| field.only_for().is_some_and(|p| p != name) && f.get(**field).is_some()).map(|field| (name, field))
+            Field::ALL
+                .iter()
+                .find(|field| field.only_for().is_some_and(|p| p != name) && f.get(**field).is_some())
+                .map(|field| (name, field))
         });
         if let Some((name, field)) = misplaced {
             return Err(OAuthConfigError::FieldElsewhere {
@@ -299,7 +309,11 @@ mod tests {
     #[test]
     fn garmin_only_fields_resolve_for_garmin_alone_with_the_usual_precedence() {
         let garmin = catalogue::find("garmin").unwrap();
-        let file = FileProvider { di_token_url: Some("http://file/di".into()), consumer_key: Some("file-key".into()), ..Default::default() };
+        let file = FileProvider {
+            di_token_url: Some("http://file/di".into()),
+            consumer_key: Some("file-key".into()),
+            ..Default::default()
+        };
         let env = env_of(&[
             ("GARMIN_DI_TOKEN_URL", " http://plain/di "),
             ("PIERRE_GARMIN_CONSUMER_SECRET", "env-consumer-secret"),
@@ -313,9 +327,12 @@ mod tests {
         assert!(!format!("{o:?}").contains("env-consumer-secret"));
         let strava = Overrides::resolve(catalogue::find("strava").unwrap(), &BTreeMap::new(), &env, None);
         assert!(strava.text(Field::DiTokenUrl).is_none(), "a Garmin-only field means nothing for Strava");
-        let err = OAuthConfig::load(&env_of(&[]), Some("[providers.strava]\ndi_token_url = \"http://x\"\n"), "c").unwrap_err();
+        let err = OAuthConfig::load(&env_of(&[]), Some("[providers.strava]\ndi_token_url = \"http://x\"\n"), "c")
+            .unwrap_err();
         assert!(err.to_string().contains("move it to [providers.garmin]"), "{err}");
-        assert!(OAuthConfig::load(&env_of(&[]), Some("[providers.garmin]\ndi_token_url = \"http://x\"\n"), "c").is_ok());
+        assert!(
+            OAuthConfig::load(&env_of(&[]), Some("[providers.garmin]\ndi_token_url = \"http://x\"\n"), "c").is_ok()
+        );
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub fn prune(store: &dyn Store, now: i64) -> Result<usize, StoreError> {
 mod tests {
     use super::*;
     use crate::vault::{KeyConfig, SqliteStore};
-    use pierre_shared::paths::{ensure_private_dir, Paths};
+    use pierre_shared::paths::{Paths, ensure_private_dir};
 
     struct TestHome {
         _dir: tempfile::TempDir,
@@ -123,7 +123,8 @@ mod tests {
 
     fn store(home: &TestHome) -> SqliteStore {
         let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 32]);
-        let keys = KeyConfig::from_env(move |name| (name == "PIERRE_MASTER_ENCRYPTION_KEY").then(|| key.clone().into()));
+        let keys =
+            KeyConfig::from_env(move |name| (name == "PIERRE_MASTER_ENCRYPTION_KEY").then(|| key.clone().into()));
         SqliteStore::open(&home.paths, &keys).unwrap()
     }
 

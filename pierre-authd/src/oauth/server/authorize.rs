@@ -20,18 +20,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::consent::{AuthRequest, Decision, Lookup, CONSENT_LIFE};
-use super::http::{check_rate, error_page, escape, page, parse_form, rate_headers, CONSENT_TEMPLATE};
-use super::jwt::{is_loopback_host, SOCKET_AUDIENCE};
+use super::consent::{AuthRequest, CONSENT_LIFE, Decision, Lookup};
+use super::http::{CONSENT_TEMPLATE, check_rate, error_page, escape, page, parse_form, rate_headers};
+use super::jwt::{SOCKET_AUDIENCE, is_loopback_host};
 use super::store::CodeRecord;
-use super::{random_token, CODE_LIFE};
-use crate::server::{now_secs, Daemon};
+use super::{CODE_LIFE, random_token};
+use crate::server::{Daemon, now_secs};
 
 /// Seconds between the consent page's own refreshes.
 const REFRESH_SECS: u64 = 3;
@@ -62,7 +62,12 @@ async fn handle(daemon: &Arc<Daemon>, query: String) -> Response {
         Ok(request) => request,
         Err(Invalid::Page(status, message)) => return error_page(status, "Invalid sign-in request", &message),
         Err(Invalid::Redirect { redirect_uri, state, error, description }) => {
-            return redirect_to_client(&redirect_uri, state.as_deref(), &daemon.auth.issuer, Outcome::Error(error, &description));
+            return redirect_to_client(
+                &redirect_uri,
+                state.as_deref(),
+                &daemon.auth.issuer,
+                Outcome::Error(error, &description),
+            );
         }
     };
     if request.requested_user.is_empty() {
@@ -88,7 +93,10 @@ enum Invalid {
 
 async fn validate(daemon: &Arc<Daemon>, params: &HashMap<String, String>) -> Result<AuthRequest, Invalid> {
     let Some(client_id) = params.get("client_id").cloned() else {
-        return Err(Invalid::Page(StatusCode::BAD_REQUEST, "The request names no client_id. The app must register first.".into()));
+        return Err(Invalid::Page(
+            StatusCode::BAD_REQUEST,
+            "The request names no client_id. The app must register first.".into(),
+        ));
     };
     let lookup_id = client_id.clone();
     let d = daemon.clone();
@@ -101,7 +109,12 @@ async fn validate(daemon: &Arc<Daemon>, params: &HashMap<String, String>) -> Res
                 "This app is not registered with this Pierre (unknown client_id). Start the sign-in again in the app so it registers.".into(),
             ));
         }
-        _ => return Err(Invalid::Page(StatusCode::INTERNAL_SERVER_ERROR, "Pierre could not read its client list; see the daemon log and retry.".into())),
+        _ => {
+            return Err(Invalid::Page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Pierre could not read its client list; see the daemon log and retry.".into(),
+            ));
+        }
     };
     let Some(redirect_uri) = params.get("redirect_uri").cloned() else {
         return Err(Invalid::Page(StatusCode::BAD_REQUEST, "The request names no redirect_uri.".into()));
@@ -127,17 +140,31 @@ async fn validate(daemon: &Arc<Daemon>, params: &HashMap<String, String>) -> Res
         Some(other) => {
             return Err(refuse("invalid_request", format!("code_challenge_method `{other}` is refused; use S256")));
         }
-        None => return Err(refuse("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256".into())),
+        None => {
+            return Err(refuse(
+                "invalid_request",
+                "PKCE is required: send code_challenge with code_challenge_method=S256".into(),
+            ));
+        }
     }
     let Some(challenge) = params.get("code_challenge").filter(|c| is_s256_challenge(c)).cloned() else {
-        return Err(refuse("invalid_request", "code_challenge must be the base64url SHA-256 of the code verifier (43 characters)".into()));
+        return Err(refuse(
+            "invalid_request",
+            "code_challenge must be the base64url SHA-256 of the code verifier (43 characters)".into(),
+        ));
     };
     let resource = match params.get("resource") {
         None => {
-            return Err(refuse("invalid_target", "send `resource` (RFC 8707): the URL of the MCP server the token is for".into()));
+            return Err(refuse(
+                "invalid_target",
+                "send `resource` (RFC 8707): the URL of the MCP server the token is for".into(),
+            ));
         }
         Some(resource) if !acceptable_resource(resource) => {
-            return Err(refuse("invalid_target", "`resource` must be an absolute http(s) URL without a fragment".into()));
+            return Err(refuse(
+                "invalid_target",
+                "`resource` must be an absolute http(s) URL without a fragment".into(),
+            ));
         }
         Some(resource) => resource.clone(),
     };
@@ -156,7 +183,11 @@ async fn validate(daemon: &Arc<Daemon>, params: &HashMap<String, String>) -> Res
 pub async fn continue_(State(daemon): State<Arc<Daemon>>, RawQuery(query): RawQuery) -> Response {
     let params = parse_form(query.unwrap_or_default().as_bytes()).unwrap_or_default();
     let Some(id) = params.get("req") else {
-        return error_page(StatusCode::BAD_REQUEST, "Unknown sign-in request", "The link names no request. Start the sign-in again in the app.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Unknown sign-in request",
+            "The link names no request. Start the sign-in again in the app.",
+        );
     };
     match daemon.auth.consents.lookup(id, Instant::now()) {
         Lookup::Unknown => error_page(
@@ -200,7 +231,12 @@ pub async fn continue_(State(daemon): State<Arc<Daemon>>, RawQuery(query): RawQu
                 );
             }
             tracing::info!(client_id = %request.client_id, "authorization server: code issued");
-            redirect_to_client(&request.redirect_uri, request.state.as_deref(), &daemon.auth.issuer, Outcome::Code(&code))
+            redirect_to_client(
+                &request.redirect_uri,
+                request.state.as_deref(),
+                &daemon.auth.issuer,
+                Outcome::Code(&code),
+            )
         }
     }
 }
@@ -238,7 +274,9 @@ fn redirect_to_client(redirect_uri: &str, state: Option<&str>, issuer: &str, out
             response.headers_mut().insert(header::LOCATION, location);
             response
         }
-        Err(_) => error_page(StatusCode::BAD_REQUEST, "Invalid sign-in request", "The app's redirect URI cannot be used."),
+        Err(_) => {
+            error_page(StatusCode::BAD_REQUEST, "Invalid sign-in request", "The app's redirect URI cannot be used.")
+        }
     }
 }
 
@@ -246,13 +284,18 @@ fn consent_page(status: StatusCode, request: &AuthRequest, code: &str, id: &str,
     let continue_url = format!("/authorize/continue?req={id}");
     let redirect_host = url::Url::parse(&request.redirect_uri)
         .ok()
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(port) => format!("{h}:{port}"),
-            None => h.to_string(),
-        }))
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            })
+        })
         .unwrap_or_default();
     let html = CONSENT_TEMPLATE
-        .replace("{{REFRESH}}", &format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS};url={}\">", escape(&continue_url)))
+        .replace(
+            "{{REFRESH}}",
+            &format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS};url={}\">", escape(&continue_url)),
+        )
         .replace("{{TITLE}}", "Allow this app to use Pierre?")
         .replace(
             "{{MESSAGE}}",
@@ -296,7 +339,8 @@ fn is_s256_challenge(challenge: &str) -> bool {
 /// http(s), and never the socket's own audience.
 fn acceptable_resource(resource: &str) -> bool {
     resource != SOCKET_AUDIENCE
-        && url::Url::parse(resource).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.fragment().is_none() && u.has_host())
+        && url::Url::parse(resource)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.fragment().is_none() && u.has_host())
 }
 
 /// The S256 challenge of a verifier: base64url(SHA-256(verifier)).

@@ -56,16 +56,25 @@ struct Pending {
 /// What `/authorize/continue` finds.
 #[derive(Debug)]
 pub enum Lookup {
-    Pending { request: AuthRequest, short_code: String, left: Duration },
+    Pending {
+        request: AuthRequest,
+        short_code: String,
+        left: Duration,
+    },
     /// Approved or denied: taken out, so it completes once.
-    Decided { request: AuthRequest, decision: Decision },
+    Decided {
+        request: AuthRequest,
+        decision: Decision,
+    },
     Unknown,
 }
 
 /// Why an approval failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApproveError {
-    #[error("no pending sign-in has the code `{0}`; codes expire after 10 minutes, so start the sign-in again in the app")]
+    #[error(
+        "no pending sign-in has the code `{0}`; codes expire after 10 minutes, so start the sign-in again in the app"
+    )]
     Unknown(String),
     #[error("the sign-in with code `{0}` was already answered")]
     AlreadyDecided(String),
@@ -97,7 +106,10 @@ impl Consents {
                 break code;
             }
         };
-        pending.insert(id.clone(), Pending { request, short_code: short_code.clone(), created: now, decision: Decision::Pending });
+        pending.insert(
+            id.clone(),
+            Pending { request, short_code: short_code.clone(), created: now, decision: Decision::Pending },
+        );
         (id, short_code)
     }
 
@@ -194,10 +206,7 @@ mod tests {
         assert!(matches!(consents.lookup(&id, now), Lookup::Pending { .. }));
         let lower = code.to_lowercase().replace('-', "");
         consents.decide(&lower, Decision::Approved { user_id: "u".into() }, now).unwrap();
-        assert_eq!(
-            consents.decide(&code, Decision::Denied, now),
-            Err(ApproveError::AlreadyDecided(code.clone()))
-        );
+        assert_eq!(consents.decide(&code, Decision::Denied, now), Err(ApproveError::AlreadyDecided(code.clone())));
         match consents.lookup(&id, now) {
             Lookup::Decided { decision, .. } => assert_eq!(decision, Decision::Approved { user_id: "u".into() }),
             other => panic!("{other:?}"),

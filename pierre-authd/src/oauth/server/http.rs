@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -29,7 +29,10 @@ pub async fn guard(State(daemon): State<Arc<Daemon>>, request: Request, next: Ne
     let mut response = match host {
         Some(host) if host_allowed(host, port) => next.run(request).await,
         _ => {
-            tracing::warn!(host = host.unwrap_or("(none)"), "authorization server: request with a foreign Host refused");
+            tracing::warn!(
+                host = host.unwrap_or("(none)"),
+                "authorization server: request with a foreign Host refused"
+            );
             (
                 StatusCode::MISDIRECTED_REQUEST,
                 "This is Pierre's local authorization server; it answers only to http://127.0.0.1 on its own port.\n",
@@ -59,7 +62,11 @@ pub use crate::oauth::loopback::host_allowed;
 
 /// 404 for every unknown path.
 pub async fn not_found() -> Response {
-    oauth_error(StatusCode::NOT_FOUND, "not_found", "there is no such endpoint; see /.well-known/oauth-authorization-server")
+    oauth_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "there is no such endpoint; see /.well-known/oauth-authorization-server",
+    )
 }
 
 /// An RFC 6749 §5.2 error body: `{error, error_description}`, no caching.
@@ -135,9 +142,7 @@ pub fn rate_headers(response: &mut Response, decision: Decision) {
 pub fn page(status: StatusCode, html: String) -> Response {
     let mut response = Response::new(Body::from(html));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     response
 }
 
@@ -200,7 +205,9 @@ mod tests {
 
     #[test]
     fn the_consent_template_has_every_placeholder_and_no_external_asset() {
-        for slot in ["{{TITLE}}", "{{MESSAGE}}", "{{CLIENT_NAME}}", "{{USER}}", "{{CODE}}", "{{CONTINUE_URL}}", "{{REFRESH}}"] {
+        for slot in
+            ["{{TITLE}}", "{{MESSAGE}}", "{{CLIENT_NAME}}", "{{USER}}", "{{CODE}}", "{{CONTINUE_URL}}", "{{REFRESH}}"]
+        {
             assert!(CONSENT_TEMPLATE.contains(slot), "{slot} missing");
         }
         assert!(!CONSENT_TEMPLATE.contains("src="), "external asset");

@@ -134,8 +134,8 @@ pub fn is_loopback_host(host: &str) -> bool {
 mod tests {
     use super::super::test_support::TestStore;
     use super::*;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     const ISS: &str = "http://127.0.0.1:8082";
 

@@ -10,8 +10,8 @@
 
 use std::sync::RwLock;
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use p256::pkcs8::EncodePrivateKey;
@@ -214,8 +214,8 @@ fn generate(store: &dyn Store, now: i64) -> Result<SigningKey, KeyError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::test_support::TestStore;
+    use super::*;
 
     #[test]
     fn first_load_makes_one_key_and_later_loads_read_it_back() {

@@ -32,17 +32,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::{get, post};
 use axum::Router;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use axum::routing::{get, post};
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::server::Daemon;
 use crate::vault::{Store, StoreError};
 
-pub use jwt::{Claims, TokenError, SOCKET_AUDIENCE};
+pub use jwt::{Claims, SOCKET_AUDIENCE, TokenError};
 
 /// Access tokens for HTTP clients live one hour.
 pub const ACCESS_TOKEN_LIFE: i64 = 3600;
@@ -101,7 +101,10 @@ impl AuthServerConfig {
     ///
     /// # Errors
     /// A variable that is not a number.
-    pub fn load(env: &dyn Fn(&str) -> Option<String>, file_text: Option<&str>) -> Result<AuthServerConfig, ConfigError> {
+    pub fn load(
+        env: &dyn Fn(&str) -> Option<String>,
+        file_text: Option<&str>,
+    ) -> Result<AuthServerConfig, ConfigError> {
         let file: FileConfig = file_text.and_then(|text| toml::from_str(text).ok()).unwrap_or_default();
         let number = |name: &'static str| -> Result<Option<u32>, ConfigError> {
             env(name).map(|v| v.trim().parse::<u32>().map_err(|_| ConfigError::NotANumber { name })).transpose()
@@ -243,7 +246,11 @@ impl AuthServer {
 ///
 /// # Errors
 /// Store and key errors.
-pub async fn start(config: &AuthServerConfig, state_db: &std::path::Path, vault: &dyn Store) -> Result<(Option<TcpListener>, AuthServer), StartError> {
+pub async fn start(
+    config: &AuthServerConfig,
+    state_db: &std::path::Path,
+    vault: &dyn Store,
+) -> Result<(Option<TcpListener>, AuthServer), StartError> {
     let listener = match bind(config.port).await {
         Ok(listener) => Some(listener),
         Err(err) => {
@@ -256,7 +263,8 @@ pub async fn start(config: &AuthServerConfig, state_db: &std::path::Path, vault:
         }
     };
     let port = listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port());
-    let auth = tokio::task::block_in_place(|| AuthServer::open(vault, state_db, config, port, crate::server::now_secs()))?;
+    let auth =
+        tokio::task::block_in_place(|| AuthServer::open(vault, state_db, config, port, crate::server::now_secs()))?;
     if let Some(port) = port {
         tracing::info!(port, "authorization server on 127.0.0.1");
     }
@@ -340,7 +348,11 @@ mod tests {
     fn defaults_file_and_env_in_that_order() {
         let none = AuthServerConfig::load(&env_of(&[]), None).unwrap();
         assert_eq!(none, AuthServerConfig { port: DEFAULT_PORT, rate_limits: RateLimits::default() });
-        let file = AuthServerConfig::load(&env_of(&[]), Some("authorization_server_port = 9100\n[units]\nsystem = \"metric\"\n")).unwrap();
+        let file = AuthServerConfig::load(
+            &env_of(&[]),
+            Some("authorization_server_port = 9100\n[units]\nsystem = \"metric\"\n"),
+        )
+        .unwrap();
         assert_eq!(file.port, 9100);
         let env = AuthServerConfig::load(
             &env_of(&[("PIERRE_AS_PORT", "0"), ("PIERRE_AS_RATE_TOKEN", "500")]),
@@ -366,7 +378,7 @@ pub(crate) mod test_support {
     use std::ffi::OsString;
 
     use base64::Engine;
-    use pierre_shared::paths::{ensure_private_dir, Paths};
+    use pierre_shared::paths::{Paths, ensure_private_dir};
 
     use crate::vault::{KeyConfig, SqliteStore, Store};
 

@@ -56,7 +56,12 @@ impl RateLimiter {
         if allowed {
             entry.1 += 1;
         }
-        Decision { allowed, limit: self.limit, remaining: self.limit.saturating_sub(entry.1), reset_secs: reset_secs.max(1) }
+        Decision {
+            allowed,
+            limit: self.limit,
+            remaining: self.limit.saturating_sub(entry.1),
+            reset_secs: reset_secs.max(1),
+        }
     }
 }
 

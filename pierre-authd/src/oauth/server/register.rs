@@ -7,18 +7,18 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::http::{check_rate, no_store, oauth_error, rate_headers};
 use super::jwt::is_loopback_host;
 use super::store::ClientRecord;
-use crate::server::{now_secs, Daemon};
+use crate::server::{Daemon, now_secs};
 
 /// Longest client name kept; the consent page shows it.
 const MAX_NAME_CHARS: usize = 100;
@@ -121,7 +121,9 @@ fn validate(m: &Metadata) -> Result<(), (&'static str, String)> {
         if !acceptable_redirect_uri(uri) {
             return Err((
                 "invalid_redirect_uri",
-                format!("redirect URI `{uri}` is refused: use http://127.0.0.1:<port>/..., http://localhost:<port>/... or an https URL, without a fragment"),
+                format!(
+                    "redirect URI `{uri}` is refused: use http://127.0.0.1:<port>/..., http://localhost:<port>/... or an https URL, without a fragment"
+                ),
             ));
         }
     }
@@ -130,13 +132,18 @@ fn validate(m: &Metadata) -> Result<(), (&'static str, String)> {
     {
         return Err((
             "invalid_client_metadata",
-            format!("token_endpoint_auth_method `{method}` is not supported: Pierre registers public clients only (`none`) and relies on PKCE"),
+            format!(
+                "token_endpoint_auth_method `{method}` is not supported: Pierre registers public clients only (`none`) and relies on PKCE"
+            ),
         ));
     }
     if let Some(grants) = &m.grant_types
         && let Some(bad) = grants.iter().find(|g| !matches!(g.as_str(), "authorization_code" | "refresh_token"))
     {
-        return Err(("invalid_client_metadata", format!("grant type `{bad}` is not supported; use authorization_code and refresh_token")));
+        return Err((
+            "invalid_client_metadata",
+            format!("grant type `{bad}` is not supported; use authorization_code and refresh_token"),
+        ));
     }
     if let Some(types) = &m.response_types
         && let Some(bad) = types.iter().find(|t| t.as_str() != "code")

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::vault::StoreError;
@@ -362,8 +362,11 @@ impl AsStore {
     /// SQLite errors.
     pub fn revoke_access(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute("INSERT OR IGNORE INTO as_revoked_access (jti, expires_at) VALUES (?1, ?2)", params![jti, expires_at])
-                .map(|_| ())
+            c.execute(
+                "INSERT OR IGNORE INTO as_revoked_access (jti, expires_at) VALUES (?1, ?2)",
+                params![jti, expires_at],
+            )
+            .map(|_| ())
         })
     }
 

@@ -10,18 +10,18 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 use super::authorize::verifier_matches;
-use super::http::{check_rate, no_store, oauth_error, parse_form, rate_headers, OAuthError};
+use super::http::{OAuthError, check_rate, no_store, oauth_error, parse_form, rate_headers};
 use super::store::{FamilyRecord, Redeemed, Rotated};
-use super::{random_token, AuthServer, ACCESS_TOKEN_LIFE, REFRESH_TOKEN_LIFE};
-use crate::server::{now_secs, Daemon};
+use super::{ACCESS_TOKEN_LIFE, AuthServer, REFRESH_TOKEN_LIFE, random_token};
+use crate::server::{Daemon, now_secs};
 
 /// A finished `/token` answer or an RFC 6749 §5.2 error.
 type Answer = Result<Response, OAuthError>;
@@ -61,7 +61,9 @@ async fn limited(
     let mut response = match answer {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => error.into_response(),
-        Err(_) => oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the request failed inside Pierre; retry"),
+        Err(_) => {
+            oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the request failed inside Pierre; retry")
+        }
     };
     rate_headers(&mut response, decision);
     response
@@ -77,11 +79,19 @@ fn invalid_grant(description: &str) -> OAuthError {
 
 fn server_error() -> OAuthError {
     tracing::warn!("authorization server: a token request hit a storage error");
-    OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Pierre could not read or write its database; retry")
+    OAuthError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "Pierre could not read or write its database; retry",
+    )
 }
 
 /// The form of a client request, and the public client it names.
-fn client_form(auth: &AuthServer, headers: &HeaderMap, body: &[u8]) -> Result<(HashMap<String, String>, String), OAuthError> {
+fn client_form(
+    auth: &AuthServer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(HashMap<String, String>, String), OAuthError> {
     if headers.contains_key(header::AUTHORIZATION) {
         return Err(OAuthError::new(
             StatusCode::UNAUTHORIZED,
@@ -98,11 +108,17 @@ fn client_form(auth: &AuthServer, headers: &HeaderMap, body: &[u8]) -> Result<(H
     }
     let params = parse_form(body).map_err(|name| invalid_request(&format!("the parameter `{name}` appears twice")))?;
     let Some(client_id) = params.get("client_id").cloned() else {
-        return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", "send client_id (public clients authenticate with it alone)"));
+        return Err(OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "send client_id (public clients authenticate with it alone)",
+        ));
     };
     match auth.store.client(&client_id) {
         Ok(Some(_)) => Ok((params, client_id)),
-        Ok(None) => Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client_id; register again")),
+        Ok(None) => {
+            Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client_id; register again"))
+        }
         Err(_) => Err(server_error()),
     }
 }
@@ -127,7 +143,10 @@ fn authorization_code(auth: &AuthServer, params: &HashMap<String, String>, clien
     let record = match auth.store.redeem_code(code, now).map_err(|_| server_error())? {
         Redeemed::Fresh(record) => record,
         Redeemed::Reused => {
-            tracing::warn!(client_id, "authorization server: an authorization code was used twice; its tokens are revoked");
+            tracing::warn!(
+                client_id,
+                "authorization server: an authorization code was used twice; its tokens are revoked"
+            );
             return Err(invalid_grant("this authorization code was already used; tokens issued from it are revoked"));
         }
         Redeemed::Expired => return Err(invalid_grant("the authorization code has expired; sign in again")),
@@ -181,7 +200,10 @@ fn refresh(auth: &AuthServer, params: &HashMap<String, String>, client_id: &str)
     let family = match rotated {
         Rotated::Fresh(family) => family,
         Rotated::Reused => {
-            tracing::warn!(client_id, "authorization server: a rotated refresh token was reused; its family is revoked");
+            tracing::warn!(
+                client_id,
+                "authorization server: a rotated refresh token was reused; its family is revoked"
+            );
             return Err(invalid_grant(
                 "this refresh token was already used; every token of this sign-in is now revoked, sign in again",
             ));
@@ -190,7 +212,11 @@ fn refresh(auth: &AuthServer, params: &HashMap<String, String>, client_id: &str)
         Rotated::Expired => return Err(invalid_grant("the refresh token has expired; sign in again")),
         Rotated::WrongClient | Rotated::Unknown => return Err(invalid_grant("the refresh token is not valid")),
         Rotated::WrongResource => {
-            return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_target", "resource differs from the one authorized"));
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                "resource differs from the one authorized",
+            ));
         }
     };
     token_response(auth, &family, &next, now)
@@ -198,8 +224,17 @@ fn refresh(auth: &AuthServer, params: &HashMap<String, String>, client_id: &str)
 
 fn token_response(auth: &AuthServer, family: &FamilyRecord, refresh_token: &str, now: i64) -> Answer {
     let (access_token, _) = auth
-        .issue(&family.user_id, &family.resource, ACCESS_TOKEN_LIFE, Some(family.client_id.clone()), family.scope.clone(), now)
-        .map_err(|_| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Pierre could not sign the token; retry"))?;
+        .issue(
+            &family.user_id,
+            &family.resource,
+            ACCESS_TOKEN_LIFE,
+            Some(family.client_id.clone()),
+            family.scope.clone(),
+            now,
+        )
+        .map_err(|_| {
+            OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Pierre could not sign the token; retry")
+        })?;
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",

@@ -38,10 +38,7 @@ pub struct Observation {
 /// Strava's "15-minute,daily" pair: `(limit, usage)` lists.
 fn strava_pairs(headers: &HashMap<String, String>, limit: &str, usage: &str) -> Vec<Observation> {
     let numbers = |name: &str| -> Vec<u32> {
-        headers
-            .get(name)
-            .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-            .unwrap_or_default()
+        headers.get(name).map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect()).unwrap_or_default()
     };
     let (limits, usages) = (numbers(limit), numbers(usage));
     [900u64, 86_400]
@@ -62,17 +59,10 @@ pub fn parse_headers(provider: &str, headers: &HashMap<String, String>) -> Vec<O
     match provider {
         "strava" => {
             let mut out = strava_pairs(headers, "x-ratelimit-limit", "x-ratelimit-usage");
-            out.extend(strava_pairs(
-                headers,
-                "x-readratelimit-limit",
-                "x-readratelimit-usage",
-            ));
+            out.extend(strava_pairs(headers, "x-readratelimit-limit", "x-readratelimit-usage"));
             out
         }
-        "fitbit" => match (
-            number("fitbit-rate-limit-limit"),
-            number("fitbit-rate-limit-remaining"),
-        ) {
+        "fitbit" => match (number("fitbit-rate-limit-limit"), number("fitbit-rate-limit-remaining")) {
             (Some(limit), Some(remaining)) => vec![Observation {
                 window_secs: Some(3_600),
                 limit: u32::try_from(limit).unwrap_or(u32::MAX),
@@ -88,20 +78,14 @@ pub fn parse_headers(provider: &str, headers: &HashMap<String, String>) -> Vec<O
                 return Vec::new();
             };
             let mut parts = raw.split(',').map(str::trim);
-            let Some(limit) = parts
-                .next()
-                .and_then(|p| p.split(';').next())
-                .and_then(|n| n.trim().parse::<u32>().ok())
+            let Some(limit) = parts.next().and_then(|p| p.split(';').next()).and_then(|n| n.trim().parse::<u32>().ok())
             else {
                 return Vec::new();
             };
             let window = parts.find_map(|p| {
                 let mut it = p.split(';').map(str::trim);
                 let quota = it.next()?.parse::<u32>().ok()?;
-                let window = it
-                    .find_map(|kv| kv.strip_prefix("window="))?
-                    .parse::<u64>()
-                    .ok()?;
+                let window = it.find_map(|kv| kv.strip_prefix("window="))?.parse::<u64>().ok()?;
                 (quota == limit).then_some(window)
             });
             let Some(remaining) = number("x-ratelimit-remaining") else {
@@ -130,9 +114,7 @@ pub fn retry_after_secs(value: &str, now: i64) -> Option<u64> {
     Some(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// An HTTP-date (RFC 9110 §5.6.7) as seconds since the Unix epoch, in any of
 /// the three forms a recipient must accept: IMF-fixdate
@@ -140,19 +122,13 @@ const MONTHS: [&str; 12] = [
 /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`.
 /// The weekday is redundant and not checked.
 fn http_date(value: &str, now: i64) -> Option<i64> {
-    let fields: Vec<&str> = value
-        .split([' ', ',', '-'])
-        .filter(|f| !f.is_empty())
-        .collect();
+    let fields: Vec<&str> = value.split([' ', ',', '-']).filter(|f| !f.is_empty()).collect();
     let (day, month, year, clock) = match fields.as_slice() {
         [_, day, month, year, clock, "GMT"] => (*day, *month, *year, *clock),
         [_, month, day, clock, year] => (*day, *month, *year, *clock),
         _ => return None,
     };
-    let month = MONTHS
-        .iter()
-        .position(|m| *m == month)
-        .and_then(|i| u8::try_from(i + 1).ok())?;
+    let month = MONTHS.iter().position(|m| *m == month).and_then(|i| u8::try_from(i + 1).ok())?;
     let month = Month::try_from(month).ok()?;
     let mut full_year: i32 = year.parse().ok()?;
     if year.len() == 2 {
@@ -167,18 +143,12 @@ fn http_date(value: &str, now: i64) -> Option<i64> {
         }
     }
     let mut hms = clock.split(':').map(|n| n.parse::<u8>().ok());
-    let (Some(Some(h)), Some(Some(m)), Some(Some(s)), None) =
-        (hms.next(), hms.next(), hms.next(), hms.next())
-    else {
+    let (Some(Some(h)), Some(Some(m)), Some(Some(s)), None) = (hms.next(), hms.next(), hms.next(), hms.next()) else {
         return None;
     };
     let date = Date::from_calendar_date(full_year, month, day.parse().ok()?).ok()?;
     let time = Time::from_hms(h, m, s).ok()?;
-    Some(
-        PrimitiveDateTime::new(date, time)
-            .assume_utc()
-            .unix_timestamp(),
-    )
+    Some(PrimitiveDateTime::new(date, time).assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]
@@ -186,10 +156,7 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -204,18 +171,8 @@ mod tests {
             ]),
         );
         assert_eq!(s.len(), 4);
-        assert!(s.contains(&Observation {
-            window_secs: Some(900),
-            limit: 100,
-            remaining: 0,
-            reset_in: None
-        }));
-        assert!(s.contains(&Observation {
-            window_secs: Some(86_400),
-            limit: 1_000,
-            remaining: 700,
-            reset_in: None
-        }));
+        assert!(s.contains(&Observation { window_secs: Some(900), limit: 100, remaining: 0, reset_in: None }));
+        assert!(s.contains(&Observation { window_secs: Some(86_400), limit: 1_000, remaining: 700, reset_in: None }));
         let f = parse_headers(
             "fitbit",
             &h(&[
@@ -224,35 +181,16 @@ mod tests {
                 ("fitbit-rate-limit-reset", "1234"),
             ]),
         );
-        assert_eq!(
-            f,
-            [Observation {
-                window_secs: Some(3_600),
-                limit: 150,
-                remaining: 3,
-                reset_in: Some(1_234)
-            }]
-        );
+        assert_eq!(f, [Observation { window_secs: Some(3_600), limit: 150, remaining: 3, reset_in: Some(1_234) }]);
         let w = parse_headers(
             "whoop",
             &h(&[
-                (
-                    "x-ratelimit-limit",
-                    "100, 100;window=60, 10000;window=86400",
-                ),
+                ("x-ratelimit-limit", "100, 100;window=60, 10000;window=86400"),
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", "42"),
             ]),
         );
-        assert_eq!(
-            w,
-            [Observation {
-                window_secs: Some(60),
-                limit: 100,
-                remaining: 0,
-                reset_in: Some(42)
-            }]
-        );
+        assert_eq!(w, [Observation { window_secs: Some(60), limit: 100, remaining: 0, reset_in: Some(42) }]);
         assert!(parse_headers("whoop", &h(&[("x-ratelimit-limit", "nonsense")])).is_empty());
         assert!(parse_headers("strava", &h(&[])).is_empty());
     }
@@ -263,21 +201,10 @@ mod tests {
         let date = 784_111_777;
         assert_eq!(retry_after_secs("120", date), Some(120));
         assert_eq!(retry_after_secs(" 0 ", date), Some(0));
-        assert_eq!(
-            retry_after_secs("99999999999999999999999", date),
-            Some(u64::MAX)
-        );
-        for form in [
-            "Sun, 06 Nov 1994 08:49:37 GMT",
-            "Sunday, 06-Nov-94 08:49:37 GMT",
-            "Sun Nov  6 08:49:37 1994",
-        ] {
+        assert_eq!(retry_after_secs("99999999999999999999999", date), Some(u64::MAX));
+        for form in ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
             assert_eq!(retry_after_secs(form, date - 90), Some(90), "{form}");
-            assert_eq!(
-                retry_after_secs(form, date + 5),
-                Some(0),
-                "{form}: a date already past"
-            );
+            assert_eq!(retry_after_secs(form, date + 5), Some(0), "{form}: a date already past");
         }
         // A two-digit year is never read as more than 50 years ahead.
         let imf = |year: i32| http_date(&format!("Sun, 06 Nov {year} 08:49:37 GMT"), date);

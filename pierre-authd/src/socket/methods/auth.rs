@@ -5,16 +5,16 @@
 
 use std::time::Instant;
 
+use pierre_shared::ErrorCode;
 use pierre_shared::protocol::{
     AuthResolveParams, AuthResolveResult, AuthTokenParams, AuthTokenResult, KeysRotateResult, LoginApproveParams,
     LoginApproveResult, RpcError,
 };
-use pierre_shared::ErrorCode;
 
 use crate::oauth::server::consent::Decision;
 use crate::oauth::server::jwt::audience_matches;
-use crate::oauth::server::{Claims, TokenError, SOCKET_AUDIENCE, SOCKET_TOKEN_DEFAULT_LIFE, SOCKET_TOKEN_MAX_LIFE};
-use crate::server::{now_secs, Daemon};
+use crate::oauth::server::{Claims, SOCKET_AUDIENCE, SOCKET_TOKEN_DEFAULT_LIFE, SOCKET_TOKEN_MAX_LIFE, TokenError};
+use crate::server::{Daemon, now_secs};
 use crate::socket::session::{RequestContext, ResolvedUser};
 
 /// The socket form of a refused token: what happened, then what to do.
@@ -31,7 +31,10 @@ async fn verify(daemon: &Daemon, token: &str) -> Result<Claims, RpcError> {
     let token = token.to_string();
     match tokio::task::spawn_blocking(move || auth.verify(&token)).await {
         Ok(result) => result.map_err(|e| token_error(&e)),
-        Err(_) => Err(RpcError::new(ErrorCode::InternalError, "verifying the token failed unexpectedly; check the daemon log and retry")),
+        Err(_) => Err(RpcError::new(
+            ErrorCode::InternalError,
+            "verifying the token failed unexpectedly; check the daemon log and retry",
+        )),
     }
 }
 
@@ -63,7 +66,10 @@ pub async fn hello_user(daemon: &Daemon, token: &str, named: Option<&str>) -> Re
     {
         return Err(RpcError::new(
             ErrorCode::PermissionDenied,
-            format!("the token names user `{}` and may not act for `{named}`; drop PIERRE_USER or use that user's token", user.name),
+            format!(
+                "the token names user `{}` and may not act for `{named}`; drop PIERRE_USER or use that user's token",
+                user.name
+            ),
         ));
     }
     tracing::info!(user_id = %user.user_id, "socket connection pinned by a token");
@@ -74,7 +80,8 @@ pub async fn hello_user(daemon: &Daemon, token: &str, named: Option<&str>) -> Re
 /// connection's user.
 pub async fn approve(ctx: &RequestContext<'_>, params: LoginApproveParams) -> Result<LoginApproveResult, RpcError> {
     ctx.require_admin("approve sign-ins")?;
-    let decision = if params.deny { Decision::Denied } else { Decision::Approved { user_id: ctx.user.user_id.clone() } };
+    let decision =
+        if params.deny { Decision::Denied } else { Decision::Approved { user_id: ctx.user.user_id.clone() } };
     let request = ctx
         .daemon
         .auth
@@ -133,7 +140,12 @@ pub async fn token(ctx: &RequestContext<'_>, params: AuthTokenParams) -> Result<
         .issue(&ctx.user.user_id, SOCKET_AUDIENCE, life, None, None, now)
         .map_err(|e| RpcError::new(ErrorCode::InternalError, format!("{e}; check the daemon log and retry")))?;
     tracing::info!(user_id = %ctx.user.user_id, ttl_secs = life, pinned = ctx.session.token_expires_at.is_some(), "socket token issued");
-    Ok(AuthTokenResult { token, expires_at: claims.exp, user_id: ctx.user.user_id.clone(), user_name: ctx.user.name.clone() })
+    Ok(AuthTokenResult {
+        token,
+        expires_at: claims.exp,
+        user_id: ctx.user.user_id.clone(),
+        user_name: ctx.user.name.clone(),
+    })
 }
 
 /// The life of a new socket token: `asked` (default 1 h), within 1 s to 90
@@ -172,7 +184,12 @@ pub async fn rotate(ctx: &RequestContext<'_>) -> Result<KeysRotateResult, RpcErr
         Ok(Ok(rotated)) => rotated,
         Ok(Err(crate::oauth::server::keys::KeyError::Store(err))) => return Err(crate::server::store_error(err)),
         Ok(Err(other)) => return Err(RpcError::new(ErrorCode::InternalError, other.to_string())),
-        Err(_) => return Err(RpcError::new(ErrorCode::InternalError, "key rotation failed unexpectedly; check the daemon log and retry")),
+        Err(_) => {
+            return Err(RpcError::new(
+                ErrorCode::InternalError,
+                "key rotation failed unexpectedly; check the daemon log and retry",
+            ));
+        }
     };
     let (kid, dropped) = rotated;
     let kept = ctx.daemon.auth.keys.jwks().keys.len().saturating_sub(1) as u64;

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
+use pierre_shared::ErrorCode;
 use pierre_shared::protocol::{
     ConnectionInfo, ConnectionState, ConnectionsBeginParams, ConnectionsBeginResult, ConnectionsDisconnectParams,
     ConnectionsDisconnectResult, ConnectionsListResult, ConnectionsWaitParams, RevokeOutcome, RpcError,
 };
-use pierre_shared::ErrorCode;
 
-use crate::oauth::client::{exchange, pkce, revoke, state, OAuthClient};
+use crate::oauth::client::{OAuthClient, exchange, pkce, revoke, state};
 use crate::server::events::EventKind;
 use crate::server::now_secs;
 use crate::socket::session::RequestContext;
@@ -47,7 +47,10 @@ async fn find(ctx: &RequestContext<'_>, provider: &str) -> Result<Option<Connect
 /// Starts a connect: the authorization URL with a fresh single-use state
 /// bound to (user, provider) and an S256 challenge. Providers without OAuth
 /// (`synthetic`) are connected at once.
-pub async fn begin(ctx: &RequestContext<'_>, params: ConnectionsBeginParams) -> Result<ConnectionsBeginResult, RpcError> {
+pub async fn begin(
+    ctx: &RequestContext<'_>,
+    params: ConnectionsBeginParams,
+) -> Result<ConnectionsBeginResult, RpcError> {
     let def = OAuthClient::definition(&params.provider)?;
     if def.oauth.is_none() {
         return connect_embedded(ctx, def.name).await;
@@ -97,7 +100,10 @@ pub async fn begin(ctx: &RequestContext<'_>, params: ConnectionsBeginParams) -> 
 }
 
 /// Records an embedded provider (no OAuth) as connected.
-async fn connect_embedded(ctx: &RequestContext<'_>, provider: &'static str) -> Result<ConnectionsBeginResult, RpcError> {
+async fn connect_embedded(
+    ctx: &RequestContext<'_>,
+    provider: &'static str,
+) -> Result<ConnectionsBeginResult, RpcError> {
     if let Some(existing) = find(ctx, provider).await? {
         return Ok(ConnectionsBeginResult {
             provider: provider.into(),
@@ -118,9 +124,7 @@ async fn connect_embedded(ctx: &RequestContext<'_>, provider: &'static str) -> R
         scopes: None,
     };
     let stored = record.clone();
-    ctx.daemon
-        .store(move |store: &dyn Store| store.put_connection(&user_id, &stored, &[]))
-        .await?;
+    ctx.daemon.store(move |store: &dyn Store| store.put_connection(&user_id, &stored, &[])).await?;
     Ok(ConnectionsBeginResult {
         provider: provider.into(),
         authorization_url: None,

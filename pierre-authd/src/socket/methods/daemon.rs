@@ -1,12 +1,12 @@
 //! `daemon.hello`, `daemon.status`, `daemon.shutdown`, `daemon.purge`.
 
-use pierre_shared::protocol::{HelloParams, HelloResult, RpcError, StatusResult, UnreadableVault, PROTOCOL_VERSIONS};
 use pierre_shared::ErrorCode;
-use serde_json::{json, Value};
+use pierre_shared::protocol::{HelloParams, HelloResult, PROTOCOL_VERSIONS, RpcError, StatusResult, UnreadableVault};
+use serde_json::{Value, json};
 
 use super::parse;
 use crate::server::Daemon;
-use crate::socket::session::{resolve_user, RequestContext, ResolvedUser, Session};
+use crate::socket::session::{RequestContext, ResolvedUser, Session, resolve_user};
 
 /// Checks the hello, picks the protocol version and resolves the user the
 /// connection acts for.
@@ -29,7 +29,10 @@ pub async fn hello(daemon: &Daemon, params: Value, peer_pid: Option<i32>) -> Res
             user_id: user.user_id.clone(),
             user_name: user.name.clone(),
         };
-        return Ok((result, Session { user, is_admin: false, token_expires_at: Some(expires_at), client: params.client, peer_pid }));
+        return Ok((
+            result,
+            Session { user, is_admin: false, token_expires_at: Some(expires_at), client: params.client, peer_pid },
+        ));
     }
     let user = match params.user.as_deref() {
         Some(name) => resolve_user(daemon, name).await?,
@@ -54,9 +57,8 @@ async fn owner(daemon: &Daemon) -> Result<ResolvedUser, RpcError> {
 /// What the daemon is and where: for `pierre-authd status`.
 pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> {
     let daemon = ctx.daemon;
-    let (users, count) = daemon
-        .store(|store| Ok((store.list_users()?.len() as u64, store.count_connections()?)))
-        .await?;
+    let (users, count) =
+        daemon.store(|store| Ok((store.list_users()?.len() as u64, store.count_connections()?))).await?;
     // Who is damaged is the administrator's business; a user sees only a count.
     let unreadable_vaults = count
         .unreadable

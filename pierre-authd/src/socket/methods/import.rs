@@ -34,13 +34,13 @@ use std::time::Duration;
 use pierre_shared::catalogue::AccountIdSource;
 use pierre_shared::catalogue::ProviderDef;
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsImportDi, ConnectionsImportParams, ConnectionsImportResult, GarminOauth1Token,
-    GarminOauth2Token, RpcError,
+    ConnectionInfo, ConnectionState, ConnectionsImportDi, ConnectionsImportParams, ConnectionsImportResult,
+    GarminOauth1Token, GarminOauth2Token, RpcError,
 };
 use pierre_shared::{ErrorCode, Secret};
 use serde_json::Value;
 
-use crate::oauth::client::refresh::{self, garmin_sign_in_steps, DiGrant, RefreshError, GARMIN_SIGN_IN_DIR};
+use crate::oauth::client::refresh::{self, DiGrant, GARMIN_SIGN_IN_DIR, RefreshError, garmin_sign_in_steps};
 use crate::oauth::client::settings::Source;
 use crate::oauth::client::{OAuthClient, ResolvedProvider};
 use crate::server::events::EventKind;
@@ -75,14 +75,9 @@ pub enum TokenProblem {
 /// `at` (seconds since the Unix epoch) as `2026-11-23 17:41 UTC`.
 pub fn utc(at: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(at) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
+        Ok(t) => {
+            format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        }
         Err(_) => format!("{at} (seconds since 1970)"),
     }
 }
@@ -95,7 +90,12 @@ pub fn utc(at: i64) -> String {
 ///
 /// # Errors
 /// The first [`TokenProblem`] found.
-pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64, renewable: bool) -> Result<(), TokenProblem> {
+pub fn check(
+    oauth1: &GarminOauth1Token,
+    oauth2: &GarminOauth2Token,
+    now: i64,
+    renewable: bool,
+) -> Result<(), TokenProblem> {
     if oauth2.access_token.trim().is_empty() {
         return Err(TokenProblem::EmptyAccessToken);
     }
@@ -125,7 +125,9 @@ pub fn check(oauth1: &GarminOauth1Token, oauth2: &GarminOauth2Token, now: i64, r
 /// # Errors
 /// The first [`TokenProblem`] found.
 pub fn check_di(di: &ConnectionsImportDi, now: i64) -> Result<(), TokenProblem> {
-    for (value, name) in [(&di.access_token, "access token"), (&di.refresh_token, "refresh token"), (&di.client_id, "client id")] {
+    for (value, name) in
+        [(&di.access_token, "access token"), (&di.refresh_token, "refresh token"), (&di.client_id, "client id")]
+    {
         if value.trim().is_empty() {
             return Err(TokenProblem::DiEmpty(name));
         }
@@ -146,12 +148,18 @@ fn sign_in_again() -> String {
     format!("{}, then run `pierre-authd import garmin --from {GARMIN_SIGN_IN_DIR}`", garmin_sign_in_steps())
 }
 
-pub async fn import(ctx: &RequestContext<'_>, params: ConnectionsImportParams) -> Result<ConnectionsImportResult, RpcError> {
+pub async fn import(
+    ctx: &RequestContext<'_>,
+    params: ConnectionsImportParams,
+) -> Result<ConnectionsImportResult, RpcError> {
     let def = OAuthClient::definition(&params.provider)?;
     if def.name != "garmin" {
         return Err(RpcError::new(
             ErrorCode::NotSupported,
-            format!("only Garmin sign-ins can be imported; connect {} with `pierre-authd connect {}`", def.display_name, def.name),
+            format!(
+                "only Garmin sign-ins can be imported; connect {} with `pierre-authd connect {}`",
+                def.display_name, def.name
+            ),
         )
         .with_provider(def.name));
     }
@@ -174,7 +182,8 @@ fn refused(def: &ProviderDef, problem: &TokenProblem) -> RpcError {
         ),
         _ => String::new(),
     };
-    RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}{consumer}", sign_in_again())).with_provider(def.name)
+    RpcError::new(ErrorCode::InvalidParams, format!("{problem}; nothing was imported: {}{consumer}", sign_in_again()))
+        .with_provider(def.name)
 }
 
 /// A legacy garth pair: exchanged first when a consumer is configured and
@@ -202,9 +211,10 @@ async fn import_garth(
         access = tokens.access_token;
         expires_at = tokens.expires_at.unwrap_or(expires_at);
     }
-    let access_text = access
-        .expose_str()
-        .map_err(|_| RpcError::new(ErrorCode::ProviderError, "Garmin's access token is not text; nothing was imported").with_provider(def.name))?;
+    let access_text = access.expose_str().map_err(|_| {
+        RpcError::new(ErrorCode::ProviderError, "Garmin's access token is not text; nothing was imported")
+            .with_provider(def.name)
+    })?;
     let account_id = verify(ctx.daemon.oauth.http(), &resolved, access_text).await?;
     let record = new_record(def, account_id, now, Some(expires_at), oauth2.scope.clone());
     let secrets = vec![
@@ -217,20 +227,30 @@ async fn import_garth(
 
 /// A DI sign-in: refreshed first when its access token is near its end
 /// (or its end is unknown), verified, and stored so the refresher renews it.
-async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: ConnectionsImportDi) -> Result<ConnectionsImportResult, RpcError> {
+async fn import_di(
+    ctx: &RequestContext<'_>,
+    def: &'static ProviderDef,
+    di: ConnectionsImportDi,
+) -> Result<ConnectionsImportResult, RpcError> {
     let now = now_secs();
     check_di(&di, now).map_err(|problem| refused(def, &problem))?;
     let resolved = ctx.daemon.oauth.resolve(def.name)?;
     let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
     let mut access = Secret::from_string(di.access_token.clone());
-    let mut grant = DiGrant { client_id: di.client_id.clone(), refresh_token: Secret::from_string(di.refresh_token.clone()) };
+    let mut grant =
+        DiGrant { client_id: di.client_id.clone(), refresh_token: Secret::from_string(di.refresh_token.clone()) };
     let mut expires_at = di.expires_at;
     let mut sign_in_expires_at = di.refresh_token_expires_at;
     if expires_at.is_none_or(|at| at <= now.saturating_add(REFRESH_MARGIN_SECS)) {
-        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &resolved, &grant, now_secs).await.map_err(|e| refresh_refused(&e, false))?;
+        let tokens = refresh::refresh_di(ctx.daemon.oauth.http(), &resolved, &grant, now_secs)
+            .await
+            .map_err(|e| refresh_refused(&e, false))?;
         let reopened = tokens.refresh_token.as_ref().and_then(DiGrant::open);
         let Some(next) = reopened else {
-            return Err(RpcError::new(ErrorCode::InternalError, "the refreshed Garmin sign-in could not be read back; this is a bug, please report it"));
+            return Err(RpcError::new(
+                ErrorCode::InternalError,
+                "the refreshed Garmin sign-in could not be read back; this is a bug, please report it",
+            ));
         };
         grant = next;
         access = tokens.access_token;
@@ -239,13 +259,15 @@ async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: Conn
             sign_in_expires_at = Some(at);
         }
     }
-    let access_text = access
-        .expose_str()
-        .map_err(|_| RpcError::new(ErrorCode::ProviderError, "Garmin's access token is not text; nothing was imported").with_provider(def.name))?;
+    let access_text = access.expose_str().map_err(|_| {
+        RpcError::new(ErrorCode::ProviderError, "Garmin's access token is not text; nothing was imported")
+            .with_provider(def.name)
+    })?;
     let account_id = verify(ctx.daemon.oauth.http(), &resolved, access_text).await?;
     let record = new_record(def, account_id, now, expires_at, di.scope.clone());
     let Some(sealed_grant) = grant.seal() else {
-        return Err(RpcError::new(ErrorCode::InvalidParams, "the refresh token is not text; nothing was imported").with_provider(def.name));
+        return Err(RpcError::new(ErrorCode::InvalidParams, "the refresh token is not text; nothing was imported")
+            .with_provider(def.name));
     };
     // Not the tokens (they rotate): which client wrote the sign-in, and the
     // client id, marking the connection as imported (see the module doc).
@@ -262,16 +284,21 @@ async fn import_di(ctx: &RequestContext<'_>, def: &'static ProviderDef, di: Conn
 /// failed, as the error the CLI shows.
 fn refresh_refused(err: &RefreshError, legacy: bool) -> RpcError {
     let error = match err {
-        RefreshError::InvalidGrant | RefreshError::NoRefreshToken | RefreshError::NoConsumer if legacy => RpcError::new(
-            ErrorCode::NeedsReconnect,
-            format!(
-                "Garmin refused to exchange the garth sign-in's OAuth1 token for a new access token (the sign-in ended, or the Garmin consumer you supplied is wrong); nothing was imported: check the consumer, or {}",
-                sign_in_again()
-            ),
-        ),
+        RefreshError::InvalidGrant | RefreshError::NoRefreshToken | RefreshError::NoConsumer if legacy => {
+            RpcError::new(
+                ErrorCode::NeedsReconnect,
+                format!(
+                    "Garmin refused to exchange the garth sign-in's OAuth1 token for a new access token (the sign-in ended, or the Garmin consumer you supplied is wrong); nothing was imported: check the consumer, or {}",
+                    sign_in_again()
+                ),
+            )
+        }
         RefreshError::InvalidGrant | RefreshError::NoRefreshToken | RefreshError::NoConsumer => RpcError::new(
             ErrorCode::NeedsReconnect,
-            format!("Garmin refused the sign-in's refresh token (it expired or was revoked); nothing was imported: {}", sign_in_again()),
+            format!(
+                "Garmin refused the sign-in's refresh token (it expired or was revoked); nothing was imported: {}",
+                sign_in_again()
+            ),
         ),
         RefreshError::RateLimited { retry_after_secs } => RpcError::new(
             ErrorCode::RateLimited,
@@ -280,13 +307,21 @@ fn refresh_refused(err: &RefreshError, legacy: bool) -> RpcError {
         .with_retry_after(*retry_after_secs),
         other => RpcError::new(
             ErrorCode::ProviderError,
-            format!("refreshing the sign-in's expired access token at Garmin failed ({other}); nothing was imported, retry later"),
+            format!(
+                "refreshing the sign-in's expired access token at Garmin failed ({other}); nothing was imported, retry later"
+            ),
         ),
     };
     error.with_provider("garmin")
 }
 
-fn new_record(def: &ProviderDef, account_id: String, now: i64, expires_at: Option<i64>, scopes: Option<String>) -> ConnectionRecord {
+fn new_record(
+    def: &ProviderDef,
+    account_id: String,
+    now: i64,
+    expires_at: Option<i64>,
+    scopes: Option<String>,
+) -> ConnectionRecord {
     ConnectionRecord {
         provider: def.name.into(),
         state: ConnectionState::Connected,
@@ -300,7 +335,10 @@ fn new_record(def: &ProviderDef, account_id: String, now: i64, expires_at: Optio
 
 fn encoded(value: serde_json::Result<String>) -> Result<Secret, RpcError> {
     value.map(Secret::from_string).map_err(|_| {
-        RpcError::new(ErrorCode::InternalError, "the daemon could not encode the imported tokens; this is a bug, please report it")
+        RpcError::new(
+            ErrorCode::InternalError,
+            "the daemon could not encode the imported tokens; this is a bug, please report it",
+        )
     })
 }
 
@@ -355,7 +393,8 @@ fn check_domain(resolved: &ResolvedProvider, domain: Option<&str>) -> Result<(),
     if resolved.api_base.source != Source::BuiltIn {
         return Ok(());
     }
-    let shown: String = domain.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').take(64).collect();
+    let shown: String =
+        domain.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').take(64).collect();
     Err(RpcError::new(
         ErrorCode::ConfigInvalid,
         format!(
@@ -386,7 +425,10 @@ async fn verify(http: &reqwest::Client, resolved: &ResolvedProvider, access: &st
         .await
         .map_err(|e| {
             let why = if e.is_timeout() { "timed out" } else { "could not connect" };
-            err(ErrorCode::ProviderError, format!("checking the sign-in at {base}{path} failed ({why}); retry when Garmin is reachable"))
+            err(
+                ErrorCode::ProviderError,
+                format!("checking the sign-in at {base}{path} failed ({why}); retry when Garmin is reachable"),
+            )
         })?;
     let status = response.status().as_u16();
     match status {
@@ -394,11 +436,15 @@ async fn verify(http: &reqwest::Client, resolved: &ResolvedProvider, access: &st
         401 | 403 => {
             return Err(err(
                 ErrorCode::NeedsReconnect,
-                format!("Garmin refused the access token (HTTP {status} from {path}): it has expired or was revoked; {}", sign_in_again()),
+                format!(
+                    "Garmin refused the access token (HTTP {status} from {path}): it has expired or was revoked; {}",
+                    sign_in_again()
+                ),
             ));
         }
         429 => {
-            return Err(err(ErrorCode::RateLimited, "Garmin is rate limiting (HTTP 429); retry in a minute".into()).with_retry_after(60));
+            return Err(err(ErrorCode::RateLimited, "Garmin is rate limiting (HTTP 429); retry in a minute".into())
+                .with_retry_after(60));
         }
         _ => {
             return Err(err(
@@ -408,10 +454,16 @@ async fn verify(http: &reqwest::Client, resolved: &ResolvedProvider, access: &st
         }
     }
     let body: Value = response.json().await.map_err(|_| {
-        err(ErrorCode::ProviderError, format!("Garmin's answer to the sign-in check ({path}) was not JSON; retry later"))
+        err(
+            ErrorCode::ProviderError,
+            format!("Garmin's answer to the sign-in check ({path}) was not JSON; retry later"),
+        )
     })?;
     account_id(&body, pointer).ok_or_else(|| {
-        err(ErrorCode::ProviderError, format!("Garmin's profile ({path}) named no account (no `{}`)", pointer.trim_start_matches('/')))
+        err(
+            ErrorCode::ProviderError,
+            format!("Garmin's profile ({path}) named no account (no `{}`)", pointer.trim_start_matches('/')),
+        )
     })
 }
 
@@ -432,7 +484,9 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     fn files() -> (GarminOauth1Token, GarminOauth2Token) {
-        let o1 = serde_json::from_value(json!({ "oauth_token": "t", "oauth_token_secret": "s", "domain": "garmin.com" })).unwrap();
+        let o1 =
+            serde_json::from_value(json!({ "oauth_token": "t", "oauth_token_secret": "s", "domain": "garmin.com" }))
+                .unwrap();
         let o2 = serde_json::from_value(json!({
             "scope": "CONNECT_READ", "token_type": "Bearer", "access_token": "a", "refresh_token": "r",
             "expires_in": 3600, "expires_at": NOW + 3600, "refresh_token_expires_in": 7200, "refresh_token_expires_at": NOW + 7200
@@ -498,7 +552,9 @@ mod tests {
         assert_eq!(check_di(&d, NOW), Ok(()));
         d.token_type = Some("mac".into());
         assert_eq!(check_di(&d, NOW), Err(TokenProblem::NotBearer("mac".into())));
-        for (field, name) in [("access_token", "access token"), ("refresh_token", "refresh token"), ("client_id", "client id")] {
+        for (field, name) in
+            [("access_token", "access token"), ("refresh_token", "refresh token"), ("client_id", "client id")]
+        {
             let mut value = serde_json::to_value(di()).unwrap();
             value[field] = json!(" ");
             let d: ConnectionsImportDi = serde_json::from_value(value).unwrap();
@@ -515,7 +571,10 @@ mod tests {
 
     #[test]
     fn account_ids_come_from_the_profile_exactly() {
-        assert_eq!(account_id(&json!({ "profileId": 90071992547409930u64, "id": 1 }), "/profileId").as_deref(), Some("90071992547409930"));
+        assert_eq!(
+            account_id(&json!({ "profileId": 90071992547409930u64, "id": 1 }), "/profileId").as_deref(),
+            Some("90071992547409930")
+        );
         assert_eq!(account_id(&json!({ "profileId": null, "id": 77 }), "/profileId").as_deref(), Some("77"));
         assert_eq!(account_id(&json!({ "profileId": "g-a" }), "/profileId").as_deref(), Some("g-a"));
         assert_eq!(account_id(&json!({ "displayName": "x" }), "/profileId"), None);

@@ -9,10 +9,10 @@ pub mod settings;
 pub mod tokens;
 pub mod users;
 
-use pierre_shared::protocol::{method, RpcError};
 use pierre_shared::ErrorCode;
-use serde::de::DeserializeOwned;
+use pierre_shared::protocol::{RpcError, method};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::session::RequestContext;
@@ -58,6 +58,10 @@ pub fn parse<P: DeserializeOwned>(params: Value) -> Result<P, RpcError> {
 
 fn reply<T: Serialize>(result: Result<T, RpcError>) -> Result<Value, RpcError> {
     let value = result?;
-    serde_json::to_value(value)
-        .map_err(|_| RpcError::new(ErrorCode::InternalError, "the daemon could not encode its answer; this is a bug, please report it"))
+    serde_json::to_value(value).map_err(|_| {
+        RpcError::new(
+            ErrorCode::InternalError,
+            "the daemon could not encode its answer; this is a bug, please report it",
+        )
+    })
 }

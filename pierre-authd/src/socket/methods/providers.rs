@@ -3,11 +3,13 @@
 //! key (also Garmin's OAuth1 consumer, as the app `garmin-connect`).
 
 use pierre_shared::catalogue;
-use pierre_shared::protocol::{AppsRemoveParams, AppsRemoveResult, AppsSetParams, AppsSetResult, ProvidersListResult, RpcError};
+use pierre_shared::protocol::{
+    AppsRemoveParams, AppsRemoveResult, AppsSetParams, AppsSetResult, ProvidersListResult, RpcError,
+};
 use pierre_shared::{ErrorCode, Secret};
 
 use crate::oauth::client::garmin_legacy::CONSUMER_APP;
-use crate::oauth::client::{AppCredentials, OAuthClient, APP_KIND};
+use crate::oauth::client::{APP_KIND, AppCredentials, OAuthClient};
 use crate::socket::session::RequestContext;
 
 /// Every catalogue provider: configured or not, and if not, what to set.
@@ -44,7 +46,8 @@ pub async fn apps_set(ctx: &RequestContext<'_>, params: AppsSetParams) -> Result
     ctx.daemon.oauth.set_app(name, creds);
     tracing::info!(provider = name, client_secret = %fingerprint, "provider app credentials set");
     // A consumer signs requests; it has no redirect URI to register.
-    let redirect_uri = if name == CONSUMER_APP { String::new() } else { ctx.daemon.oauth.resolve(def.name)?.redirect_uri.value };
+    let redirect_uri =
+        if name == CONSUMER_APP { String::new() } else { ctx.daemon.oauth.resolve(def.name)?.redirect_uri.value };
     Ok(AppsSetResult { provider: name.into(), client_id, client_secret_fingerprint: fingerprint, redirect_uri })
 }
 

@@ -3,9 +3,9 @@
 //! connection may read and change its own user's settings: they are that
 //! person's, local, and reversible, so no confirmation step.
 
+use pierre_shared::ErrorCode;
 use pierre_shared::model::settings::{AthleteSettings, Setting, SettingField, SettingSource};
 use pierre_shared::protocol::{RpcError, SettingsGetResult, SettingsSetParams, SettingsSetResult};
-use pierre_shared::ErrorCode;
 use serde_json::Value;
 
 use crate::server::now_secs;

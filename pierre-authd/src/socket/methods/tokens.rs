@@ -6,9 +6,7 @@
 //! API answer said about the rate limits.
 
 use pierre_shared::ErrorCode;
-use pierre_shared::protocol::{
-    RpcError, TokensGetParams, TokensGetResult, UsageReportParams, UsageReportResult,
-};
+use pierre_shared::protocol::{RpcError, TokensGetParams, TokensGetResult, UsageReportParams, UsageReportResult};
 
 use crate::oauth::client::OAuthClient;
 use crate::server::budgets::{Wait, WaitCause};
@@ -16,14 +14,9 @@ use crate::server::now_secs;
 use crate::server::refresher::{self, Want};
 use crate::socket::session::RequestContext;
 
-pub async fn get(
-    ctx: &RequestContext<'_>,
-    params: TokensGetParams,
-) -> Result<TokensGetResult, RpcError> {
+pub async fn get(ctx: &RequestContext<'_>, params: TokensGetParams) -> Result<TokensGetResult, RpcError> {
     let want = match params.rejected_token_sha256 {
-        Some(sha) if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Want::Rejected(sha)
-        }
+        Some(sha) if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) => Want::Rejected(sha),
         Some(_) => {
             return Err(RpcError::new(
                 ErrorCode::InvalidParams,
@@ -34,11 +27,7 @@ pub async fn get(
         None => Want::Fresh,
     };
     let def = OAuthClient::definition(&params.provider)?;
-    if let Some(wait) = ctx
-        .daemon
-        .budgets
-        .retry_after(def, &ctx.user.user_id, now_secs())
-    {
+    if let Some(wait) = ctx.daemon.budgets.retry_after(def, &ctx.user.user_id, now_secs()) {
         return Err(rate_limited(def.display_name, def.name, &wait));
     }
     refresher::access_token(ctx.daemon, &ctx.user.user_id, &params.provider, want).await
@@ -52,26 +41,16 @@ fn rate_limited(display: &str, provider: &str, wait: &Wait) -> RpcError {
             format!("{display} asked to wait {secs} s before the next request")
         }
         WaitCause::WindowSpent { window_secs, limit } => {
-            format!(
-                "{display}'s limit of {limit} requests per {} is used up",
-                window_name(window_secs)
-            )
+            format!("{display}'s limit of {limit} requests per {} is used up", window_name(window_secs))
         }
         WaitCause::Unexplained => {
-            format!(
-                "{display} answered 429 Too Many Requests without saying how long to wait or which limit is spent"
-            )
+            format!("{display} answered 429 Too Many Requests without saying how long to wait or which limit is spent")
         }
     };
-    let after = utc_time(wait)
-        .map(|t| format!(", after {t}"))
-        .unwrap_or_default();
-    RpcError::new(
-        ErrorCode::RateLimited,
-        format!("{what}; retry in {}{after}", duration_text(wait.secs)),
-    )
-    .with_provider(provider)
-    .with_retry_after(wait.secs)
+    let after = utc_time(wait).map(|t| format!(", after {t}")).unwrap_or_default();
+    RpcError::new(ErrorCode::RateLimited, format!("{what}; retry in {}{after}", duration_text(wait.secs)))
+        .with_provider(provider)
+        .with_retry_after(wait.secs)
 }
 
 /// `45 s`, `15 min`, `13 h 53 min`: rounded up, so never shorter than the wait.
@@ -100,34 +79,17 @@ fn utc_time(wait: &Wait) -> Option<String> {
     let at = |secs: i64| time::OffsetDateTime::from_unix_timestamp(secs).ok();
     let began = at(wait.until.saturating_sub(i64::try_from(wait.secs).ok()?))?;
     let end = at(wait.until)?;
-    let clock = format!(
-        "{:02}:{:02}:{:02} UTC",
-        end.hour(),
-        end.minute(),
-        end.second()
-    );
-    Some(if end.date() == began.date() {
-        clock
-    } else {
-        format!("{} {clock}", end.date())
-    })
+    let clock = format!("{:02}:{:02}:{:02} UTC", end.hour(), end.minute(), end.second());
+    Some(if end.date() == began.date() { clock } else { format!("{} {clock}", end.date()) })
 }
 
 /// Records one provider API answer's status and rate-limit headers.
-pub fn usage_report(
-    ctx: &RequestContext<'_>,
-    params: UsageReportParams,
-) -> Result<UsageReportResult, RpcError> {
+pub fn usage_report(ctx: &RequestContext<'_>, params: UsageReportParams) -> Result<UsageReportResult, RpcError> {
     let def = OAuthClient::definition(&params.provider)?;
     let now = now_secs();
-    ctx.daemon
-        .budgets
-        .report(def, &ctx.user.user_id, params.status, &params.headers, now);
+    ctx.daemon.budgets.report(def, &ctx.user.user_id, params.status, &params.headers, now);
     let wait = ctx.daemon.budgets.retry_after(def, &ctx.user.user_id, now);
-    Ok(UsageReportResult {
-        recorded: true,
-        retry_after_secs: wait.map(|w| w.secs),
-    })
+    Ok(UsageReportResult { recorded: true, retry_after_secs: wait.map(|w| w.secs) })
 }
 
 #[cfg(test)]
@@ -138,15 +100,7 @@ mod tests {
     const NOW: i64 = 1_763_892_450;
 
     fn sentence(secs: u64, cause: WaitCause) -> String {
-        let e = rate_limited(
-            "Strava",
-            "strava",
-            &Wait {
-                secs,
-                until: NOW + i64::try_from(secs).unwrap(),
-                cause,
-            },
-        );
+        let e = rate_limited("Strava", "strava", &Wait { secs, until: NOW + i64::try_from(secs).unwrap(), cause });
         assert_eq!(e.data.retry_after_secs, Some(secs));
         e.message
     }
@@ -158,28 +112,15 @@ mod tests {
             "Strava asked to wait 60 s before the next request; retry in 60 s, after 10:08:30 UTC"
         );
         assert_eq!(
-            sentence(
-                450,
-                WaitCause::WindowSpent {
-                    window_secs: 900,
-                    limit: 100
-                }
-            ),
+            sentence(450, WaitCause::WindowSpent { window_secs: 900, limit: 100 }),
             "Strava's limit of 100 requests per 15 minutes is used up; retry in 8 min, after 10:15:00 UTC"
         );
         assert_eq!(
-            sentence(
-                49_950,
-                WaitCause::WindowSpent {
-                    window_secs: 86_400,
-                    limit: 1_000
-                }
-            ),
+            sentence(49_950, WaitCause::WindowSpent { window_secs: 86_400, limit: 1_000 }),
             "Strava's limit of 1000 requests per day is used up; retry in 13 h 53 min, after 2025-11-24 00:00:00 UTC"
         );
         assert!(
-            sentence(60, WaitCause::Unexplained)
-                .starts_with("Strava answered 429 Too Many Requests without saying")
+            sentence(60, WaitCause::Unexplained).starts_with("Strava answered 429 Too Many Requests without saying")
         );
     }
 }

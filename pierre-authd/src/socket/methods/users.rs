@@ -1,11 +1,13 @@
 //! `users.add|list|remove|rename`: the Pierre users sharing this daemon.
 
-use pierre_shared::protocol::{RpcError, UserInfo, UsersAddParams, UsersListResult, UsersRemoveParams, UsersRenameParams};
 use pierre_shared::ErrorCode;
-use serde_json::{json, Value};
+use pierre_shared::protocol::{
+    RpcError, UserInfo, UsersAddParams, UsersListResult, UsersRemoveParams, UsersRenameParams,
+};
+use serde_json::{Value, json};
 
 use crate::server::add_user_with_defaults;
-use crate::socket::session::{resolve_user, RequestContext};
+use crate::socket::session::{RequestContext, resolve_user};
 use crate::vault::UserRecord;
 
 fn info(u: UserRecord) -> UserInfo {
@@ -22,11 +24,8 @@ pub async fn add(ctx: &RequestContext<'_>, params: UsersAddParams) -> Result<Use
 /// Administrators see every user; a pinned connection sees only itself.
 pub async fn list(ctx: &RequestContext<'_>) -> Result<UsersListResult, RpcError> {
     let users = ctx.daemon.store(|store| store.list_users()).await?;
-    let visible = users
-        .into_iter()
-        .filter(|u| ctx.session.is_admin || u.user_id == ctx.user.user_id)
-        .map(info)
-        .collect();
+    let visible =
+        users.into_iter().filter(|u| ctx.session.is_admin || u.user_id == ctx.user.user_id).map(info).collect();
     Ok(UsersListResult { users: visible })
 }
 
@@ -48,9 +47,6 @@ pub async fn remove(ctx: &RequestContext<'_>, params: UsersRemoveParams) -> Resu
 pub async fn rename(ctx: &RequestContext<'_>, params: UsersRenameParams) -> Result<UserInfo, RpcError> {
     ctx.require_admin("rename users")?;
     let user = resolve_user(ctx.daemon, &params.target).await?;
-    let renamed = ctx
-        .daemon
-        .store(move |store| store.rename_user(&user.user_id, &params.new_name))
-        .await?;
+    let renamed = ctx.daemon.store(move |store| store.rename_user(&user.user_id, &params.new_name)).await?;
     Ok(info(renamed))
 }

@@ -16,7 +16,6 @@ use crate::providers::fixtures::testing::block_on;
 
 const LIST: &str = "/1/user/-/activities/list.json";
 
-
 const FIXTURES: &[&str] = &[
     include_str!("../../../../tests/fixtures/fitbit/1_user_-_profile.json"),
     include_str!("../../../../tests/fixtures/fitbit/1_user_-_activities_list.json"),
@@ -46,11 +45,41 @@ fn arb_json() -> impl Strategy<Value = Value> {
         .prop_map(Value::from),
     ];
     let key = prop::sample::select(vec![
-        "user", "encodedId", "weight", "height", "dateOfBirth", "offsetFromUTCMillis", "activities", "pagination",
-        "next", "logId", "startTime", "duration", "activeDuration", "distance", "distanceUnit", "calories",
-        "activityLog", "sleep", "dateOfSleep", "endTime", "levels", "summary", "deep", "minutes", "timeInBed",
-        "minutesAsleep", "isMainSleep", "efficiency", "activities-heart", "dateTime", "value", "restingHeartRate",
-        "hrv", "dailyRmssd", "x",
+        "user",
+        "encodedId",
+        "weight",
+        "height",
+        "dateOfBirth",
+        "offsetFromUTCMillis",
+        "activities",
+        "pagination",
+        "next",
+        "logId",
+        "startTime",
+        "duration",
+        "activeDuration",
+        "distance",
+        "distanceUnit",
+        "calories",
+        "activityLog",
+        "sleep",
+        "dateOfSleep",
+        "endTime",
+        "levels",
+        "summary",
+        "deep",
+        "minutes",
+        "timeInBed",
+        "minutesAsleep",
+        "isMainSleep",
+        "efficiency",
+        "activities-heart",
+        "dateTime",
+        "value",
+        "restingHeartRate",
+        "hrv",
+        "dailyRmssd",
+        "x",
     ]);
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
@@ -125,12 +154,7 @@ fn exercise(body: Value) {
     let _ = map::sleep(vec![body.clone()], from, to, c.offset);
     let _ = map::recovery(vec![body.clone()], vec![body.clone()], from, to);
     let f = SameFetch(body);
-    let q = ActivityQuery {
-        from: Some(from),
-        sport: Some(SportKind::Run),
-        limit: 5,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { from: Some(from), sport: Some(SportKind::Run), limit: 5, ..ActivityQuery::default() };
     block_on(async {
         let _ = Fitbit::athlete(&f, &c).await;
         let _ = Fitbit::activities(&f, &q, &c).await;

@@ -50,11 +50,7 @@ pub fn athlete(profile: Value, resting_heartrate_bpm: Option<f64>) -> Result<Ath
         _ => None,
     };
     // A hidden birthday is "" or absent: unknown, not an error.
-    let birth_year = p
-        .date_of_birth
-        .as_deref()
-        .and_then(|d| LocalDate::parse(d).ok())
-        .map(|d| d.get().year());
+    let birth_year = p.date_of_birth.as_deref().and_then(|d| LocalDate::parse(d).ok()).map(|d| d.get().year());
     Ok(Athlete {
         id: p.encoded_id.clone(),
         name,
@@ -64,27 +60,16 @@ pub fn athlete(profile: Value, resting_heartrate_bpm: Option<f64>) -> Result<Ath
         weight_kg: p.weight.filter(|w| *w > 0.0).map(|w| round_to(w * KG_PER_POUND, 1)),
         height_m: p.height.filter(|h| *h > 0.0).map(|h| round_to(h * METRES_PER_INCH, 2)),
         location: location(&p),
-        thresholds: Thresholds {
-            resting_heartrate_bpm,
-            ..Thresholds::default()
-        },
+        thresholds: Thresholds { resting_heartrate_bpm, ..Thresholds::default() },
     })
 }
 
 /// "City, State, Country" from what the user shared; without any of them
 /// the time-zone name (`Europe/Paris`), the only place hint Fitbit always has.
 fn location(p: &Profile) -> Option<String> {
-    let parts: Vec<&str> = [&p.city, &p.state, &p.country]
-        .into_iter()
-        .flatten()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if parts.is_empty() {
-        p.timezone.clone().filter(|z| !z.trim().is_empty())
-    } else {
-        Some(parts.join(", "))
-    }
+    let parts: Vec<&str> =
+        [&p.city, &p.state, &p.country].into_iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() { p.timezone.clone().filter(|z| !z.trim().is_empty()) } else { Some(parts.join(", ")) }
 }
 
 /// The user's current UTC offset from a profile answer, for building the
@@ -149,26 +134,18 @@ pub fn summary(log: &ActivityLog, offset: UtcOffset) -> Result<ActivitySummary, 
         .filter(|d| *d > 0.0)
         .zip(metres_per_distance_unit(log.distance_unit.as_deref()))
         .map(|(d, factor)| d * factor);
-    let average_speed_mps = distance
-        .filter(|_| moving_time_s > 0)
-        .map(|d| round_to(d / f64::from(moving_time_s), 3));
+    let average_speed_mps = distance.filter(|_| moving_time_s > 0).map(|d| round_to(d / f64::from(moving_time_s), 3));
     // Steps over moving minutes is the mean cadence, for foot sports only
     // (a wrist counts arm swings on a bike too).
-    let on_foot = matches!(
-        sport.kind(),
-        Some(SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike)
-    );
+    let on_foot =
+        matches!(sport.kind(), Some(SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike));
     let average_cadence_per_min = log
         .steps
         .filter(|s| on_foot && *s > 0.0 && moving_time_s > 0)
         .map(|s| round_to(s / (f64::from(moving_time_s) / 60.0), 1));
     Ok(ActivitySummary {
         id: log.log_id.clone(),
-        name: log
-            .activity_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| sport.to_string()),
+        name: log.activity_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| sport.to_string()),
         sport,
         start_time,
         distance_m: distance.map(|d| round_to(d, 1)),
@@ -219,7 +196,12 @@ pub fn activity(answer: Value, offset: UtcOffset) -> Result<Activity, ApiError> 
 ///
 /// # Errors
 /// [`ApiError::Malformed`] for a list of the wrong shape or an unusable time.
-pub fn sleep(answers: Vec<Value>, from: LocalDate, to: LocalDate, offset: UtcOffset) -> Result<Vec<SleepSession>, ApiError> {
+pub fn sleep(
+    answers: Vec<Value>,
+    from: LocalDate,
+    to: LocalDate,
+    offset: UtcOffset,
+) -> Result<Vec<SleepSession>, ApiError> {
     let mut nights = Vec::new();
     for answer in answers {
         for log in decode::<SleepList>(PROVIDER, "sleep list", answer)?.sleep {
@@ -237,7 +219,8 @@ pub fn sleep(answers: Vec<Value>, from: LocalDate, to: LocalDate, offset: UtcOff
 }
 
 fn night(log: &SleepLog, offset: UtcOffset) -> Result<SleepSession, ApiError> {
-    let bad = |what: &str| ApiError::malformed(PROVIDER, format!("sleep of {} has no usable {what}", log.date_of_sleep));
+    let bad =
+        |what: &str| ApiError::malformed(PROVIDER, format!("sleep of {} has no usable {what}", log.date_of_sleep));
     let date = date(&log.date_of_sleep, "dateOfSleep")?;
     let start_time = local_time(&log.start_time, offset).ok_or_else(|| bad("startTime"))?;
     let end_time = local_time(&log.end_time, offset).ok_or_else(|| bad("endTime"))?;
@@ -263,10 +246,7 @@ fn night(log: &SleepLog, offset: UtcOffset) -> Result<SleepSession, ApiError> {
         in_bed_s,
         asleep_s: Some(asleep_s),
         stages,
-        efficiency: log
-            .efficiency
-            .filter(|e| (0.0..=100.0).contains(e))
-            .map(|e| round_to(e / 100.0, 2)),
+        efficiency: log.efficiency.filter(|e| (0.0..=100.0).contains(e)).map(|e| round_to(e / 100.0, 2)),
         score: None,
         average_heartrate_bpm: None,
         lowest_heartrate_bpm: None,
@@ -362,7 +342,8 @@ mod tests {
 
     #[test]
     fn a_hidden_birthday_and_unknown_gender_are_absent() {
-        let a = athlete(json!({"user": {"encodedId": 12, "dateOfBirth": "", "gender": "NA", "fullName": " "}}), None).unwrap();
+        let a = athlete(json!({"user": {"encodedId": 12, "dateOfBirth": "", "gender": "NA", "fullName": " "}}), None)
+            .unwrap();
         assert_eq!((a.id.as_str(), a.name.as_str()), ("12", "12"));
         assert_eq!((a.birth_year, a.sex, a.location), (None, None, None));
     }
@@ -375,11 +356,34 @@ mod tests {
             athlete(json!([]), None).map(|_| ()),
             list(json!({"activities": {}})).map(|_| ()),
             activity(json!({"activityLog": {"logId": 1, "startTime": "yesterday", "duration": 1}}), offset).map(|_| ()),
-            activity(json!({"activityLog": {"logId": 1, "startTime": "2026-11-20T07:31:07.000+01:00"}}), offset).map(|_| ()),
-            activity(json!({"activityLog": {"logId": 1, "startTime": "2026-11-20T07:31:07.000+01:00", "duration": -5}}), offset).map(|_| ()),
-            sleep(vec![json!({"sleep": [{"dateOfSleep": "2026-11-22", "startTime": "x", "endTime": "y"}]})], LocalDate::parse("2026-11-01").unwrap(), LocalDate::parse("2026-11-30").unwrap(), offset).map(|_| ()),
-            recovery(vec![json!({"activities-heart": [{"dateTime": "22/11/2026"}]})], vec![], LocalDate::parse("2026-11-01").unwrap(), LocalDate::parse("2026-11-30").unwrap()).map(|_| ()),
-            recovery(vec![], vec![json!({"hrv": [{"dateTime": "2026-11-22", "value": {"dailyRmssd": "high"}}]})], LocalDate::parse("2026-11-01").unwrap(), LocalDate::parse("2026-11-30").unwrap()).map(|_| ()),
+            activity(json!({"activityLog": {"logId": 1, "startTime": "2026-11-20T07:31:07.000+01:00"}}), offset)
+                .map(|_| ()),
+            activity(
+                json!({"activityLog": {"logId": 1, "startTime": "2026-11-20T07:31:07.000+01:00", "duration": -5}}),
+                offset,
+            )
+            .map(|_| ()),
+            sleep(
+                vec![json!({"sleep": [{"dateOfSleep": "2026-11-22", "startTime": "x", "endTime": "y"}]})],
+                LocalDate::parse("2026-11-01").unwrap(),
+                LocalDate::parse("2026-11-30").unwrap(),
+                offset,
+            )
+            .map(|_| ()),
+            recovery(
+                vec![json!({"activities-heart": [{"dateTime": "22/11/2026"}]})],
+                vec![],
+                LocalDate::parse("2026-11-01").unwrap(),
+                LocalDate::parse("2026-11-30").unwrap(),
+            )
+            .map(|_| ()),
+            recovery(
+                vec![],
+                vec![json!({"hrv": [{"dateTime": "2026-11-22", "value": {"dailyRmssd": "high"}}]})],
+                LocalDate::parse("2026-11-01").unwrap(),
+                LocalDate::parse("2026-11-30").unwrap(),
+            )
+            .map(|_| ()),
         ];
         for (i, case) in cases.into_iter().enumerate() {
             match case {

@@ -89,17 +89,11 @@ impl ProviderApi for Fitbit {
             Some(link) if !reached_from && !page.activities.is_empty() => paging::next_page(&link)?,
             _ => None,
         };
-        Ok(ActivityPage {
-            activities,
-            next_cursor: next.as_ref().map(paging::encode_cursor),
-        })
+        Ok(ActivityPage { activities, next_cursor: next.as_ref().map(paging::encode_cursor) })
     }
 
     async fn activity<F: Fetch>(f: &F, id: &str, clock: &Clock) -> Result<Activity, ApiError> {
-        let not_found = || ApiError::NotFound {
-            provider: PROVIDER,
-            what: format!("activity {id}"),
-        };
+        let not_found = || ApiError::NotFound { provider: PROVIDER, what: format!("activity {id}") };
         // Log ids are unsigned 64-bit integers; anything else would only
         // reach some other path.
         if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -112,7 +106,12 @@ impl ProviderApi for Fitbit {
         map::activity(answer, clock.offset)
     }
 
-    async fn sleep<F: Fetch>(f: &F, from: LocalDate, to: LocalDate, clock: &Clock) -> Result<Vec<SleepSession>, ApiError> {
+    async fn sleep<F: Fetch>(
+        f: &F,
+        from: LocalDate,
+        to: LocalDate,
+        clock: &Clock,
+    ) -> Result<Vec<SleepSession>, ApiError> {
         let profile = f.get(paging::get("/1/user/-/profile.json")).await?;
         let offset = profile_offset(profile)?.unwrap_or(clock.offset);
         let mut answers = Vec::new();
@@ -122,7 +121,12 @@ impl ProviderApi for Fitbit {
         map::sleep(answers, from, to, offset)
     }
 
-    async fn recovery<F: Fetch>(f: &F, from: LocalDate, to: LocalDate, _clock: &Clock) -> Result<Vec<Recovery>, ApiError> {
+    async fn recovery<F: Fetch>(
+        f: &F,
+        from: LocalDate,
+        to: LocalDate,
+        _clock: &Clock,
+    ) -> Result<Vec<Recovery>, ApiError> {
         let mut heart = Vec::new();
         for (start, end) in windows(from, to, HEART_MAX_DAYS) {
             heart.push(f.get(heart_request(start, end)).await?);

@@ -137,10 +137,7 @@ mod tests {
     fn first_page_lists_backwards_with_one_date_and_offset_zero() {
         let r = first_page(LocalDate::parse("2026-11-23").unwrap(), 500);
         assert_eq!(r.path, LIST_PATH);
-        assert_eq!(
-            pairs(&r),
-            [("beforeDate", "2026-11-23"), ("sort", "desc"), ("limit", "100"), ("offset", "0")]
-        );
+        assert_eq!(pairs(&r), [("beforeDate", "2026-11-23"), ("sort", "desc"), ("limit", "100"), ("offset", "0")]);
         assert_eq!(first_page(LocalDate::parse("2026-11-23").unwrap(), 0).query[2].1, "1");
     }
 
@@ -150,10 +147,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(r.path, LIST_PATH, "the user id in the link is replaced by `-`");
-        assert_eq!(
-            pairs(&r),
-            [("offset", "6"), ("limit", "3"), ("sort", "desc"), ("beforeDate", "2026-11-23")]
-        );
+        assert_eq!(pairs(&r), [("offset", "6"), ("limit", "3"), ("sort", "desc"), ("beforeDate", "2026-11-23")]);
         assert_eq!(r.headers, [("Accept-Language".to_owned(), "en_US".to_owned())]);
         assert!(format!("{r:?}").find("evil").is_none());
     }

@@ -16,10 +16,7 @@ use crate::providers::api::Request;
 use crate::providers::fixtures::testing::{FixtureFetch, block_on};
 
 pub(super) fn clock() -> Clock {
-    Clock {
-        today: day("2026-11-22"),
-        offset: offset!(+1),
-    }
+    Clock { today: day("2026-11-22"), offset: offset!(+1) }
 }
 
 pub(super) fn day(s: &str) -> LocalDate {
@@ -121,23 +118,15 @@ fn athlete_from_profile_in_us_units_with_resting_hr() {
     assert_eq!(a.height_m, Some(1.68));
     assert_eq!(a.location.as_deref(), Some("Annecy, FR"));
     // 2026-11-22 has no resting HR yet; 2026-11-21's is 52.
-    assert_eq!(
-        a.thresholds,
-        Thresholds {
-            resting_heartrate_bpm: Some(52.0),
-            ..Thresholds::default()
-        }
-    );
+    assert_eq!(a.thresholds, Thresholds { resting_heartrate_bpm: Some(52.0), ..Thresholds::default() });
     let paths: Vec<String> = f.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(
-        paths,
-        ["/1/user/-/profile.json", "/1/user/-/activities/heart/date/2026-11-16/2026-11-22.json"]
-    );
+    assert_eq!(paths, ["/1/user/-/profile.json", "/1/user/-/activities/heart/date/2026-11-16/2026-11-22.json"]);
 }
 
 #[test]
 fn athlete_survives_a_failing_heart_rate_call() {
-    let profile: Value = serde_json::from_str(include_str!("../../../../tests/fixtures/fitbit/1_user_-_profile.json")).unwrap();
+    let profile: Value =
+        serde_json::from_str(include_str!("../../../../tests/fixtures/fitbit/1_user_-_profile.json")).unwrap();
     let f = MapFetch::new(&[("/1/user/-/profile.json", profile)]);
     let a = block_on(Fitbit::athlete(&f, &clock())).unwrap();
     assert_eq!(a.thresholds.resting_heartrate_bpm, None);
@@ -149,10 +138,7 @@ fn units_follow_the_accept_language_header_sent_on_every_request() {
     let f = FixtureFetch::new("fitbit");
     let c = clock();
     block_on(Fitbit::athlete(&f, &c)).unwrap();
-    let q = ActivityQuery {
-        limit: 3,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { limit: 3, ..ActivityQuery::default() };
     let page = block_on(Fitbit::activities(&f, &q, &c)).unwrap();
     block_on(Fitbit::activity(&f, "58934810233", &c)).unwrap();
     block_on(Fitbit::sleep(&f, day("2026-11-10"), day("2026-11-22"), &c)).unwrap();
@@ -185,7 +171,9 @@ fn milliseconds_durations_become_seconds_even_as_floats() {
     let f = FixtureFetch::new("fitbit");
     let q = ActivityQuery {
         limit: 3,
-        cursor: Some(paging::encode_cursor(&paging::next_page(&format!("{LIST}?offset=6&limit=3&sort=desc&beforeDate=2026-11-23")).unwrap().unwrap())),
+        cursor: Some(paging::encode_cursor(
+            &paging::next_page(&format!("{LIST}?offset=6&limit=3&sort=desc&beforeDate=2026-11-23")).unwrap().unwrap(),
+        )),
         ..ActivityQuery::default()
     };
     let page = block_on(Fitbit::activities(&f, &q, &clock())).unwrap();
@@ -200,11 +188,7 @@ fn milliseconds_durations_become_seconds_even_as_floats() {
 #[test]
 fn first_page_maps_every_field() {
     let f = FixtureFetch::new("fitbit");
-    let q = ActivityQuery {
-        from: Some(day("2026-11-10")),
-        limit: 3,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { from: Some(day("2026-11-10")), limit: 3, ..ActivityQuery::default() };
     let page = block_on(Fitbit::activities(&f, &q, &clock())).unwrap();
     assert_eq!(ids(&page), ["60112233445", "60098765432", "58934810233"]);
     let run = &page.activities[0];
@@ -246,20 +230,14 @@ fn first_page_maps_every_field() {
     assert!(page.next_cursor.is_some());
     let r = &f.requests()[0];
     assert_eq!(r.path, LIST);
-    assert_eq!(
-        r.query,
-        query(&[("beforeDate", "2026-11-23"), ("sort", "desc"), ("limit", "3"), ("offset", "0")])
-    );
+    assert_eq!(r.query, query(&[("beforeDate", "2026-11-23"), ("sort", "desc"), ("limit", "3"), ("offset", "0")]));
 }
 
 #[test]
 fn pagination_runs_to_the_end_through_next_links() {
     let f = FixtureFetch::new("fitbit");
     let c = clock();
-    let mut q = ActivityQuery {
-        limit: 3,
-        ..ActivityQuery::default()
-    };
+    let mut q = ActivityQuery { limit: 3, ..ActivityQuery::default() };
     let mut all = Vec::new();
     loop {
         let page = block_on(Fitbit::activities(&f, &q, &c)).unwrap();
@@ -285,7 +263,8 @@ fn pagination_runs_to_the_end_through_next_links() {
     );
     assert!(all.windows(2).all(|w| w[0].start_time >= w[1].start_time), "newest first");
     let requests = f.requests();
-    let next = |offset: &str| query(&[("offset", offset), ("limit", "3"), ("sort", "desc"), ("beforeDate", "2026-11-23")]);
+    let next =
+        |offset: &str| query(&[("offset", offset), ("limit", "3"), ("sort", "desc"), ("beforeDate", "2026-11-23")]);
     let queries: Vec<Vec<(String, String)>> = requests.iter().map(|r| r.query.clone()).collect();
     assert_eq!(
         queries,
@@ -337,21 +316,14 @@ fn listing_stops_locally_at_from_and_filters_the_sport() {
     }
     // Page 2 holds no run but still has a next page; page 3 reaches 2026-11-09,
     // before `from`, so the run of that day is left out and offset=9 is never asked.
-    assert_eq!(
-        pages,
-        [vec!["60112233445".to_owned(), "58934810233".to_owned()], vec![], vec![]]
-    );
+    assert_eq!(pages, [vec!["60112233445".to_owned(), "58934810233".to_owned()], vec![], vec![]]);
     assert_eq!(f.requests().len(), 3);
 }
 
 #[test]
 fn to_bounds_the_first_request_and_the_page() {
     let f = FixtureFetch::new("fitbit");
-    let q = ActivityQuery {
-        to: Some(day("2026-11-21")),
-        limit: 3,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { to: Some(day("2026-11-21")), limit: 3, ..ActivityQuery::default() };
     let page = block_on(Fitbit::activities(&f, &q, &clock())).unwrap();
     // beforeDate is exclusive: 2026-11-22; the 2026-11-22 run on the served page is dropped.
     assert_eq!(f.requests()[0].query[0], ("beforeDate".to_owned(), "2026-11-22".to_owned()));
@@ -365,24 +337,15 @@ fn a_next_link_to_another_host_is_not_followed_off_host() {
         "pagination": {"next": "https://evil.example.org/1/user/-/activities/list.json?offset=1&limit=1&sort=desc&beforeDate=2026-11-23", "offset": 0}
     });
     let f = MapFetch::new(&[(LIST, first)]);
-    let q = ActivityQuery {
-        limit: 1,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { limit: 1, ..ActivityQuery::default() };
     let page = block_on(Fitbit::activities(&f, &q, &clock())).unwrap();
     let cursor = page.next_cursor.unwrap();
     assert!(!cursor.contains("evil"));
-    let q = ActivityQuery {
-        cursor: Some(cursor),
-        ..q
-    };
+    let q = ActivityQuery { cursor: Some(cursor), ..q };
     block_on(Fitbit::activities(&f, &q, &clock())).unwrap();
     let second = &f.requests()[1];
     assert_eq!(second.path, LIST);
-    assert_eq!(
-        second.query,
-        query(&[("offset", "1"), ("limit", "1"), ("sort", "desc"), ("beforeDate", "2026-11-23")])
-    );
+    assert_eq!(second.query, query(&[("offset", "1"), ("limit", "1"), ("sort", "desc"), ("beforeDate", "2026-11-23")]));
     assert!(!format!("{second:?}").contains("evil"));
 }
 
@@ -393,22 +356,13 @@ fn a_next_link_to_another_endpoint_is_malformed_and_a_foreign_cursor_is_refused(
         "pagination": {"next": "https://api.fitbit.com/1/user/-/profile.json?offset=1&beforeDate=2026-11-23"}
     });
     let f = MapFetch::new(&[(LIST, first)]);
-    let q = ActivityQuery {
-        limit: 1,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { limit: 1, ..ActivityQuery::default() };
     assert!(matches!(
         block_on(Fitbit::activities(&f, &q, &clock())),
         Err(ApiError::Malformed { provider: "fitbit", .. })
     ));
-    let q = ActivityQuery {
-        cursor: Some("page=2".into()),
-        ..q
-    };
-    assert_eq!(
-        block_on(Fitbit::activities(&f, &q, &clock())),
-        Err(ApiError::BadCursor { provider: "fitbit" })
-    );
+    let q = ActivityQuery { cursor: Some("page=2".into()), ..q };
+    assert_eq!(block_on(Fitbit::activities(&f, &q, &clock())), Err(ApiError::BadCursor { provider: "fitbit" }));
     assert_eq!(f.requests().len(), 1, "a bad cursor makes no request");
 }
 
@@ -454,12 +408,7 @@ fn sleep_main_nights_stages_classic_and_local_times() {
             end_time: at("2026-11-22T06:58:30+01:00"),
             in_bed_s: 27_960,
             asleep_s: Some(25_260),
-            stages: Some(SleepStages {
-                deep_s: 4_920,
-                light_s: 14_460,
-                rem_s: 5_880,
-                awake_s: 2_700,
-            }),
+            stages: Some(SleepStages { deep_s: 4_920, light_s: 14_460, rem_s: 5_880, awake_s: 2_700 }),
             efficiency: Some(0.91),
             score: None,
             average_heartrate_bpm: None,
@@ -472,15 +421,7 @@ fn sleep_main_nights_stages_classic_and_local_times() {
     assert_eq!(nights[0].start_time.offset(), offset!(+1));
     // 2026-11-21: 462 min in bed = 27 720 s, 415 asleep = 24 900 s; 70/250/95/47 min.
     assert_eq!((nights[1].in_bed_s, nights[1].asleep_s), (27_720, Some(24_900)));
-    assert_eq!(
-        nights[1].stages,
-        Some(SleepStages {
-            deep_s: 4_200,
-            light_s: 15_000,
-            rem_s: 5_700,
-            awake_s: 2_820
-        })
-    );
+    assert_eq!(nights[1].stages, Some(SleepStages { deep_s: 4_200, light_s: 15_000, rem_s: 5_700, awake_s: 2_820 }));
     assert_eq!(nights[1].start_time, at("2026-11-20T22:48:00+01:00"));
 }
 
@@ -502,10 +443,7 @@ fn sleep_times_without_zone_take_the_profile_offset_else_the_clock() {
         "endTime": "2026-07-01T07:00:00.000", "minutesAsleep": 450, "timeInBed": 480, "isMainSleep": true}]});
     let sleep_path = "/1.2/user/-/sleep/date/2026-07-01/2026-07-01.json";
     // This machine is at +02:00; the Fitbit user's device is in New York (-04:00 in July).
-    let summer = Clock {
-        today: day("2026-07-01"),
-        offset: offset!(+2),
-    };
+    let summer = Clock { today: day("2026-07-01"), offset: offset!(+2) };
     let profile = json!({"user": {"encodedId": "ABC123", "offsetFromUTCMillis": -14_400_000}});
     let f = MapFetch::new(&[("/1/user/-/profile.json", profile), (sleep_path, answer.clone())]);
     let nights = block_on(Fitbit::sleep(&f, day("2026-07-01"), day("2026-07-01"), &summer)).unwrap();
@@ -527,15 +465,10 @@ fn recovery_merges_resting_hr_and_hrv_and_omits_empty_days() {
     let paths: Vec<String> = f.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(
         paths,
-        [
-            "/1/user/-/activities/heart/date/2026-11-10/2026-11-22.json",
-            "/1/user/-/hrv/date/2026-11-10/2026-11-22.json"
-        ]
+        ["/1/user/-/activities/heart/date/2026-11-10/2026-11-22.json", "/1/user/-/hrv/date/2026-11-10/2026-11-22.json"]
     );
-    let got: Vec<(String, Option<f64>, Option<f64>)> = days
-        .iter()
-        .map(|r| (r.date.to_string(), r.hrv_ms, r.resting_heartrate_bpm))
-        .collect();
+    let got: Vec<(String, Option<f64>, Option<f64>)> =
+        days.iter().map(|r| (r.date.to_string(), r.hrv_ms, r.resting_heartrate_bpm)).collect();
     let want = [
         ("2026-11-22", Some(48.3), None), // no resting HR yet today
         ("2026-11-21", Some(44.7), Some(52.0)),
@@ -551,7 +484,8 @@ fn recovery_merges_resting_hr_and_hrv_and_omits_empty_days() {
         ("2026-11-11", Some(43.5), Some(51.0)),
         ("2026-11-10", Some(41.2), Some(52.0)),
     ];
-    let want: Vec<(String, Option<f64>, Option<f64>)> = want.iter().map(|(d, h, r)| ((*d).to_owned(), *h, *r)).collect();
+    let want: Vec<(String, Option<f64>, Option<f64>)> =
+        want.iter().map(|(d, h, r)| ((*d).to_owned(), *h, *r)).collect();
     assert_eq!(got, want);
     for r in &days {
         assert_eq!((r.score, r.sleep_score, r.score_status), (None, None, None));
@@ -568,8 +502,14 @@ fn long_ranges_are_cut_to_fitbit_limits() {
     assert!(matches!(e, Err(ApiError::Status { status: 404, .. })));
     let f = MapFetch::new(&[
         ("/1/user/-/activities/heart/date/2026-10-09/2026-11-22.json", json!({"activities-heart": []})),
-        ("/1/user/-/hrv/date/2026-10-24/2026-11-22.json", json!({"hrv": [{"dateTime": "2026-11-01", "value": {"dailyRmssd": 40}}]})),
-        ("/1/user/-/hrv/date/2026-10-09/2026-10-23.json", json!({"hrv": [{"dateTime": "2026-10-10", "value": {"dailyRmssd": 38}}]})),
+        (
+            "/1/user/-/hrv/date/2026-10-24/2026-11-22.json",
+            json!({"hrv": [{"dateTime": "2026-11-01", "value": {"dailyRmssd": 40}}]}),
+        ),
+        (
+            "/1/user/-/hrv/date/2026-10-09/2026-10-23.json",
+            json!({"hrv": [{"dateTime": "2026-10-10", "value": {"dailyRmssd": 38}}]}),
+        ),
     ]);
     let days = block_on(Fitbit::recovery(&f, day("2026-10-09"), day("2026-11-22"), &clock())).unwrap();
     assert_eq!(days.iter().map(|d| d.date.to_string()).collect::<Vec<_>>(), ["2026-11-01", "2026-10-10"]);
@@ -582,10 +522,7 @@ fn long_ranges_are_cut_to_fitbit_limits() {
 fn malformed_answers_become_malformed_errors() {
     let c = clock();
     let bad = SameFetch(json!({"activities": "none", "sleep": 3, "hrv": {}, "activities-heart": null, "user": []}));
-    let q = ActivityQuery {
-        limit: 3,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { limit: 3, ..ActivityQuery::default() };
     let is_malformed = |e: ApiError| matches!(e, ApiError::Malformed { provider: "fitbit", .. });
     assert!(is_malformed(block_on(Fitbit::activities(&bad, &q, &c)).unwrap_err()));
     assert!(is_malformed(block_on(Fitbit::activity(&bad, "1", &c)).unwrap_err()));

@@ -45,22 +45,11 @@ pub fn decode_cursor(cursor: &str) -> Result<usize, ApiError> {
 }
 
 /// One page of the activity list.
-pub async fn list<F: Fetch>(
-    f: &F,
-    query: &ActivityQuery,
-    clock: &Clock,
-) -> Result<ActivityPage, ApiError> {
-    let start = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .unwrap_or(0);
+pub async fn list<F: Fetch>(f: &F, query: &ActivityQuery, clock: &Clock) -> Result<ActivityPage, ApiError> {
+    let start = query.cursor.as_deref().map(decode_cursor).transpose()?.unwrap_or(0);
     let limit = query.limit.clamp(1, MAX_PAGE);
     // `start` first: the fixture rule picks a page file by the first query parameter.
-    let mut request = Request::new(LIST_PATH)
-        .query("start", start)
-        .query("limit", limit);
+    let mut request = Request::new(LIST_PATH).query("start", start).query("limit", limit);
     if let Some(from) = query.from {
         request = request.query("startDate", from);
     }
@@ -69,17 +58,12 @@ pub async fn list<F: Fetch>(
     }
     let all = summaries_from(f.get(request).await?, clock)?;
     let fetched = all.len();
-    let mut activities: Vec<ActivitySummary> = all
-        .into_iter()
-        .filter(|a| query.sport.is_none_or(|kind| a.sport.kind() == Some(kind)))
-        .collect();
+    let mut activities: Vec<ActivitySummary> =
+        all.into_iter().filter(|a| query.sport.is_none_or(|kind| a.sport.kind() == Some(kind))).collect();
     activities.sort_by_key(|a| std::cmp::Reverse(a.start_time));
     // A short page is the last one; a full one may be followed by more.
     let next_cursor = (fetched >= limit).then(|| encode_cursor(start + fetched));
-    Ok(ActivityPage {
-        activities,
-        next_cursor,
-    })
+    Ok(ActivityPage { activities, next_cursor })
 }
 
 /// Every entry of a list response (an empty body is an empty page).
@@ -88,18 +72,12 @@ pub fn summaries_from(body: Value, clock: &Clock) -> Result<Vec<ActivitySummary>
         Value::Null => Vec::new(),
         body => decode(NAME, "activity list", body)?,
     };
-    items
-        .into_iter()
-        .map(|item| summary_from_list(item, clock))
-        .collect()
+    items.into_iter().map(|item| summary_from_list(item, clock)).collect()
 }
 
 /// The full record of one activity.
 pub async fn detail<F: Fetch>(f: &F, id: &str, clock: &Clock) -> Result<Activity, ApiError> {
-    let not_found = || ApiError::NotFound {
-        provider: NAME,
-        what: format!("activity with id {id}"),
-    };
+    let not_found = || ApiError::NotFound { provider: NAME, what: format!("activity with id {id}") };
     // Garmin ids are decimal; anything else could not be one and must not reach a path.
     if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(not_found());
@@ -121,12 +99,7 @@ pub async fn detail<F: Fetch>(f: &F, id: &str, clock: &Clock) -> Result<Activity
 }
 
 /// The detail and splits bodies as one activity.
-pub fn activity_from(
-    body: Value,
-    splits: Value,
-    id: &str,
-    clock: &Clock,
-) -> Result<Activity, ApiError> {
+pub fn activity_from(body: Value, splits: Value, id: &str, clock: &Clock) -> Result<Activity, ApiError> {
     let detail: ActivityDetail = decode(NAME, "activity", body)?;
     let splits: Splits = match splits {
         Value::Null => Splits::default(),
@@ -137,9 +110,7 @@ pub fn activity_from(
 
 /// Maps one list entry.
 fn summary_from_list(item: ListActivity, clock: &Clock) -> Result<ActivitySummary, ApiError> {
-    let id = item
-        .activity_id
-        .ok_or_else(|| ApiError::malformed(NAME, "an activity in the list has no activityId"))?;
+    let id = item.activity_id.ok_or_else(|| ApiError::malformed(NAME, "an activity in the list has no activityId"))?;
     let start_time = start_time(
         &id.0,
         item.start_time_local.as_deref(),
@@ -147,18 +118,8 @@ fn summary_from_list(item: ListActivity, clock: &Clock) -> Result<ActivitySummar
         item.begin_timestamp,
         clock,
     )?;
-    let cadence = item
-        .average_running_cadence_in_steps_per_minute
-        .or(item.average_biking_cadence_in_rev_per_minute);
-    summary(
-        id,
-        item.activity_name,
-        item.activity_type,
-        start_time,
-        &item.metrics,
-        item.avg_power,
-        cadence,
-    )
+    let cadence = item.average_running_cadence_in_steps_per_minute.or(item.average_biking_cadence_in_rev_per_minute);
+    summary(id, item.activity_name, item.activity_type, start_time, &item.metrics, item.avg_power, cadence)
 }
 
 /// Maps the detail response and its laps.
@@ -168,29 +129,11 @@ fn activity_from_detail(
     requested_id: &str,
     clock: &Clock,
 ) -> Result<Activity, ApiError> {
-    let id = detail
-        .activity_id
-        .unwrap_or_else(|| Id(requested_id.to_owned()));
-    let s = detail
-        .summary
-        .ok_or_else(|| ApiError::malformed(NAME, format!("activity {} has no summaryDTO", id.0)))?;
-    let start = start_time(
-        &id.0,
-        s.start_time_local.as_deref(),
-        s.start_time_gmt.as_deref(),
-        None,
-        clock,
-    )?;
+    let id = detail.activity_id.unwrap_or_else(|| Id(requested_id.to_owned()));
+    let s = detail.summary.ok_or_else(|| ApiError::malformed(NAME, format!("activity {} has no summaryDTO", id.0)))?;
+    let start = start_time(&id.0, s.start_time_local.as_deref(), s.start_time_gmt.as_deref(), None, clock)?;
     let cadence = s.average_run_cadence.or(s.average_bike_cadence);
-    let summary = summary(
-        id,
-        detail.activity_name,
-        detail.activity_type,
-        start,
-        &s.metrics,
-        s.average_power,
-        cadence,
-    )?;
+    let summary = summary(id, detail.activity_name, detail.activity_type, start, &s.metrics, s.average_power, cadence)?;
     let laps = laps(splits.laps.unwrap_or_default(), start.get())?;
     Ok(Activity {
         summary,
@@ -225,18 +168,12 @@ fn start_time(
         (Some(g), _) => g,
         (None, Some(b)) => b,
         (None, None) => {
-            return Err(ApiError::malformed(
-                NAME,
-                format!("activity {id} has no readable start time"),
-            ));
+            return Err(ApiError::malformed(NAME, format!("activity {id} has no readable start time")));
         }
     };
     let offset = match local.and_then(convert::parse_naive) {
         Some(l) => convert::offset_between(l, instant).ok_or_else(|| {
-            ApiError::malformed(
-                NAME,
-                format!("activity {id}: startTimeLocal is more than 18 h from its UTC start"),
-            )
+            ApiError::malformed(NAME, format!("activity {id}: startTimeLocal is more than 18 h from its UTC start"))
         })?,
         None => clock.offset,
     };
@@ -283,20 +220,11 @@ fn summary(
 /// stands in for whichever of `movingDuration` / `elapsedDuration` is
 /// missing (strength sessions have no moving time).
 fn durations(m: &Metrics, id: &str) -> Result<(u32, u32), ApiError> {
-    let moving = opt_seconds(
-        m.moving_duration.or(m.duration).or(m.elapsed_duration),
-        "movingDuration",
-    )?;
-    let elapsed = opt_seconds(
-        m.elapsed_duration.or(m.duration).or(m.moving_duration),
-        "elapsedDuration",
-    )?;
+    let moving = opt_seconds(m.moving_duration.or(m.duration).or(m.elapsed_duration), "movingDuration")?;
+    let elapsed = opt_seconds(m.elapsed_duration.or(m.duration).or(m.moving_duration), "elapsedDuration")?;
     match (moving, elapsed) {
         (Some(moving), Some(elapsed)) => Ok((moving, elapsed)),
-        _ => Err(ApiError::malformed(
-            NAME,
-            format!("activity {id} has no duration"),
-        )),
+        _ => Err(ApiError::malformed(NAME, format!("activity {id} has no duration"))),
     }
 }
 

@@ -10,14 +10,8 @@ use crate::model::{Athlete, LocalDate, Thresholds};
 use crate::providers::api::{ApiError, Fetch, Request, decode};
 
 pub async fn athlete<F: Fetch>(f: &F) -> Result<Athlete, ApiError> {
-    let profile = f
-        .get(Request::new("/userprofile-service/socialProfile"))
-        .await?;
-    let settings = f
-        .get(Request::new(
-            "/userprofile-service/userprofile/user-settings",
-        ))
-        .await?;
+    let profile = f.get(Request::new("/userprofile-service/socialProfile")).await?;
+    let settings = f.get(Request::new("/userprofile-service/userprofile/user-settings")).await?;
     athlete_from(profile, settings)
 }
 
@@ -39,11 +33,7 @@ fn from_parts(profile: SocialProfile, data: Option<UserData>) -> Result<Athlete,
         .map(|id| id.0)
         .or_else(|| profile.display_name.clone())
         .ok_or_else(|| ApiError::malformed(NAME, "the social profile has no profileId"))?;
-    let name = profile
-        .full_name
-        .filter(|n| !n.trim().is_empty())
-        .or(profile.display_name)
-        .unwrap_or_default();
+    let name = profile.full_name.filter(|n| !n.trim().is_empty()).or(profile.display_name).unwrap_or_default();
     let data = data.unwrap_or(UserData {
         gender: None,
         weight: None,
@@ -57,11 +47,7 @@ fn from_parts(profile: SocialProfile, data: Option<UserData>) -> Result<Athlete,
         id,
         name,
         sex: data.gender.as_deref().and_then(sex),
-        birth_year: data
-            .birth_date
-            .as_deref()
-            .and_then(|d| LocalDate::parse(d).ok())
-            .map(|d| d.get().year()),
+        birth_year: data.birth_date.as_deref().and_then(|d| LocalDate::parse(d).ok()).map(|d| d.get().year()),
         // Grams to kilograms.
         weight_kg: tidy(data.weight.filter(|w| *w > 0.0).map(|g| g / 1000.0), 1),
         // Centimetres to metres.
@@ -71,10 +57,7 @@ fn from_parts(profile: SocialProfile, data: Option<UserData>) -> Result<Athlete,
             // Garmin keeps max and resting HR in per-sport zone settings, not here.
             max_heartrate_bpm: None,
             resting_heartrate_bpm: None,
-            threshold_heartrate_bpm: tidy(
-                data.lactate_threshold_heart_rate.filter(|v| *v > 0.0),
-                0,
-            ),
+            threshold_heartrate_bpm: tidy(data.lactate_threshold_heart_rate.filter(|v| *v > 0.0), 0),
             ftp_w: tidy(data.functional_threshold_power.filter(|v| *v > 0.0), 0),
             threshold_speed_mps: convert::threshold_speed(data.lactate_threshold_speed),
             swim_threshold_speed_mps: None,

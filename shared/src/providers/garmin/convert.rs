@@ -30,11 +30,7 @@ pub fn parse_naive(text: &str) -> Option<PrimitiveDateTime> {
     let rest = rest.strip_prefix(['T', ' '])?;
     let whole = rest.split('.').next()?;
     let joined = format!("{date} {whole}");
-    PrimitiveDateTime::parse(
-        &joined,
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
-    )
-    .ok()
+    PrimitiveDateTime::parse(&joined, format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).ok()
 }
 
 /// An instant from epoch milliseconds; `None` when not a plausible time.
@@ -64,11 +60,7 @@ pub fn offset_between(local: PrimitiveDateTime, instant: OffsetDateTime) -> Opti
 /// # Errors
 /// [`ApiError::Malformed`] when the shifted time leaves the calendar
 /// (`9999-12-31 23:59` UTC at +01:00): `to_offset` would panic there.
-pub fn at_offset(
-    instant: OffsetDateTime,
-    offset: UtcOffset,
-    what: &str,
-) -> Result<Timestamp, ApiError> {
+pub fn at_offset(instant: OffsetDateTime, offset: UtcOffset, what: &str) -> Result<Timestamp, ApiError> {
     instant
         .checked_to_offset(offset)
         .map(Timestamp::new)
@@ -106,11 +98,7 @@ pub fn kcal_to_joules(kcal: Option<f64>) -> Option<f64> {
 
 /// A 0–100 score as the model's `u8`; out-of-range values are not scores.
 pub fn score(value: Option<f64>) -> Option<u8> {
-    value
-        .filter(|v| v.is_finite())
-        .map(f64::round)
-        .filter(|v| (0.0..=100.0).contains(v))
-        .map(|v| v as u8)
+    value.filter(|v| v.is_finite()).map(f64::round).filter(|v| (0.0..=100.0).contains(v)).map(|v| v as u8)
 }
 
 /// `userData.lactateThresholdSpeed` as m/s.
@@ -129,13 +117,14 @@ pub fn threshold_speed(value: Option<f64>) -> Option<f64> {
 /// kept verbatim (`kiteboarding`), so nothing is dropped or mislabelled.
 pub fn sport(type_key: &str) -> SportType {
     let kind = match type_key {
-        "running" | "street_running" | "track_running" | "treadmill_running" | "indoor_running"
-        | "virtual_run" | "ultra_run" | "obstacle_run" => SportKind::Run,
+        "running" | "street_running" | "track_running" | "treadmill_running" | "indoor_running" | "virtual_run"
+        | "ultra_run" | "obstacle_run" => SportKind::Run,
         "trail_running" => SportKind::TrailRun,
         "walking" | "casual_walking" | "speed_walking" | "indoor_walking" => SportKind::Walk,
         "hiking" | "mountaineering" => SportKind::Hike,
-        "cycling" | "road_biking" | "cyclocross" | "track_cycling" | "recumbent_cycling"
-        | "e_bike_fitness" => SportKind::Ride,
+        "cycling" | "road_biking" | "cyclocross" | "track_cycling" | "recumbent_cycling" | "e_bike_fitness" => {
+            SportKind::Ride
+        }
         "virtual_ride" | "indoor_cycling" => SportKind::VirtualRide,
         "mountain_biking" | "e_bike_mountain" | "downhill_biking" => SportKind::MountainBikeRide,
         "gravel_cycling" => SportKind::GravelRide,
@@ -143,15 +132,13 @@ pub fn sport(type_key: &str) -> SportType {
         "rowing" | "indoor_rowing" => SportKind::Rowing,
         "strength_training" => SportKind::Strength,
         "yoga" => SportKind::Yoga,
-        "cross_country_skiing_ws"
-        | "skate_skiing_ws"
-        | "backcountry_skiing"
-        | "backcountry_skiing_snowboarding_ws" => SportKind::NordicSki,
-        "resort_skiing" | "resort_skiing_snowboarding_ws" | "resort_snowboarding" => {
-            SportKind::AlpineSki
+        "cross_country_skiing_ws" | "skate_skiing_ws" | "backcountry_skiing" | "backcountry_skiing_snowboarding_ws" => {
+            SportKind::NordicSki
         }
-        "cardio" | "indoor_cardio" | "hiit" | "fitness_equipment" | "elliptical"
-        | "stair_climbing" => SportKind::Workout,
+        "resort_skiing" | "resort_skiing_snowboarding_ws" | "resort_snowboarding" => SportKind::AlpineSki,
+        "cardio" | "indoor_cardio" | "hiit" | "fitness_equipment" | "elliptical" | "stair_climbing" => {
+            SportKind::Workout
+        }
         other => return SportType::parse(other),
     };
     SportType::Known(kind)
@@ -164,14 +151,8 @@ mod tests {
 
     #[test]
     fn zone_less_times_parse_in_both_garmin_spellings() {
-        assert_eq!(
-            parse_naive("2026-11-20 07:31:07"),
-            Some(datetime!(2026-11-20 07:31:07))
-        );
-        assert_eq!(
-            parse_naive("2026-11-20T06:51:59.3"),
-            Some(datetime!(2026-11-20 06:51:59))
-        );
+        assert_eq!(parse_naive("2026-11-20 07:31:07"), Some(datetime!(2026-11-20 07:31:07)));
+        assert_eq!(parse_naive("2026-11-20T06:51:59.3"), Some(datetime!(2026-11-20 06:51:59)));
         assert_eq!(parse_naive("2026-11-20"), None);
         assert_eq!(parse_naive("2026-11-20X07:31:07"), None);
         assert_eq!(parse_naive("2026-13-20 07:31:07"), None);
@@ -181,25 +162,16 @@ mod tests {
     #[test]
     fn offset_is_local_minus_gmt_to_the_quarter_hour() {
         let gmt = datetime!(2026-11-14 13:00:05 UTC);
-        assert_eq!(
-            offset_between(datetime!(2026-11-14 08:00:05), gmt),
-            Some(offset!(-5))
-        );
+        assert_eq!(offset_between(datetime!(2026-11-14 08:00:05), gmt), Some(offset!(-5)));
         // Nepal, +05:45, and a local time a few seconds off its GMT twin.
-        assert_eq!(
-            offset_between(datetime!(2026-11-14 18:45:09), gmt),
-            Some(offset!(+5:45))
-        );
+        assert_eq!(offset_between(datetime!(2026-11-14 18:45:09), gmt), Some(offset!(+5:45)));
         assert_eq!(offset_between(datetime!(2026-11-16 13:00:05), gmt), None);
     }
 
     #[test]
     fn shifting_past_the_calendar_end_is_an_error() {
         let last = datetime!(9999-12-31 23:30:00 UTC);
-        assert!(matches!(
-            at_offset(last, offset!(+1), "start"),
-            Err(ApiError::Malformed { .. })
-        ));
+        assert!(matches!(at_offset(last, offset!(+1), "start"), Err(ApiError::Malformed { .. })));
         assert_eq!(
             at_offset(last, offset!(-1), "start").map(|t| t.to_string()),
             Ok("9999-12-31T22:30:00-01:00".to_owned())
@@ -209,10 +181,7 @@ mod tests {
     #[test]
     fn epoch_milliseconds_become_instants() {
         // 1795156267000 ms = 2026-11-20T06:31:07Z.
-        assert_eq!(
-            from_epoch_ms(1_795_156_267_000.0),
-            Some(datetime!(2026-11-20 06:31:07 UTC))
-        );
+        assert_eq!(from_epoch_ms(1_795_156_267_000.0), Some(datetime!(2026-11-20 06:31:07 UTC)));
         assert_eq!(from_epoch_ms(f64::NAN), None);
         assert_eq!(from_epoch_ms(1e300), None);
     }
@@ -221,10 +190,7 @@ mod tests {
     fn fractional_seconds_and_float_tails_are_rounded() {
         assert_eq!(whole_seconds(3125.482000000001, "d"), Ok(3125));
         assert_eq!(whole_seconds(3125.5, "d"), Ok(3126));
-        assert!(matches!(
-            whole_seconds(-3.0, "d"),
-            Err(ApiError::Malformed { .. })
-        ));
+        assert!(matches!(whole_seconds(-3.0, "d"), Err(ApiError::Malformed { .. })));
         assert!(whole_seconds(f64::INFINITY, "d").is_err());
         assert_eq!(tidy(Some(0.30000000000000004), 1), Some(0.3));
         assert_eq!(tidy(Some(f64::NAN), 1), None);
@@ -251,10 +217,7 @@ mod tests {
         assert_eq!(sport("strength_training"), SportKind::Strength.into());
         assert_eq!(sport("virtual_ride"), SportKind::VirtualRide.into());
         assert_eq!(sport("walking"), SportKind::Walk.into());
-        assert_eq!(
-            sport("kiteboarding"),
-            SportType::Other("kiteboarding".into())
-        );
+        assert_eq!(sport("kiteboarding"), SportType::Other("kiteboarding".into()));
         // A Garmin key that happens to be a Pierre name maps to it.
         assert_eq!(sport("hike"), SportKind::Hike.into());
     }

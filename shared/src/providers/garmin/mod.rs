@@ -39,10 +39,7 @@ pub struct Garmin;
 impl ProviderApi for Garmin {
     const NAME: &'static str = NAME;
 
-    fn athlete<F: Fetch>(
-        f: &F,
-        _clock: &Clock,
-    ) -> impl Future<Output = Result<Athlete, ApiError>> + Send {
+    fn athlete<F: Fetch>(f: &F, _clock: &Clock) -> impl Future<Output = Result<Athlete, ApiError>> + Send {
         athlete::athlete(f)
     }
 
@@ -54,11 +51,7 @@ impl ProviderApi for Garmin {
         activity::list(f, query, clock)
     }
 
-    fn activity<F: Fetch>(
-        f: &F,
-        id: &str,
-        clock: &Clock,
-    ) -> impl Future<Output = Result<Activity, ApiError>> + Send {
+    fn activity<F: Fetch>(f: &F, id: &str, clock: &Clock) -> impl Future<Output = Result<Activity, ApiError>> + Send {
         activity::detail(f, id, clock)
     }
 

@@ -22,9 +22,7 @@ pub struct Id(pub String);
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
-        id_text(&value)
-            .map(Id)
-            .ok_or_else(|| D::Error::custom(format_args!("`{value}` is not an id")))
+        id_text(&value).map(Id).ok_or_else(|| D::Error::custom(format_args!("`{value}` is not an id")))
     }
 }
 

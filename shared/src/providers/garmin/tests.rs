@@ -15,10 +15,7 @@ use crate::providers::api::{ActivityQuery, ApiError, Clock, ProviderApi, Request
 use crate::providers::fixtures::testing::{FixtureFetch, block_on};
 
 pub(super) fn clock() -> Clock {
-    Clock {
-        today: LocalDate::new(date!(2026 - 11 - 22)),
-        offset: offset!(+1),
-    }
+    Clock { today: LocalDate::new(date!(2026 - 11 - 22)), offset: offset!(+1) }
 }
 
 pub(super) fn day(s: &str) -> LocalDate {
@@ -38,13 +35,7 @@ fn list_request(start: usize, limit: usize) -> Request {
 }
 
 fn query(limit: usize, cursor: Option<String>) -> ActivityQuery {
-    ActivityQuery {
-        from: Some(day("2026-11-10")),
-        to: Some(day("2026-11-22")),
-        sport: None,
-        limit,
-        cursor,
-    }
+    ActivityQuery { from: Some(day("2026-11-10")), to: Some(day("2026-11-22")), sport: None, limit, cursor }
 }
 
 #[test]
@@ -66,13 +57,7 @@ fn athlete_merges_profile_and_settings() {
     assert_eq!(a.thresholds.ftp_w, None);
     assert_eq!(a.thresholds.max_heartrate_bpm, None);
     let paths: Vec<String> = f.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(
-        paths,
-        [
-            "/userprofile-service/socialProfile",
-            "/userprofile-service/userprofile/user-settings"
-        ]
-    );
+    assert_eq!(paths, ["/userprofile-service/socialProfile", "/userprofile-service/userprofile/user-settings"]);
 }
 
 #[test]
@@ -87,10 +72,7 @@ fn athlete_reads_ftp_when_present_and_survives_empty_settings() {
     assert_eq!(a.name, "x");
     let bare = athlete_from(profile, serde_json::Value::Null).unwrap();
     assert_eq!(bare.id, "5");
-    assert!(matches!(
-        athlete_from(json!({"fullName": "Nobody"}), json!({})),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(athlete_from(json!({"fullName": "Nobody"}), json!({})), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
@@ -98,18 +80,10 @@ fn list_pages_to_the_end_with_exact_requests() {
     let f = FixtureFetch::new("garmin");
     let first = block_on(Garmin::activities(&f, &query(4, None), &clock())).unwrap();
     let ids: Vec<&str> = first.activities.iter().map(|a| a.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["21987654321", "21954321987", "21943210876", "21932109876"]
-    );
+    assert_eq!(ids, ["21987654321", "21954321987", "21943210876", "21932109876"]);
     // A full page of 4 → the next start is 0 + 4.
     assert_eq!(first.next_cursor.as_deref(), Some("g1:4"));
-    let second = block_on(Garmin::activities(
-        &f,
-        &query(4, first.next_cursor),
-        &clock(),
-    ))
-    .unwrap();
+    let second = block_on(Garmin::activities(&f, &query(4, first.next_cursor), &clock())).unwrap();
     let ids: Vec<&str> = second.activities.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["21910987654", "21898765432", "9007199254740993"]);
     // 3 < 4: a short page is the last.
@@ -141,10 +115,7 @@ fn list_maps_every_field_of_a_run() {
     // 1187 kcal × 4184 = 4 966 408 J.
     assert_eq!(long.energy_j, Some(4_966_408.0));
     // activityTrainingLoad (132.6) is Garmin's EPOC-based figure, not Pierre's load.
-    assert_eq!(
-        (long.training_load, long.training_load_method),
-        (None, None)
-    );
+    assert_eq!((long.training_load, long.training_load_method), (None, None));
 
     let ride = &page.activities[3];
     assert_eq!(ride.sport, SportKind::VirtualRide.into());
@@ -189,25 +160,18 @@ fn local_time_without_zone_gives_the_offset() {
     assert_eq!(kite.start_time.unix(), 1_794_661_205);
     assert_eq!(kite.start_time.local_date(), day("2026-11-14"));
     // Without startTimeLocal the user's own offset stands in.
-    let no_local =
-        json!([{"activityId": 2, "startTimeGMT": "2026-11-20 06:31:07", "duration": 60}]);
+    let no_local = json!([{"activityId": 2, "startTimeGMT": "2026-11-20 06:31:07", "duration": 60}]);
     let s = &summaries_from(no_local, &clock()).unwrap()[0];
     assert_eq!(s.start_time.to_string(), "2026-11-20T07:31:07+01:00");
     // A local time 20 h from GMT is not a time zone.
     let absurd = json!([{"activityId": 3, "startTimeLocal": "2026-11-21 02:31:07",
         "startTimeGMT": "2026-11-20 06:31:07", "duration": 60}]);
-    assert!(matches!(
-        summaries_from(absurd, &clock()),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(summaries_from(absurd, &clock()), Err(ApiError::Malformed { .. })));
     // 23:59:59 local vs 23:52:00 GMT rounds to +00:15, which would shift
     // the instant past year 9999: an error, not a panic.
     let edge = json!([{"activityId": 4, "startTimeLocal": "9999-12-31 23:59:59",
         "startTimeGMT": "9999-12-31 23:52:00", "duration": 60}]);
-    assert!(matches!(
-        summaries_from(edge, &clock()),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(summaries_from(edge, &clock()), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
@@ -224,65 +188,34 @@ fn epoch_milliseconds_cross_check_the_gmt_text() {
     let s = &summaries_from(only_epoch, &clock()).unwrap()[0];
     assert_eq!(s.start_time, ts("2026-11-20T07:31:07+01:00"));
     let none = json!([{"activityId": 1, "startTimeLocal": "2026-11-20 07:31:07", "duration": 60}]);
-    assert!(matches!(
-        summaries_from(none, &clock()),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(summaries_from(none, &clock()), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
 fn type_keys_are_an_open_set_and_unknown_ones_kept() {
     let f = FixtureFetch::new("garmin");
-    let page = block_on(Garmin::activities(
-        &f,
-        &query(4, Some("g1:4".into())),
-        &clock(),
-    ))
-    .unwrap();
+    let page = block_on(Garmin::activities(&f, &query(4, Some("g1:4".into())), &clock())).unwrap();
     let sports: Vec<SportType> = page.activities.iter().map(|a| a.sport.clone()).collect();
-    assert_eq!(
-        sports,
-        [
-            SportKind::Swim.into(),
-            SportType::Other("kiteboarding".into()),
-            SportKind::TrailRun.into()
-        ]
-    );
+    assert_eq!(sports, [SportKind::Swim.into(), SportType::Other("kiteboarding".into()), SportKind::TrailRun.into()]);
     let untyped = json!([{"activityId": 1, "startTimeGMT": "2026-11-20 06:00:00", "duration": 1,
         "activityType": null}]);
-    assert_eq!(
-        summaries_from(untyped, &clock()).unwrap()[0].sport,
-        SportType::Other("uncategorized".into())
-    );
+    assert_eq!(summaries_from(untyped, &clock()).unwrap()[0].sport, SportType::Other("uncategorized".into()));
 }
 
 #[test]
 fn ids_are_exact_strings() {
     let f = FixtureFetch::new("garmin");
-    let page = block_on(Garmin::activities(
-        &f,
-        &query(4, Some("g1:4".into())),
-        &clock(),
-    ))
-    .unwrap();
+    let page = block_on(Garmin::activities(&f, &query(4, Some("g1:4".into())), &clock())).unwrap();
     // 2^53 + 1: a float would print 9007199254740992.
     assert_eq!(page.activities[2].id, "9007199254740993");
     let body = json!([
         {"activityId": 2.1954321987e10, "startTimeGMT": "2026-11-20 06:00:00", "duration": 1},
         {"activityId": "21954321987", "startTimeGMT": "2026-11-20 06:00:00", "duration": 1}
     ]);
-    let ids: Vec<String> = summaries_from(body, &clock())
-        .unwrap()
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+    let ids: Vec<String> = summaries_from(body, &clock()).unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(ids, ["21954321987", "21954321987"]);
-    let inexact =
-        json!([{"activityId": 1e20, "startTimeGMT": "2026-11-20 06:00:00", "duration": 1}]);
-    assert!(matches!(
-        summaries_from(inexact, &clock()),
-        Err(ApiError::Malformed { .. })
-    ));
+    let inexact = json!([{"activityId": 1e20, "startTimeGMT": "2026-11-20 06:00:00", "duration": 1}]);
+    assert!(matches!(summaries_from(inexact, &clock()), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
@@ -296,10 +229,7 @@ fn missing_heart_rate_and_distance_stay_absent() {
     assert_eq!(strength.max_heartrate_bpm, None);
     assert_eq!(strength.average_speed_mps, None);
     // movingDuration null: the 2700 s timer time stands in.
-    assert_eq!(
-        (strength.moving_time_s, strength.elapsed_time_s),
-        (2_700, 2_700)
-    );
+    assert_eq!((strength.moving_time_s, strength.elapsed_time_s), (2_700, 2_700));
     // 250 × 4184 = 1 046 000 J.
     assert_eq!(strength.energy_j, Some(1_046_000.0));
 }
@@ -307,10 +237,7 @@ fn missing_heart_rate_and_distance_stay_absent() {
 #[test]
 fn sport_filter_applies_after_fetching_and_keeps_paging() {
     let f = FixtureFetch::new("garmin");
-    let q = ActivityQuery {
-        sport: Some(SportKind::Run),
-        ..query(4, None)
-    };
+    let q = ActivityQuery { sport: Some(SportKind::Run), ..query(4, None) };
     let page = block_on(Garmin::activities(&f, &q, &clock())).unwrap();
     let ids: Vec<&str> = page.activities.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["21987654321", "21954321987"]);
@@ -320,26 +247,9 @@ fn sport_filter_applies_after_fetching_and_keeps_paging() {
 #[test]
 fn foreign_cursors_are_refused_before_any_request() {
     let f = FixtureFetch::new("garmin");
-    for bad in [
-        "",
-        "4",
-        "g1:",
-        "g1:0",
-        "g1:-4",
-        "g1:4x",
-        "g1:99999999999",
-        "g2:4",
-    ] {
-        let r = block_on(Garmin::activities(
-            &f,
-            &query(4, Some(bad.into())),
-            &clock(),
-        ));
-        assert_eq!(
-            r,
-            Err(ApiError::BadCursor { provider: "garmin" }),
-            "{bad:?}"
-        );
+    for bad in ["", "4", "g1:", "g1:0", "g1:-4", "g1:4x", "g1:99999999999", "g2:4"] {
+        let r = block_on(Garmin::activities(&f, &query(4, Some(bad.into())), &clock()));
+        assert_eq!(r, Err(ApiError::BadCursor { provider: "garmin" }), "{bad:?}");
     }
     assert!(f.requests().is_empty());
 }
@@ -377,13 +287,7 @@ fn detail_maps_summary_dto_and_laps() {
     assert_eq!(a.laps.iter().map(|l| l.elapsed_time_s).sum::<u32>(), 3_140);
     assert!(a.splits.is_empty() && a.best_efforts.is_empty() && a.streams.is_empty());
     let paths: Vec<String> = f.requests().into_iter().take(2).map(|r| r.path).collect();
-    assert_eq!(
-        paths,
-        [
-            "/activity-service/activity/21954321987",
-            "/activity-service/activity/21954321987/splits"
-        ]
-    );
+    assert_eq!(paths, ["/activity-service/activity/21954321987", "/activity-service/activity/21954321987/splits"]);
 }
 
 #[test]
@@ -394,55 +298,30 @@ fn detail_with_a_sparse_summary_and_no_laps() {
     assert_eq!(a.summary.start_time, ts("2026-11-19T18:10:00+01:00"));
     assert_eq!(a.summary.distance_m, None);
     assert_eq!(a.summary.average_heartrate_bpm, None);
-    assert_eq!(
-        (a.summary.moving_time_s, a.summary.elapsed_time_s),
-        (2_700, 2_700)
-    );
+    assert_eq!((a.summary.moving_time_s, a.summary.elapsed_time_s), (2_700, 2_700));
     assert_eq!(a.description, None);
     assert!(a.laps.is_empty());
     // No summaryDTO at all: nothing to date the activity by.
     let bare = json!({"activityId": 7, "activityName": "x", "summaryDTO": null});
-    assert!(matches!(
-        activity_from(bare, serde_json::Value::Null, "7", &clock()),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(activity_from(bare, serde_json::Value::Null, "7", &clock()), Err(ApiError::Malformed { .. })));
     // Laps without start times are placed after one another.
     let detail = json!({"activityId": 7, "summaryDTO": {"startTimeGMT": "2026-11-20T06:00:00.0", "duration": 600.0}});
     let splits = json!({"lapDTOs": [{"duration": 300.4}, {"duration": 299.6, "lapIndex": 2.0}]});
     let a = activity_from(detail, splits, "7", &clock()).unwrap();
-    assert_eq!(
-        a.laps
-            .iter()
-            .map(|l| (l.index, l.start_offset_s))
-            .collect::<Vec<_>>(),
-        [(1, 0), (2, 300)]
-    );
+    assert_eq!(a.laps.iter().map(|l| (l.index, l.start_offset_s)).collect::<Vec<_>>(), [(1, 0), (2, 300)]);
 }
 
 #[test]
 fn unknown_activities_are_not_found() {
     let f = FixtureFetch::new("garmin");
     let r = block_on(Garmin::activity(&f, "12345", &clock()));
-    assert!(
-        matches!(
-            r,
-            Err(ApiError::NotFound {
-                provider: "garmin",
-                ..
-            })
-        ),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(ApiError::NotFound { provider: "garmin", .. })), "{r:?}");
     assert_eq!(f.requests().len(), 1);
     for bad in ["", "../socialProfile", "12a", "1/2"] {
         let r = block_on(Garmin::activity(&f, bad, &clock()));
         assert!(matches!(r, Err(ApiError::NotFound { .. })), "{bad:?}");
     }
-    assert_eq!(
-        f.requests().len(),
-        1,
-        "an id that cannot be Garmin's is never requested"
-    );
+    assert_eq!(f.requests().len(), 1, "an id that cannot be Garmin's is never requested");
 }
 
 #[test]
@@ -463,8 +342,5 @@ fn malformed_lists_are_errors_not_panics() {
             other => panic!("{body}: {other:?}"),
         }
     }
-    assert_eq!(
-        summaries_from(serde_json::Value::Null, &clock()),
-        Ok(Vec::new())
-    );
+    assert_eq!(summaries_from(serde_json::Value::Null, &clock()), Ok(Vec::new()));
 }

@@ -75,15 +75,8 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-        prop_oneof![
-            Just(1.795156267e12),
-            Just(3125.482000000001),
-            Just(-0.5),
-            Just(1e300)
-        ]
-        .prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        prop_oneof![Just(1.795156267e12), Just(3125.482000000001), Just(-0.5), Just(1e300)].prop_map(Value::from),
         prop::sample::select(STRINGS).prop_map(Value::from),
         "[ -~]{0,12}".prop_map(Value::String),
     ];
@@ -91,12 +84,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(|pairs| {
-                Value::Object(
-                    pairs
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), v))
-                        .collect::<Map<_, _>>(),
-                )
+                Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>())
             }),
         ]
     })
@@ -115,10 +103,7 @@ fn parse_all(a: &Value, b: &Value, c: &Value) {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../tests/fixtures/garmin/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../tests/fixtures/garmin/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -227,9 +212,6 @@ fn the_mutator_deletes_and_replaces() {
     let v = json!({"a": {"b": [1, 2]}});
     // Pointers in order: /a, /a/b, /a/b/0, /a/b/1.
     assert_eq!(mutate(v.clone(), 2, None), json!({"a": {"b": [2]}}));
-    assert_eq!(
-        mutate(v.clone(), 1, Some(json!("x"))),
-        json!({"a": {"b": "x"}})
-    );
+    assert_eq!(mutate(v.clone(), 1, Some(json!("x"))), json!({"a": {"b": "x"}}));
     assert_eq!(mutate(v, 0, None), json!({}));
 }

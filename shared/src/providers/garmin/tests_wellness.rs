@@ -19,36 +19,19 @@ fn sleep_request(d: &str) -> Request {
 #[test]
 fn sleep_maps_a_night_field_by_field() {
     let f = FixtureFetch::new("garmin");
-    let nights = block_on(Garmin::sleep(
-        &f,
-        day("2026-11-21"),
-        day("2026-11-21"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Garmin::sleep(&f, day("2026-11-21"), day("2026-11-21"), &clock())).unwrap();
     assert_eq!(nights.len(), 1);
     let n = &nights[0];
     // Day index i = 11 (11-21 − 11-10). Start: 11-20 23:00 + (11×7 mod 40 = 37) min
     // = 23:37 local; end: 06:30 + (11×5 mod 30 = 25) min = 06:55 local.
     assert_eq!(n.date, day("2026-11-21"));
     assert_eq!(n.start_time.to_string(), "2026-11-20T23:37:00+01:00");
-    assert_eq!(
-        n.end_time,
-        Timestamp::parse("2026-11-21T06:55:00+01:00").unwrap()
-    );
+    assert_eq!(n.end_time, Timestamp::parse("2026-11-21T06:55:00+01:00").unwrap());
     // 23:37 → 06:55 = 7 h 18 min = 26280 s.
     assert_eq!(n.in_bed_s, 26_280);
     // deep 4800 + 60×11 = 5460; rem 6000 + 30×11 = 6330; awake 1200 + 20×11 = 1420;
     // light = 26280 − 5460 − 6330 − 1420 = 13070.
-    assert_eq!(
-        n.stages,
-        Some(SleepStages {
-            deep_s: 5_460,
-            light_s: 13_070,
-            rem_s: 6_330,
-            awake_s: 1_420
-        })
-    );
+    assert_eq!(n.stages, Some(SleepStages { deep_s: 5_460, light_s: 13_070, rem_s: 6_330, awake_s: 1_420 }));
     // sleepTimeSeconds = 5460 + 13070 + 6330 = 24860.
     assert_eq!(n.asleep_s, Some(24_860));
     // 24860 / 26280 = 0.9460 → 0.95.
@@ -63,25 +46,13 @@ fn sleep_maps_a_night_field_by_field() {
     // 14.300000000000001 → 14.3.
     assert_eq!(n.respiratory_rate_per_min, Some(14.3));
     assert_eq!(n.score_status, None);
-    assert_eq!(
-        f.requests(),
-        [
-            Request::new("/userprofile-service/socialProfile"),
-            sleep_request("2026-11-21")
-        ]
-    );
+    assert_eq!(f.requests(), [Request::new("/userprofile-service/socialProfile"), sleep_request("2026-11-21")]);
 }
 
 #[test]
 fn sleep_over_the_range_skips_the_no_data_day_newest_first() {
     let f = FixtureFetch::new("garmin");
-    let nights = block_on(Garmin::sleep(
-        &f,
-        day("2026-11-10"),
-        day("2026-11-22"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Garmin::sleep(&f, day("2026-11-10"), day("2026-11-22"), &clock())).unwrap();
     // 13 days minus 11-15, which has a DTO full of nulls.
     assert_eq!(nights.len(), 12);
     assert_eq!(nights[0].date, day("2026-11-22"));
@@ -98,28 +69,13 @@ fn sleep_over_the_range_skips_the_no_data_day_newest_first() {
 #[test]
 fn sleep_never_asks_for_days_after_today() {
     let f = FixtureFetch::new("garmin");
-    let nights = block_on(Garmin::sleep(
-        &f,
-        day("2026-11-22"),
-        day("2026-12-31"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Garmin::sleep(&f, day("2026-11-22"), day("2026-12-31"), &clock())).unwrap();
     assert_eq!(nights.len(), 1);
     assert_eq!(f.requests().len(), 2);
     let f = FixtureFetch::new("garmin");
-    let none = block_on(Garmin::sleep(
-        &f,
-        day("2026-11-23"),
-        day("2026-11-30"),
-        &clock(),
-    ))
-    .unwrap();
+    let none = block_on(Garmin::sleep(&f, day("2026-11-23"), day("2026-11-30"), &clock())).unwrap();
     assert!(none.is_empty());
-    assert!(
-        f.requests().is_empty(),
-        "no profile request for an empty range"
-    );
+    assert!(f.requests().is_empty(), "no profile request for an empty range");
 }
 
 #[test]
@@ -149,22 +105,13 @@ fn no_data_sleep_shapes_are_skipped() {
     let n = session_from(huge, d, &clock()).unwrap().unwrap();
     assert_eq!((n.asleep_s, n.efficiency), (Some(u32::MAX), None));
     let backwards = json!({"dailySleepDTO": {"id": 1, "sleepStartTimestampGMT": 2000, "sleepEndTimestampGMT": 1000}});
-    assert!(matches!(
-        session_from(backwards, d, &clock()),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(session_from(backwards, d, &clock()), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
 fn recovery_merges_readiness_hrv_and_sleep() {
     let f = FixtureFetch::new("garmin");
-    let days = block_on(Garmin::recovery(
-        &f,
-        day("2026-11-20"),
-        day("2026-11-21"),
-        &clock(),
-    ))
-    .unwrap();
+    let days = block_on(Garmin::recovery(&f, day("2026-11-20"), day("2026-11-21"), &clock())).unwrap();
     assert_eq!(days.len(), 2);
     let r = &days[0];
     assert_eq!(r.date, day("2026-11-21"));
@@ -195,13 +142,7 @@ fn recovery_merges_readiness_hrv_and_sleep() {
 #[test]
 fn recovery_omits_days_with_nothing_and_keeps_partial_days() {
     let f = FixtureFetch::new("garmin");
-    let days = block_on(Garmin::recovery(
-        &f,
-        day("2026-11-14"),
-        day("2026-11-17"),
-        &clock(),
-    ))
-    .unwrap();
+    let days = block_on(Garmin::recovery(&f, day("2026-11-14"), day("2026-11-17"), &clock())).unwrap();
     let dates: Vec<String> = days.iter().map(|r| r.date.to_string()).collect();
     // 11-15: null HRV body, empty readiness array, sleep DTO of nulls → left out.
     assert_eq!(dates, ["2026-11-17", "2026-11-16", "2026-11-14"]);
@@ -214,13 +155,7 @@ fn recovery_omits_days_with_nothing_and_keeps_partial_days() {
 #[test]
 fn recovery_takes_the_morning_readiness() {
     let f = FixtureFetch::new("garmin");
-    let days = block_on(Garmin::recovery(
-        &f,
-        day("2026-11-13"),
-        day("2026-11-13"),
-        &clock(),
-    ))
-    .unwrap();
+    let days = block_on(Garmin::recovery(&f, day("2026-11-13"), day("2026-11-13"), &clock())).unwrap();
     // 11-13 (i = 3) lists a post-exercise 41 before the wake-up 60 + 6 = 66.
     assert_eq!(days[0].score, Some(66));
     // Without a wake-up entry, the earliest of the day.
@@ -229,19 +164,14 @@ fn recovery_takes_the_morning_readiness() {
         {"calendarDate": "2026-11-13", "timestamp": "2026-11-13T05:43:00.0", "score": 66},
         {"calendarDate": "2026-11-12", "timestamp": "2026-11-12T05:00:00.0", "score": 10}
     ]);
-    let r = recovery_from(Value::Null, Value::Null, readiness, day("2026-11-13"))
-        .unwrap()
-        .unwrap();
+    let r = recovery_from(Value::Null, Value::Null, readiness, day("2026-11-13")).unwrap().unwrap();
     assert_eq!(r.score, Some(66));
 }
 
 #[test]
 fn recovery_no_data_shapes() {
     let d = day("2026-11-15");
-    assert_eq!(
-        recovery_from(Value::Null, Value::Null, Value::Null, d),
-        Ok(None)
-    );
+    assert_eq!(recovery_from(Value::Null, Value::Null, Value::Null, d), Ok(None));
     assert_eq!(recovery_from(json!({}), json!({}), json!([]), d), Ok(None));
     assert_eq!(
         recovery_from(
@@ -253,18 +183,10 @@ fn recovery_no_data_shapes() {
         Ok(None)
     );
     // Readiness's own sleep score stands in when the night has none.
-    let r = recovery_from(Value::Null, Value::Null, json!([{"sleepScore": 77}]), d)
-        .unwrap()
-        .unwrap();
+    let r = recovery_from(Value::Null, Value::Null, json!([{"sleepScore": 77}]), d).unwrap().unwrap();
     assert_eq!((r.score, r.sleep_score), (None, Some(77)));
-    assert!(matches!(
-        recovery_from(Value::Null, json!([1]), Value::Null, d),
-        Err(ApiError::Malformed { .. })
-    ));
-    assert!(matches!(
-        recovery_from(Value::Null, Value::Null, json!({"score": 5}), d),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(recovery_from(Value::Null, json!([1]), Value::Null, d), Err(ApiError::Malformed { .. })));
+    assert!(matches!(recovery_from(Value::Null, Value::Null, json!({"score": 5}), d), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
@@ -275,21 +197,11 @@ fn display_names_are_encoded_into_one_path_segment() {
             if request.path.ends_with("socialProfile") {
                 Ok(json!({"displayName": "a b/../c?x"}))
             } else {
-                Err(ApiError::Status {
-                    provider: "garmin",
-                    status: 418,
-                    path: request.path,
-                })
+                Err(ApiError::Status { provider: "garmin", status: 418, path: request.path })
             }
         }
     }
-    let err = block_on(Garmin::sleep(
-        &Profile,
-        day("2026-11-21"),
-        day("2026-11-21"),
-        &clock(),
-    ))
-    .unwrap_err();
+    let err = block_on(Garmin::sleep(&Profile, day("2026-11-21"), day("2026-11-21"), &clock())).unwrap_err();
     assert_eq!(
         err,
         ApiError::Status {

@@ -25,9 +25,7 @@ const MORNING_CONTEXT: &str = "AFTER_WAKEUP_RESET";
 
 /// The user's `displayName`, percent-encoded for use as a path segment.
 pub async fn display_name<F: Fetch>(f: &F) -> Result<String, ApiError> {
-    let body = f
-        .get(Request::new("/userprofile-service/socialProfile"))
-        .await?;
+    let body = f.get(Request::new("/userprofile-service/socialProfile")).await?;
     let profile: SocialProfile = decode(NAME, "social profile", body)?;
     let name = profile
         .display_name
@@ -41,9 +39,7 @@ pub async fn display_name<F: Fetch>(f: &F) -> Result<String, ApiError> {
 fn path_segment(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -99,33 +95,21 @@ pub async fn sleep<F: Fetch>(
 
 /// One day's sleep response as a night, or `None` on a day without one
 /// (an empty body, or a DTO without id or times).
-pub fn session_from(
-    body: Value,
-    day: LocalDate,
-    clock: &Clock,
-) -> Result<Option<SleepSession>, ApiError> {
+pub fn session_from(body: Value, day: LocalDate, clock: &Clock) -> Result<Option<SleepSession>, ApiError> {
     session(sleep_response(body)?, day, clock)
 }
 
-fn session(
-    response: SleepResponse,
-    day: LocalDate,
-    clock: &Clock,
-) -> Result<Option<SleepSession>, ApiError> {
+fn session(response: SleepResponse, day: LocalDate, clock: &Clock) -> Result<Option<SleepSession>, ApiError> {
     let Some(dto) = response.daily.filter(|d| d.id.is_some()) else {
         return Ok(None);
     };
-    let (Some(start), Some(end)) = (
-        dto.sleep_start_timestamp_gmt.and_then(from_epoch_ms),
-        dto.sleep_end_timestamp_gmt.and_then(from_epoch_ms),
-    ) else {
+    let (Some(start), Some(end)) =
+        (dto.sleep_start_timestamp_gmt.and_then(from_epoch_ms), dto.sleep_end_timestamp_gmt.and_then(from_epoch_ms))
+    else {
         return Ok(None);
     };
     if end < start {
-        return Err(ApiError::malformed(
-            NAME,
-            format!("the night of {day} ends before it starts"),
-        ));
+        return Err(ApiError::malformed(NAME, format!("the night of {day} ends before it starts")));
     }
     // The "local" epoch is wall-clock time written as UTC: minus GMT it is the zone.
     let offset = dto
@@ -140,18 +124,11 @@ fn session(
     let stages = stages(&dto)?;
     let asleep_s = match opt_seconds(dto.sleep_time_seconds, "sleepTimeSeconds")? {
         Some(asleep) => asleep,
-        None => stages.as_ref().map_or(0, |s| {
-            s.deep_s.saturating_add(s.light_s).saturating_add(s.rem_s)
-        }),
+        None => stages.as_ref().map_or(0, |s| s.deep_s.saturating_add(s.light_s).saturating_add(s.rem_s)),
     };
-    let efficiency = (in_bed_s > 0)
-        .then(|| convert::tidy(Some(f64::from(asleep_s) / f64::from(in_bed_s)), 2))
-        .flatten();
-    let date = dto
-        .calendar_date
-        .as_deref()
-        .and_then(|d| LocalDate::parse(d).ok())
-        .unwrap_or(day);
+    let efficiency =
+        (in_bed_s > 0).then(|| convert::tidy(Some(f64::from(asleep_s) / f64::from(in_bed_s)), 2)).flatten();
+    let date = dto.calendar_date.as_deref().and_then(|d| LocalDate::parse(d).ok()).unwrap_or(day);
     Ok(Some(SleepSession {
         date,
         start_time: convert::at_offset(start, offset, "a sleep start")?,
@@ -194,14 +171,8 @@ fn stages(dto: &SleepDto) -> Result<Option<SleepStages>, ApiError> {
 /// (the concurrency is across days).
 async fn recovery_day<F: Fetch>(f: &F, name: &str, day: LocalDate) -> Result<[Value; 3], ApiError> {
     let sleep = sleep_day(f, name, day).await?;
-    let hrv = f
-        .get(Request::new(format!("/hrv-service/hrv/{day}")))
-        .await?;
-    let readiness = f
-        .get(Request::new(format!(
-            "/metrics-service/metrics/trainingreadiness/{day}"
-        )))
-        .await?;
+    let hrv = f.get(Request::new(format!("/hrv-service/hrv/{day}"))).await?;
+    let readiness = f.get(Request::new(format!("/metrics-service/metrics/trainingreadiness/{day}"))).await?;
     Ok([sleep, hrv, readiness])
 }
 
@@ -237,12 +208,7 @@ pub async fn recovery<F: Fetch>(
 
 /// Merges one day's sleep, HRV and readiness bodies; `None` when Garmin
 /// had none of them (empty bodies, `{"hrvSummary": null}`, `[]`).
-pub fn recovery_from(
-    sleep: Value,
-    hrv: Value,
-    readiness: Value,
-    day: LocalDate,
-) -> Result<Option<Recovery>, ApiError> {
+pub fn recovery_from(sleep: Value, hrv: Value, readiness: Value, day: LocalDate) -> Result<Option<Recovery>, ApiError> {
     let sleep = sleep_response(sleep)?;
     let hrv: HrvResponse = match hrv {
         Value::Null => HrvResponse::default(),
@@ -259,10 +225,7 @@ pub fn recovery_from(
         score: ready.as_ref().and_then(|r| score(r.score)),
         hrv_ms: tidy(hrv.hrv_summary.and_then(|s| s.last_night_avg), 1),
         resting_heartrate_bpm: tidy(sleep.resting_heart_rate.filter(|v| *v > 0.0), 1),
-        sleep_score: night
-            .as_ref()
-            .and_then(sleep_score)
-            .or_else(|| ready.as_ref().and_then(|r| score(r.sleep_score))),
+        sleep_score: night.as_ref().and_then(sleep_score).or_else(|| ready.as_ref().and_then(|r| score(r.sleep_score))),
         // Garmin's acute/chronic loads are weighted 7- and 28-day sums,
         // not the model's daily averages over 7 and 42 days; left out
         // rather than mislabelled.
@@ -283,14 +246,9 @@ pub fn recovery_from(
 /// The day's morning readiness: the wake-up entry, else the earliest one.
 fn morning_readiness(entries: Vec<Readiness>, day: LocalDate) -> Option<Readiness> {
     let day_text = day.to_string();
-    let mut of_day: Vec<Readiness> = entries
-        .into_iter()
-        .filter(|r| r.calendar_date.as_deref().is_none_or(|d| d == day_text))
-        .collect();
-    if let Some(i) = of_day
-        .iter()
-        .position(|r| r.input_context.as_deref() == Some(MORNING_CONTEXT))
-    {
+    let mut of_day: Vec<Readiness> =
+        entries.into_iter().filter(|r| r.calendar_date.as_deref().is_none_or(|d| d == day_text)).collect();
+    if let Some(i) = of_day.iter().position(|r| r.input_context.as_deref() == Some(MORNING_CONTEXT)) {
         return Some(of_day.swap_remove(i));
     }
     of_day.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));

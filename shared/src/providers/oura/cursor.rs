@@ -49,12 +49,7 @@ impl Cursor {
         if parts.next().is_some() || from > to {
             return Err(bad());
         }
-        Ok(Cursor {
-            from,
-            to,
-            sport,
-            offset,
-        })
+        Ok(Cursor { from, to, sport, offset })
     }
 }
 
@@ -68,17 +63,9 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
-        let c = Cursor {
-            from: day("2026-11-10"),
-            to: day("2026-11-22"),
-            sport: Some(SportKind::Run),
-            offset: 3,
-        };
+        let c = Cursor { from: day("2026-11-10"), to: day("2026-11-22"), sport: Some(SportKind::Run), offset: 3 };
         assert_eq!(Cursor::decode("oura", &c.encode()).unwrap(), c);
-        let none = Cursor {
-            sport: None,
-            ..c.clone()
-        };
+        let none = Cursor { sport: None, ..c.clone() };
         assert_eq!(Cursor::decode("oura", &none.encode()).unwrap(), none);
         for bad in [
             "",
@@ -91,11 +78,7 @@ mod tests {
             &format!("oura1.{}", hex::encode("2026-11-10|2026-11-22|kite|1")),
             &format!("oura1.{}", hex::encode("2026-11-10|2026-11-22|-|-1")),
         ] {
-            assert_eq!(
-                Cursor::decode("oura", bad),
-                Err(ApiError::BadCursor { provider: "oura" }),
-                "{bad}"
-            );
+            assert_eq!(Cursor::decode("oura", bad), Err(ApiError::BadCursor { provider: "oura" }), "{bad}");
         }
     }
 }

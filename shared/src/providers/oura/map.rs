@@ -15,8 +15,8 @@ use super::PROVIDER;
 use super::payload::{HeartRateSample, PersonalInfo, SleepPeriod, Workout};
 use crate::model::activity::round_to;
 use crate::model::{
-    ActivitySummary, Athlete, SleepSession, SleepStages, SportKind, SportType, StreamKind,
-    StreamSummary, Thresholds, Timestamp,
+    ActivitySummary, Athlete, SleepSession, SleepStages, SportKind, SportType, StreamKind, StreamSummary, Thresholds,
+    Timestamp,
 };
 use crate::providers::api::{ApiError, Clock};
 
@@ -37,9 +37,7 @@ pub fn timestamp(text: &str, what: &str, offset: UtcOffset) -> Result<Timestamp,
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(Timestamp::new(t));
     }
-    let local = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
+    let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
     PrimitiveDateTime::parse(text, local)
         .map(|t| Timestamp::new(t.assume_offset(offset)))
         .map_err(|_| malformed(format!("{what} `{text}` is not an ISO 8601 time")))
@@ -51,9 +49,7 @@ pub fn secs(value: f64, what: &str) -> Result<u32, ApiError> {
         // In range by the check above, so the cast cannot truncate.
         Ok(value.round() as u32)
     } else {
-        Err(malformed(format!(
-            "{what} {value} is not a number of seconds"
-        )))
+        Err(malformed(format!("{what} {value} is not a number of seconds")))
     }
 }
 
@@ -69,9 +65,7 @@ pub fn score(value: Option<f64>, what: &str) -> Result<Option<u8>, ApiError> {
                 // 0..=100 by the check above.
                 Ok(v.round() as u8)
             } else {
-                Err(malformed(format!(
-                    "{what} {v} is not a score from 0 to 100"
-                )))
+                Err(malformed(format!("{what} {v} is not a score from 0 to 100")))
             }
         })
         .transpose()
@@ -80,9 +74,7 @@ pub fn score(value: Option<f64>, what: &str) -> Result<Option<u8>, ApiError> {
 /// A physiological value that must be positive (bpm, ms, breaths, %).
 fn positive(value: Option<f64>, what: &str) -> Result<Option<f64>, ApiError> {
     match value {
-        Some(v) if !(v.is_finite() && v > 0.0) => {
-            Err(malformed(format!("{what} {v} is not positive")))
-        }
+        Some(v) if !(v.is_finite() && v > 0.0) => Err(malformed(format!("{what} {v} is not positive"))),
         other => Ok(other),
     }
 }
@@ -138,10 +130,7 @@ pub fn sport(activity: &str) -> SportType {
 fn humanise(activity: &str) -> String {
     let spaced = activity.replace('_', " ");
     let mut chars = spaced.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_else(|| "Workout".to_owned())
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_else(|| "Workout".to_owned())
 }
 
 /// A workout as a summary. Oura records no pauses, so moving time is the
@@ -225,9 +214,7 @@ pub fn nights(periods: Vec<SleepPeriod>) -> BTreeMap<crate::model::LocalDate, Sl
         let Some(rank) = night_rank(&p) else { continue };
         let better = best.get(&p.day).is_none_or(|held| {
             let held_rank = night_rank(held).unwrap_or(0);
-            rank > held_rank
-                || (rank == held_rank
-                    && p.time_in_bed.unwrap_or(0.0) > held.time_in_bed.unwrap_or(0.0))
+            rank > held_rank || (rank == held_rank && p.time_in_bed.unwrap_or(0.0) > held.time_in_bed.unwrap_or(0.0))
         });
         if better {
             best.insert(p.day, p);
@@ -240,11 +227,7 @@ pub fn nights(periods: Vec<SleepPeriod>) -> BTreeMap<crate::model::LocalDate, Sl
 ///
 /// Asleep time is `total_sleep_duration`; when Oura leaves it null, the sum
 /// of the stages, else time in bed less time awake.
-pub fn sleep_session(
-    p: &SleepPeriod,
-    score: Option<u8>,
-    offset: UtcOffset,
-) -> Result<SleepSession, ApiError> {
+pub fn sleep_session(p: &SleepPeriod, score: Option<u8>, offset: UtcOffset) -> Result<SleepSession, ApiError> {
     let start = timestamp(&p.bedtime_start, "sleep bedtime_start", offset)?;
     let end = timestamp(&p.bedtime_end, "sleep bedtime_end", offset)?;
     let span = seconds_between(start, end, "sleep period")?;
@@ -254,18 +237,12 @@ pub fn sleep_session(
     let rem = opt_secs(p.rem_sleep_duration, "sleep rem_sleep_duration")?;
     let awake = opt_secs(p.awake_time, "sleep awake_time")?;
     let stages = match (deep, light, rem) {
-        (Some(deep_s), Some(light_s), Some(rem_s)) => Some(SleepStages {
-            deep_s,
-            light_s,
-            rem_s,
-            awake_s: awake.unwrap_or(0),
-        }),
+        (Some(deep_s), Some(light_s), Some(rem_s)) => {
+            Some(SleepStages { deep_s, light_s, rem_s, awake_s: awake.unwrap_or(0) })
+        }
         _ => None,
     };
-    let asleep = match (
-        opt_secs(p.total_sleep_duration, "sleep total_sleep_duration")?,
-        &stages,
-    ) {
+    let asleep = match (opt_secs(p.total_sleep_duration, "sleep total_sleep_duration")?, &stages) {
         (Some(total), _) => total,
         (None, Some(s)) => s.deep_s.saturating_add(s.light_s).saturating_add(s.rem_s),
         (None, None) => in_bed.saturating_sub(awake.unwrap_or(0)),
@@ -273,9 +250,7 @@ pub fn sleep_session(
     let efficiency = match p.efficiency {
         Some(e) if e.is_finite() && (0.0..=100.0).contains(&e) => Some(round_to(e / 100.0, 2)),
         Some(e) => {
-            return Err(malformed(format!(
-                "sleep efficiency {e} is not a percentage"
-            )));
+            return Err(malformed(format!("sleep efficiency {e} is not a percentage")));
         }
         None => None,
     };
@@ -316,23 +291,11 @@ pub fn heart_rate_stream(
         }
     }
     points.sort_by_key(|p| p.0);
-    let mut gaps: Vec<i64> = points
-        .windows(2)
-        .map(|w| w[1].0 - w[0].0)
-        .filter(|g| *g > 0)
-        .collect();
+    let mut gaps: Vec<i64> = points.windows(2).map(|w| w[1].0 - w[0].0).filter(|g| *g > 0).collect();
     gaps.sort_unstable();
-    let interval = gaps
-        .get(gaps.len() / 2)
-        .and_then(|g| u32::try_from(*g).ok())
-        .unwrap_or(1);
+    let interval = gaps.get(gaps.len() / 2).and_then(|g| u32::try_from(*g).ok()).unwrap_or(1);
     let bpm: Vec<f64> = points.iter().map(|p| p.1).collect();
-    Ok(StreamSummary::from_samples(
-        StreamKind::Heartrate,
-        &bpm,
-        interval,
-        &[],
-    ))
+    Ok(StreamSummary::from_samples(StreamKind::Heartrate, &bpm, interval, &[]))
 }
 
 #[cfg(test)]
@@ -360,10 +323,7 @@ mod tests {
         assert_eq!(t.to_string(), "2026-11-21T07:10:00+01:00");
         let t = timestamp("2026-11-21T07:10:00.000-07:00", "x", plus1).unwrap();
         assert_eq!(t.to_string(), "2026-11-21T07:10:00-07:00");
-        assert!(matches!(
-            timestamp("yesterday", "x", plus1),
-            Err(ApiError::Malformed { .. })
-        ));
+        assert!(matches!(timestamp("yesterday", "x", plus1), Err(ApiError::Malformed { .. })));
     }
 
     #[test]

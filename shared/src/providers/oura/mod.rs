@@ -48,10 +48,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 
 use self::cursor::Cursor;
-use self::payload::{
-    DailyReadiness, DailySleep, DailySpo2, HeartRateSample, Page, PersonalInfo, SleepPeriod,
-    Workout,
-};
+use self::payload::{DailyReadiness, DailySleep, DailySpo2, HeartRateSample, Page, PersonalInfo, SleepPeriod, Workout};
 use crate::model::{Activity, ActivityPage, Athlete, LocalDate, Recovery, SleepSession, Timestamp};
 use crate::providers::api::{ActivityQuery, ApiError, Clock, Fetch, ProviderApi, Request, decode};
 
@@ -89,35 +86,24 @@ async fn all_pages<F: Fetch, T: DeserializeOwned>(
         match page.next_token.filter(|t| !t.is_empty()) {
             None => return Ok(records),
             Some(next) if token.as_deref() == Some(next.as_str()) => {
-                return Err(ApiError::malformed(
-                    PROVIDER,
-                    format!("{what}: next_token `{next}` repeats itself"),
-                ));
+                return Err(ApiError::malformed(PROVIDER, format!("{what}: next_token `{next}` repeats itself")));
             }
             Some(next) => token = Some(next),
         }
     }
-    Err(ApiError::malformed(
-        PROVIDER,
-        format!("{what}: more than {MAX_PAGES} pages"),
-    ))
+    Err(ApiError::malformed(PROVIDER, format!("{what}: more than {MAX_PAGES} pages")))
 }
 
 /// `start_date`/`end_date` one day wider than `from..=to` (see the module doc).
 fn padded(from: LocalDate, to: LocalDate) -> [(&'static str, String); 2] {
-    [
-        ("start_date", from.add_days(-1).to_string()),
-        ("end_date", to.add_days(1).to_string()),
-    ]
+    [("start_date", from.add_days(-1).to_string()), ("end_date", to.add_days(1).to_string())]
 }
 
 /// Data a user may not have shared (each Oura scope can be switched off):
 /// a refusal means "absent", any other failure is still an error.
 fn optional<T: Default>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     match result {
-        Err(
-            ApiError::Unauthorized { .. } | ApiError::Status { .. } | ApiError::NotFound { .. },
-        ) => Ok(T::default()),
+        Err(ApiError::Unauthorized { .. } | ApiError::Status { .. } | ApiError::NotFound { .. }) => Ok(T::default()),
         other => other,
     }
 }
@@ -127,28 +113,15 @@ async fn nights_and_scores<F: Fetch>(
     f: &F,
     from: LocalDate,
     to: LocalDate,
-) -> Result<
-    (
-        BTreeMap<LocalDate, SleepPeriod>,
-        BTreeMap<LocalDate, Option<u8>>,
-    ),
-    ApiError,
-> {
+) -> Result<(BTreeMap<LocalDate, SleepPeriod>, BTreeMap<LocalDate, Option<u8>>), ApiError> {
     let range = padded(from, to);
-    let periods: Vec<SleepPeriod> =
-        all_pages(f, "/v2/usercollection/sleep", &range, "sleep").await?;
-    let daily: Vec<DailySleep> =
-        all_pages(f, "/v2/usercollection/daily_sleep", &range, "daily_sleep").await?;
+    let periods: Vec<SleepPeriod> = all_pages(f, "/v2/usercollection/sleep", &range, "sleep").await?;
+    let daily: Vec<DailySleep> = all_pages(f, "/v2/usercollection/daily_sleep", &range, "daily_sleep").await?;
     let mut scores = BTreeMap::new();
     for d in daily {
         scores.insert(d.day, map::score(d.score, "daily_sleep score")?);
     }
-    let nights = map::nights(
-        periods
-            .into_iter()
-            .filter(|p| p.day >= from && p.day <= to)
-            .collect(),
-    );
+    let nights = map::nights(periods.into_iter().filter(|p| p.day >= from && p.day <= to).collect());
     Ok((nights, scores))
 }
 
@@ -156,20 +129,11 @@ impl ProviderApi for Oura {
     const NAME: &'static str = PROVIDER;
 
     async fn athlete<F: Fetch>(f: &F, clock: &Clock) -> Result<Athlete, ApiError> {
-        let body = f
-            .get(Request::new("/v2/usercollection/personal_info"))
-            .await?;
-        map::athlete(
-            decode::<PersonalInfo>(PROVIDER, "personal_info", body)?,
-            clock,
-        )
+        let body = f.get(Request::new("/v2/usercollection/personal_info")).await?;
+        map::athlete(decode::<PersonalInfo>(PROVIDER, "personal_info", body)?, clock)
     }
 
-    async fn activities<F: Fetch>(
-        f: &F,
-        query: &ActivityQuery,
-        clock: &Clock,
-    ) -> Result<ActivityPage, ApiError> {
+    async fn activities<F: Fetch>(f: &F, query: &ActivityQuery, clock: &Clock) -> Result<ActivityPage, ApiError> {
         let cursor = match &query.cursor {
             Some(text) => {
                 let c = Cursor::decode(PROVIDER, text)?;
@@ -192,14 +156,10 @@ impl ProviderApi for Oura {
             }
         };
         if cursor.from > cursor.to {
-            return Ok(ActivityPage {
-                activities: Vec::new(),
-                next_cursor: None,
-            });
+            return Ok(ActivityPage { activities: Vec::new(), next_cursor: None });
         }
         let range = padded(cursor.from, cursor.to);
-        let workouts: Vec<Workout> =
-            all_pages(f, "/v2/usercollection/workout", &range, "workout").await?;
+        let workouts: Vec<Workout> = all_pages(f, "/v2/usercollection/workout", &range, "workout").await?;
         let mut list = Vec::new();
         for w in &workouts {
             let summary = map::workout(w, clock.offset)?;
@@ -210,46 +170,24 @@ impl ProviderApi for Oura {
             }
         }
         // Oura lists oldest first; the model lists newest first.
-        list.sort_by(|a, b| {
-            b.start_time
-                .cmp(&a.start_time)
-                .then_with(|| b.id.cmp(&a.id))
-        });
+        list.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| b.id.cmp(&a.id)));
         let limit = query.limit.max(1);
         let end = cursor.offset.saturating_add(limit);
-        let next_cursor = (end < list.len()).then(|| {
-            Cursor {
-                offset: end,
-                ..cursor.clone()
-            }
-            .encode()
-        });
+        let next_cursor = (end < list.len()).then(|| Cursor { offset: end, ..cursor.clone() }.encode());
         let activities = list.into_iter().skip(cursor.offset).take(limit).collect();
-        Ok(ActivityPage {
-            activities,
-            next_cursor,
-        })
+        Ok(ActivityPage { activities, next_cursor })
     }
 
     async fn activity<F: Fetch>(f: &F, id: &str, clock: &Clock) -> Result<Activity, ApiError> {
-        let not_found = || ApiError::NotFound {
-            provider: PROVIDER,
-            what: format!("workout `{id}`"),
-        };
+        let not_found = || ApiError::NotFound { provider: PROVIDER, what: format!("workout `{id}`") };
         // The id goes into the path: anything but an Oura document id could
         // change which URL is asked for.
-        let plain = !id.is_empty()
-            && id.len() <= 128
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+        let plain =
+            !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
         if !plain {
             return Err(not_found());
         }
-        let body = match f
-            .get(Request::new(format!("/v2/usercollection/workout/{id}")))
-            .await
-        {
+        let body = match f.get(Request::new(format!("/v2/usercollection/workout/{id}"))).await {
             Err(ApiError::Status { status: 404, .. } | ApiError::NotFound { .. }) => {
                 return Err(not_found());
             }
@@ -258,24 +196,17 @@ impl ProviderApi for Oura {
         let w: Workout = decode(PROVIDER, "workout", body)?;
         let mut summary = map::workout(&w, clock.offset)?;
         let start = summary.start_time;
-        let end = Timestamp::new(
-            start.get() + time::Duration::seconds(i64::from(summary.elapsed_time_s)),
-        );
+        let end = Timestamp::new(start.get() + time::Duration::seconds(i64::from(summary.elapsed_time_s)));
         let samples: Vec<HeartRateSample> = optional(
             all_pages(
                 f,
                 "/v2/usercollection/heartrate",
-                &[
-                    ("start_datetime", start.to_string()),
-                    ("end_datetime", end.to_string()),
-                ],
+                &[("start_datetime", start.to_string()), ("end_datetime", end.to_string())],
                 "heartrate",
             )
             .await,
         )?;
-        let streams: Vec<_> = map::heart_rate_stream(&samples, start, end)?
-            .into_iter()
-            .collect();
+        let streams: Vec<_> = map::heart_rate_stream(&samples, start, end)?.into_iter().collect();
         if let Some(hr) = streams.first() {
             summary.average_heartrate_bpm = Some(hr.mean);
             summary.max_heartrate_bpm = Some(hr.max);
@@ -317,29 +248,18 @@ impl ProviderApi for Oura {
             return Ok(Vec::new());
         }
         let range = padded(from, to);
-        let readiness: Vec<DailyReadiness> = all_pages(
-            f,
-            "/v2/usercollection/daily_readiness",
-            &range,
-            "daily_readiness",
-        )
-        .await?;
+        let readiness: Vec<DailyReadiness> =
+            all_pages(f, "/v2/usercollection/daily_readiness", &range, "daily_readiness").await?;
         let (nights, sleep_scores) = nights_and_scores(f, from, to).await?;
-        let spo2: Vec<DailySpo2> =
-            optional(all_pages(f, "/v2/usercollection/daily_spo2", &range, "daily_spo2").await)?;
-        let spo2: BTreeMap<LocalDate, f64> = spo2
-            .into_iter()
-            .filter_map(|d| Some((d.day, d.spo2_percentage?.average?)))
-            .collect();
+        let spo2: Vec<DailySpo2> = optional(all_pages(f, "/v2/usercollection/daily_spo2", &range, "daily_spo2").await)?;
+        let spo2: BTreeMap<LocalDate, f64> =
+            spo2.into_iter().filter_map(|d| Some((d.day, d.spo2_percentage?.average?))).collect();
         let mut mornings = Vec::new();
         for r in readiness.iter().filter(|r| r.day >= from && r.day <= to) {
             let night = nights.get(&r.day);
             let spo2 = match spo2.get(&r.day) {
                 Some(v) if !(v.is_finite() && *v > 0.0 && *v <= 100.0) => {
-                    return Err(ApiError::malformed(
-                        PROVIDER,
-                        format!("daily_spo2 average {v} is not a percentage"),
-                    ));
+                    return Err(ApiError::malformed(PROVIDER, format!("daily_spo2 average {v} is not a percentage")));
                 }
                 v => v.copied(),
             };
@@ -357,12 +277,8 @@ impl ProviderApi for Oura {
                 score: map::score(r.score, "daily_readiness score")?,
                 // From the night's measurements, never from the readiness
                 // contributors (1-100 sub-scores, not ms or bpm).
-                hrv_ms: night
-                    .and_then(|n| n.average_hrv)
-                    .filter(|v| v.is_finite() && *v > 0.0),
-                resting_heartrate_bpm: night
-                    .and_then(|n| n.lowest_heart_rate)
-                    .filter(|v| v.is_finite() && *v > 0.0),
+                hrv_ms: night.and_then(|n| n.average_hrv).filter(|v| v.is_finite() && *v > 0.0),
+                resting_heartrate_bpm: night.and_then(|n| n.lowest_heart_rate).filter(|v| v.is_finite() && *v > 0.0),
                 sleep_score: sleep_scores.get(&r.day).copied().flatten(),
                 acute_load: None,
                 chronic_load: None,

@@ -194,10 +194,7 @@ mod tests {
     #[test]
     fn ids_render_exactly_whatever_their_json_type() {
         assert_eq!(render_id(&json!("8f9a5221-639e")).unwrap(), "8f9a5221-639e");
-        assert_eq!(
-            render_id(&json!(12_345_678_901_234_567_890u64)).unwrap(),
-            "12345678901234567890"
-        );
+        assert_eq!(render_id(&json!(12_345_678_901_234_567_890u64)).unwrap(), "12345678901234567890");
         assert_eq!(render_id(&json!(-42)).unwrap(), "-42");
         assert_eq!(render_id(&json!(1.2e10)).unwrap(), "12000000000");
         assert_eq!(render_id(&json!(3125.0)).unwrap(), "3125");

@@ -35,13 +35,7 @@ pub struct Cursor {
 impl Cursor {
     pub fn encode(&self) -> String {
         let bound = |v: Option<i64>| v.map_or_else(|| "_".to_owned(), |v| v.to_string());
-        format!(
-            "{PREFIX}.p{}.n{}.a{}.b{}",
-            self.page,
-            self.per_page,
-            bound(self.after),
-            bound(self.before)
-        )
+        format!("{PREFIX}.p{}.n{}.a{}.b{}", self.page, self.per_page, bound(self.after), bound(self.before))
     }
 
     /// # Errors
@@ -52,19 +46,11 @@ impl Cursor {
         if parts.next() != Some(PREFIX) {
             return Err(bad());
         }
-        let mut field = |tag: char| -> Result<&str, ApiError> {
-            parts
-                .next()
-                .and_then(|p| p.strip_prefix(tag))
-                .ok_or_else(bad)
-        };
+        let mut field =
+            |tag: char| -> Result<&str, ApiError> { parts.next().and_then(|p| p.strip_prefix(tag)).ok_or_else(bad) };
         let number = |t: &str| t.parse::<u32>().map_err(|_| bad());
         let bound = |t: &str| -> Result<Option<i64>, ApiError> {
-            if t == "_" {
-                Ok(None)
-            } else {
-                t.parse::<i64>().map(Some).map_err(|_| bad())
-            }
+            if t == "_" { Ok(None) } else { t.parse::<i64>().map(Some).map_err(|_| bad()) }
         };
         let cursor = Cursor {
             page: number(field('p')?)?,
@@ -76,11 +62,7 @@ impl Cursor {
             && (2..=MAX_PAGE).contains(&cursor.page)
             && (1..=MAX_PER_PAGE).contains(&cursor.per_page);
         // Round-trip check: rejects `p02` and `+5`, which parse but were never issued.
-        if valid && cursor.encode() == s {
-            Ok(cursor)
-        } else {
-            Err(bad())
-        }
+        if valid && cursor.encode() == s { Ok(cursor) } else { Err(bad()) }
     }
 }
 
@@ -90,12 +72,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
-        let c = Cursor {
-            page: 2,
-            per_page: 4,
-            after: Some(1_794_265_200),
-            before: None,
-        };
+        let c = Cursor { page: 2, per_page: 4, after: Some(1_794_265_200), before: None };
         assert_eq!(c.encode(), "strava1.p2.n4.a1794265200.b_");
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         for bad in [
@@ -109,11 +86,7 @@ mod tests {
             "strava1.p2.n4.a+5.b_",
             "fitbit.p2.n4.a_.b_",
         ] {
-            assert_eq!(
-                Cursor::decode(bad),
-                Err(ApiError::BadCursor { provider: NAME }),
-                "{bad}"
-            );
+            assert_eq!(Cursor::decode(bad), Err(ApiError::BadCursor { provider: NAME }), "{bad}");
         }
     }
 }

@@ -15,10 +15,7 @@ use crate::providers::api::decode;
 const PLUS_ONE: UtcOffset = offset!(+1);
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../tests/fixtures/strava/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../tests/fixtures/strava/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -37,10 +34,7 @@ fn parse_everything(v: &Value) {
         let _ = map::athlete(p);
     }
     if let Ok(raw) = streams::parse(v.clone()) {
-        let z = streams::ZoneBounds {
-            heartrate: vec![120.0, 150.0],
-            power: vec![150.0],
-        };
+        let z = streams::ZoneBounds { heartrate: vec![120.0, 150.0], power: vec![150.0] };
         let _ = streams::summarise(&raw, &SportKind::Run.into(), &z);
     }
     let _ = streams::zone_bounds(v.clone());
@@ -109,9 +103,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..8).prop_map(|kv| {
-                Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-            }),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..8)
+                .prop_map(|kv| { Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()) }),
         ]
     })
 }

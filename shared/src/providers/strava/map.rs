@@ -29,15 +29,13 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::model::{
-    Activity, ActivitySummary, Athlete, BestEffort, Lap, Split, SportKind, SportType,
-    StreamSummary, Thresholds, Timestamp,
+    Activity, ActivitySummary, Athlete, BestEffort, Lap, Split, SportKind, SportType, StreamSummary, Thresholds,
+    Timestamp,
 };
 use crate::providers::api::ApiError;
 
 use super::NAME;
-use super::payload::{
-    ActivityPayload, AthletePayload, EffortPayload, Id, LapPayload, SplitPayload,
-};
+use super::payload::{ActivityPayload, AthletePayload, EffortPayload, Id, LapPayload, SplitPayload};
 
 fn malformed(detail: impl std::fmt::Display) -> ApiError {
     ApiError::malformed(NAME, detail)
@@ -57,9 +55,7 @@ pub fn whole(what: &str, value: f64) -> Result<u32, ApiError> {
         // In range by the check above.
         Ok(value.round() as u32)
     } else {
-        Err(malformed(format_args!(
-            "{what} {value} is not a whole count"
-        )))
+        Err(malformed(format_args!("{what} {value} is not a whole count")))
     }
 }
 
@@ -83,8 +79,7 @@ fn nonzero(value: Option<f64>) -> Option<f64> {
 /// # Errors
 /// Malformed when the athlete has no id.
 pub fn athlete(p: AthletePayload) -> Result<Athlete, ApiError> {
-    let id =
-        pick_id(p.id.as_ref(), p.id_str.as_ref()).ok_or_else(|| malformed("athlete: no id"))?;
+    let id = pick_id(p.id.as_ref(), p.id_str.as_ref()).ok_or_else(|| malformed("athlete: no id"))?;
     let name = [p.firstname.as_deref(), p.lastname.as_deref()]
         .into_iter()
         .flatten()
@@ -92,11 +87,7 @@ pub fn athlete(p: AthletePayload) -> Result<Athlete, ApiError> {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let name = if name.is_empty() {
-        p.username.unwrap_or_default()
-    } else {
-        name
-    };
+    let name = if name.is_empty() { p.username.unwrap_or_default() } else { name };
     let sex = p.sex.filter(|s| !s.is_empty()).map(|s| match s.as_str() {
         // The synthetic provider and the other clients say female/male.
         "F" => "female".to_owned(),
@@ -118,18 +109,13 @@ pub fn athlete(p: AthletePayload) -> Result<Athlete, ApiError> {
         weight_kg: nonzero(p.weight),
         height_m: None,
         location: (!location.is_empty()).then_some(location),
-        thresholds: Thresholds {
-            ftp_w: nonzero(p.ftp),
-            ..Thresholds::default()
-        },
+        thresholds: Thresholds { ftp_w: nonzero(p.ftp), ..Thresholds::default() },
     })
 }
 
 /// Strava's sport name → Pierre's sport. `sport_type` first, then `type`.
 pub fn sport(sport_type: Option<&str>, legacy_type: Option<&str>) -> SportType {
-    let name = sport_type
-        .filter(|s| !s.is_empty())
-        .or(legacy_type.filter(|s| !s.is_empty()));
+    let name = sport_type.filter(|s| !s.is_empty()).or(legacy_type.filter(|s| !s.is_empty()));
     let Some(name) = name else {
         // Neither member: keep the activity, say we do not know.
         return SportType::Other("Unknown".to_owned());
@@ -158,10 +144,7 @@ pub fn sport(sport_type: Option<&str>, legacy_type: Option<&str>) -> SportType {
 /// Whether Strava's cadence for this sport counts one leg (so ×2 for steps).
 pub fn per_leg_cadence(sport: &SportType) -> bool {
     match sport {
-        SportType::Known(k) => matches!(
-            k,
-            SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike
-        ),
+        SportType::Known(k) => matches!(k, SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike),
         SportType::Other(name) => name == "VirtualRun",
     }
 }
@@ -189,18 +172,11 @@ fn parse_wall(s: &str) -> Result<OffsetDateTime, ApiError> {
 /// # Errors
 /// Malformed when `start_date` is absent or not RFC 3339.
 pub fn start_time(p: &ActivityPayload, fallback: UtcOffset) -> Result<Timestamp, ApiError> {
-    let utc = parse_utc(
-        "start_date",
-        p.start_date
-            .as_deref()
-            .ok_or_else(|| malformed("activity: no start_date"))?,
-    )?;
+    let utc = parse_utc("start_date", p.start_date.as_deref().ok_or_else(|| malformed("activity: no start_date"))?)?;
     let from_local = match p.start_date_local.as_deref() {
         Some(s) => {
             let diff = (parse_wall(s)? - utc).whole_seconds();
-            i32::try_from(diff)
-                .ok()
-                .and_then(|d| UtcOffset::from_whole_seconds(d).ok())
+            i32::try_from(diff).ok().and_then(|d| UtcOffset::from_whole_seconds(d).ok())
         }
         None => None,
     };
@@ -221,8 +197,7 @@ pub fn start_time(p: &ActivityPayload, fallback: UtcOffset) -> Result<Timestamp,
 fn offset_from(start: Timestamp, what: &str, at: &str) -> Result<u32, ApiError> {
     let t = parse_utc(what, at)?;
     let secs = (t - start.get()).whole_seconds();
-    u32::try_from(secs)
-        .map_err(|_| malformed(format_args!("{what} `{at}` is before the activity's start")))
+    u32::try_from(secs).map_err(|_| malformed(format_args!("{what} `{at}` is before the activity's start")))
 }
 
 /// A list row or the head of a detailed activity → [`ActivitySummary`].
@@ -230,14 +205,9 @@ fn offset_from(start: Timestamp, what: &str, at: &str) -> Result<u32, ApiError> 
 /// # Errors
 /// Malformed when the id, start or elapsed time is missing or unreadable.
 pub fn summary(p: &ActivityPayload, fallback: UtcOffset) -> Result<ActivitySummary, ApiError> {
-    let id =
-        pick_id(p.id.as_ref(), p.id_str.as_ref()).ok_or_else(|| malformed("activity: no id"))?;
+    let id = pick_id(p.id.as_ref(), p.id_str.as_ref()).ok_or_else(|| malformed("activity: no id"))?;
     let ctx = |field: &str| format!("activity {id}: {field}");
-    let elapsed = whole(
-        &ctx("elapsed_time"),
-        p.elapsed_time
-            .ok_or_else(|| malformed(ctx("no elapsed_time")))?,
-    )?;
+    let elapsed = whole(&ctx("elapsed_time"), p.elapsed_time.ok_or_else(|| malformed(ctx("no elapsed_time")))?)?;
     let moving = opt_whole(&ctx("moving_time"), p.moving_time)?.unwrap_or(elapsed);
     let sport = sport(p.sport_type.as_deref(), p.legacy_type.as_deref());
     let manual = p.manual == Some(true);
@@ -285,8 +255,7 @@ fn lap(i: usize, l: &LapPayload, s: &ActivitySummary, previous_end: u32) -> Resu
         None => previous_end,
     };
     Ok(Lap {
-        index: opt_whole(&ctx("lap_index"), l.lap_index)?
-            .unwrap_or(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        index: opt_whole(&ctx("lap_index"), l.lap_index)?.unwrap_or(u32::try_from(i + 1).unwrap_or(u32::MAX)),
         start_offset_s,
         distance_m: finite(l.distance),
         moving_time_s: opt_whole(&ctx("moving_time"), l.moving_time)?.unwrap_or(elapsed),
@@ -305,14 +274,9 @@ fn split(i: usize, sp: &SplitPayload, s: &ActivitySummary) -> Result<Split, ApiE
     let distance = finite(sp.distance).ok_or_else(|| malformed(ctx("no distance")))?;
     let elapsed = whole(&ctx("elapsed_time"), sp.elapsed_time.unwrap_or(0.0))?;
     let moving = opt_whole(&ctx("moving_time"), sp.moving_time)?.unwrap_or(elapsed);
-    let speed = finite(sp.average_speed).unwrap_or(if moving > 0 {
-        distance / f64::from(moving)
-    } else {
-        0.0
-    });
+    let speed = finite(sp.average_speed).unwrap_or(if moving > 0 { distance / f64::from(moving) } else { 0.0 });
     Ok(Split {
-        index: opt_whole(&ctx("split"), sp.split)?
-            .unwrap_or(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        index: opt_whole(&ctx("split"), sp.split)?.unwrap_or(u32::try_from(i + 1).unwrap_or(u32::MAX)),
         distance_m: distance,
         moving_time_s: moving,
         elapsed_time_s: elapsed,
@@ -324,22 +288,16 @@ fn split(i: usize, sp: &SplitPayload, s: &ActivitySummary) -> Result<Split, ApiE
 
 /// `1/2 mile` → `half_mile`, `5K` → `5k`, `Half-Marathon` → `half_marathon`.
 pub fn effort_name(name: &str) -> String {
-    name.trim()
-        .to_lowercase()
-        .replace("1/2", "half")
-        .replace([' ', '-'], "_")
+    name.trim().to_lowercase().replace("1/2", "half").replace([' ', '-'], "_")
 }
 
 /// `None` for an effort without a start or a distance: Strava always sends
 /// both, and a best effort that cannot be placed is worth less than the rest
 /// of the activity.
 fn effort(e: &EffortPayload, s: &ActivitySummary) -> Result<Option<BestEffort>, ApiError> {
-    let (Some(name), Some(distance), Some(elapsed), Some(at)) = (
-        e.name.as_deref(),
-        finite(e.distance),
-        e.elapsed_time,
-        e.start_date.as_deref(),
-    ) else {
+    let (Some(name), Some(distance), Some(elapsed), Some(at)) =
+        (e.name.as_deref(), finite(e.distance), e.elapsed_time, e.start_date.as_deref())
+    else {
         return Ok(None);
     };
     let ctx = format!("activity {} best effort {name}", s.id);
@@ -356,11 +314,7 @@ fn effort(e: &EffortPayload, s: &ActivitySummary) -> Result<Option<BestEffort>, 
 ///
 /// # Errors
 /// Malformed as [`summary`], or for a lap, split or effort that cannot be read.
-pub fn activity(
-    p: &ActivityPayload,
-    streams: Vec<StreamSummary>,
-    fallback: UtcOffset,
-) -> Result<Activity, ApiError> {
+pub fn activity(p: &ActivityPayload, streams: Vec<StreamSummary>, fallback: UtcOffset) -> Result<Activity, ApiError> {
     let s = summary(p, fallback)?;
     let mut laps = Vec::new();
     let mut end = 0u32;
@@ -369,13 +323,8 @@ pub fn activity(
         end = lap.start_offset_s.saturating_add(lap.elapsed_time_s);
         laps.push(lap);
     }
-    let splits = p
-        .splits_metric
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, sp)| split(i, sp, &s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let splits =
+        p.splits_metric.iter().flatten().enumerate().map(|(i, sp)| split(i, sp, &s)).collect::<Result<Vec<_>, _>>()?;
     let mut best_efforts = Vec::new();
     for e in p.best_efforts.iter().flatten() {
         best_efforts.extend(effort(e, &s)?);

@@ -51,10 +51,7 @@ fn is_strava_id(id: &str) -> bool {
 }
 
 fn not_found(what: String) -> ApiError {
-    ApiError::NotFound {
-        provider: NAME,
-        what,
-    }
+    ApiError::NotFound { provider: NAME, what }
 }
 
 /// A 404 for a record asked for by id means the id is wrong, not a bug.
@@ -66,10 +63,7 @@ fn not_found_on_404(e: ApiError, what: String) -> ApiError {
 }
 
 fn is_absent(e: &ApiError) -> bool {
-    matches!(
-        e,
-        ApiError::Status { status: 404, .. } | ApiError::NotFound { .. }
-    )
+    matches!(e, ApiError::Status { status: 404, .. } | ApiError::NotFound { .. })
 }
 
 /// The first page's cursor for a query: the local-date range becomes the
@@ -79,12 +73,8 @@ fn first_page(query: &ActivityQuery, clock: &Clock) -> Cursor {
     Cursor {
         page: 1,
         per_page: limit.clamp(1, MAX_PER_PAGE),
-        after: query
-            .from
-            .map(|d| d.start_in(clock.offset).unix_timestamp()),
-        before: query
-            .to
-            .map(|d| d.add_days(1).start_in(clock.offset).unix_timestamp()),
+        after: query.from.map(|d| d.start_in(clock.offset).unix_timestamp()),
+        before: query.to.map(|d| d.add_days(1).start_in(clock.offset).unix_timestamp()),
     }
 }
 
@@ -111,11 +101,7 @@ impl ProviderApi for Strava {
     /// One Strava page per call. With a cursor, the cursor's window and
     /// page size are used (see `cursor.rs`); the sport filter is applied
     /// after fetching, so a page may be short and still have a next cursor.
-    async fn activities<F: Fetch>(
-        f: &F,
-        query: &ActivityQuery,
-        clock: &Clock,
-    ) -> Result<ActivityPage, ApiError> {
+    async fn activities<F: Fetch>(f: &F, query: &ActivityQuery, clock: &Clock) -> Result<ActivityPage, ApiError> {
         let at = match query.cursor.as_deref() {
             Some(c) => Cursor::decode(c)?,
             None => first_page(query, clock),
@@ -125,30 +111,19 @@ impl ProviderApi for Strava {
         // A short page is the last one; a full one may be followed by more
         // (at worst by an empty page, which then ends the listing).
         let full = rows.len() >= usize::try_from(at.per_page).unwrap_or(usize::MAX);
-        let mut activities = rows
-            .iter()
-            .map(|p| map::summary(p, clock.offset))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut activities = rows.iter().map(|p| map::summary(p, clock.offset)).collect::<Result<Vec<_>, _>>()?;
         // Newest first, as the model promises (and as Strava lists when
         // only `before` is given); the window's start ends the listing.
         activities.sort_by_key(|a| std::cmp::Reverse(a.start_time));
-        let reached_start = at
-            .after
-            .is_some_and(|after| activities.iter().any(|a| a.start_time.unix() < after));
+        let reached_start = at.after.is_some_and(|after| activities.iter().any(|a| a.start_time.unix() < after));
         if let Some(after) = at.after {
             activities.retain(|a| a.start_time.unix() >= after);
         }
         if let Some(kind) = query.sport {
             activities.retain(|a| a.sport.kind() == Some(kind));
         }
-        let next = Cursor {
-            page: at.page + 1,
-            ..at
-        };
-        Ok(ActivityPage {
-            activities,
-            next_cursor: (full && !reached_start).then(|| next.encode()),
-        })
+        let next = Cursor { page: at.page + 1, ..at };
+        Ok(ActivityPage { activities, next_cursor: (full && !reached_start).then(|| next.encode()) })
     }
 
     async fn activity<F: Fetch>(f: &F, id: &str, clock: &Clock) -> Result<Activity, ApiError> {
@@ -156,10 +131,7 @@ impl ProviderApi for Strava {
         if !is_strava_id(id) {
             return Err(not_found(what()));
         }
-        let value = f
-            .get(Request::new(format!("/activities/{id}")))
-            .await
-            .map_err(|e| not_found_on_404(e, what()))?;
+        let value = f.get(Request::new(format!("/activities/{id}"))).await.map_err(|e| not_found_on_404(e, what()))?;
         let p: ActivityPayload = decode(NAME, "activity", value)?;
         let raw = match f
             .get(
@@ -196,10 +168,7 @@ impl ProviderApi for Strava {
         _to: LocalDate,
         _clock: &Clock,
     ) -> Result<Vec<SleepSession>, ApiError> {
-        Err(ApiError::Unsupported {
-            provider: NAME,
-            what: "sleep data",
-        })
+        Err(ApiError::Unsupported { provider: NAME, what: "sleep data" })
     }
 
     async fn recovery<F: Fetch>(
@@ -208,9 +177,6 @@ impl ProviderApi for Strava {
         _to: LocalDate,
         _clock: &Clock,
     ) -> Result<Vec<Recovery>, ApiError> {
-        Err(ApiError::Unsupported {
-            provider: NAME,
-            what: "recovery data",
-        })
+        Err(ApiError::Unsupported { provider: NAME, what: "recovery data" })
     }
 }

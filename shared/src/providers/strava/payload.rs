@@ -252,10 +252,7 @@ mod tests {
         assert_eq!(id(json!(12873645092.0)).unwrap().0, "12873645092");
         assert_eq!(id(json!("g12345678")).unwrap().0, "g12345678");
         assert!(id(json!(1.5)).is_err());
-        assert!(
-            id(json!(1.0e17)).is_err(),
-            "a float past 2^53 may not be exact"
-        );
+        assert!(id(json!(1.0e17)).is_err(), "a float past 2^53 may not be exact");
         assert!(id(json!(-3)).is_err());
         assert!(id(json!("")).is_err());
         assert!(id(json!(true)).is_err());

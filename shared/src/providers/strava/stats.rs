@@ -83,18 +83,8 @@ pub fn parse_stats(value: serde_json::Value) -> Result<StravaAthleteStats, ApiEr
             p.recent_ride_totals.as_ref(),
             p.recent_swim_totals.as_ref(),
         )?,
-        year_to_date: period(
-            "ytd",
-            p.ytd_run_totals.as_ref(),
-            p.ytd_ride_totals.as_ref(),
-            p.ytd_swim_totals.as_ref(),
-        )?,
-        all_time: period(
-            "all",
-            p.all_run_totals.as_ref(),
-            p.all_ride_totals.as_ref(),
-            p.all_swim_totals.as_ref(),
-        )?,
+        year_to_date: period("ytd", p.ytd_run_totals.as_ref(), p.ytd_ride_totals.as_ref(), p.ytd_swim_totals.as_ref())?,
+        all_time: period("all", p.all_run_totals.as_ref(), p.all_ride_totals.as_ref(), p.all_swim_totals.as_ref())?,
         biggest_ride_distance_m: p.biggest_ride_distance.filter(|v| v.is_finite()),
         biggest_climb_elevation_gain_m: p.biggest_climb_elevation_gain.filter(|v| v.is_finite()),
     })
@@ -106,10 +96,7 @@ pub fn parse_stats(value: serde_json::Value) -> Result<StravaAthleteStats, ApiEr
 /// # Errors
 /// NotFound for a non-numeric id (no request is made) or a 404; otherwise
 /// the fetch's error, or Malformed.
-pub async fn athlete_stats<F: Fetch>(
-    f: &F,
-    athlete_id: &str,
-) -> Result<StravaAthleteStats, ApiError> {
+pub async fn athlete_stats<F: Fetch>(f: &F, athlete_id: &str) -> Result<StravaAthleteStats, ApiError> {
     let what = || format!("athlete {athlete_id}");
     if !is_strava_id(athlete_id) {
         return Err(not_found(what()));

@@ -34,10 +34,7 @@ fn edges(set: Option<&ZoneSetPayload>) -> Vec<f64> {
     };
     let edges: Vec<f64> = zones.iter().skip(1).filter_map(|z| z.min).collect();
     let ascending = edges.windows(2).all(|w| w[0] < w[1]);
-    if edges.len() + 1 == zones.len()
-        && ascending
-        && edges.iter().all(|e| e.is_finite() && *e > 0.0)
-    {
+    if edges.len() + 1 == zones.len() && ascending && edges.iter().all(|e| e.is_finite() && *e > 0.0) {
         edges
     } else {
         Vec::new()
@@ -50,10 +47,7 @@ fn edges(set: Option<&ZoneSetPayload>) -> Vec<f64> {
 /// Malformed when the body is not the zones object.
 pub fn zone_bounds(value: Value) -> Result<ZoneBounds, ApiError> {
     let p: ZonesPayload = decode(NAME, "athlete zones", value)?;
-    Ok(ZoneBounds {
-        heartrate: edges(p.heart_rate.as_ref()),
-        power: edges(p.power.as_ref()),
-    })
+    Ok(ZoneBounds { heartrate: edges(p.heart_rate.as_ref()), power: edges(p.power.as_ref()) })
 }
 
 /// The streams by key, from either form Strava uses: an object keyed by
@@ -66,14 +60,7 @@ pub fn parse(value: Value) -> Result<Vec<(String, Vec<f64>)>, ApiError> {
     let mut out = Vec::new();
     let mut take = |key: String, v: Value| -> Result<(), ApiError> {
         let s: StreamPayload = decode(NAME, &format!("stream {key}"), v)?;
-        out.push((
-            key,
-            s.data
-                .into_iter()
-                .flatten()
-                .filter(|x| x.is_finite())
-                .collect(),
-        ));
+        out.push((key, s.data.into_iter().flatten().filter(|x| x.is_finite()).collect()));
         Ok(())
     };
     match value {
@@ -85,11 +72,7 @@ pub fn parse(value: Value) -> Result<Vec<(String, Vec<f64>)>, ApiError> {
         }
         Value::Array(items) => {
             for v in items {
-                let key = v
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let key = v.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
                 if wanted(&key) {
                     take(key, v)?;
                 }
@@ -98,10 +81,7 @@ pub fn parse(value: Value) -> Result<Vec<(String, Vec<f64>)>, ApiError> {
         other => {
             return Err(ApiError::malformed(
                 NAME,
-                format_args!(
-                    "streams: expected an object or array, got {}",
-                    kind_of(&other)
-                ),
+                format_args!("streams: expected an object or array, got {}", kind_of(&other)),
             ));
         }
     }
@@ -121,9 +101,7 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// Whether any stream needs zone edges (so `/athlete/zones` is worth a request).
 pub fn wants_zones(streams: &[(String, Vec<f64>)]) -> bool {
-    streams
-        .iter()
-        .any(|(k, d)| (k == "heartrate" || k == "watts") && !d.is_empty())
+    streams.iter().any(|(k, d)| (k == "heartrate" || k == "watts") && !d.is_empty())
 }
 
 /// Mean spacing of the time stream in whole seconds (at least 1).
@@ -144,11 +122,7 @@ fn interval(time: Option<&Vec<f64>>) -> u32 {
 }
 
 /// Summaries in a fixed order: heart rate, speed, power, cadence, altitude.
-pub fn summarise(
-    streams: &[(String, Vec<f64>)],
-    sport: &SportType,
-    zones: &ZoneBounds,
-) -> Vec<StreamSummary> {
+pub fn summarise(streams: &[(String, Vec<f64>)], sport: &SportType, zones: &ZoneBounds) -> Vec<StreamSummary> {
     let get = |key: &str| streams.iter().find(|(k, _)| k == key).map(|(_, d)| d);
     let every = interval(get("time"));
     let leg = if per_leg_cadence(sport) { 2.0 } else { 1.0 };
@@ -183,19 +157,11 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(keyed, vec![("heartrate".to_owned(), vec![120.0, 130.0])]);
-        let listed = parse(
-            json!([{"type": "watts", "data": [200, 210.5]}, {"type": "moving", "data": [true]}]),
-        )
-        .unwrap();
+        let listed =
+            parse(json!([{"type": "watts", "data": [200, 210.5]}, {"type": "moving", "data": [true]}])).unwrap();
         assert_eq!(listed, vec![("watts".to_owned(), vec![200.0, 210.5])]);
-        assert!(matches!(
-            parse(json!({"watts": {"data": ["x"]}})),
-            Err(ApiError::Malformed { .. })
-        ));
-        assert!(matches!(
-            parse(json!("nope")),
-            Err(ApiError::Malformed { .. })
-        ));
+        assert!(matches!(parse(json!({"watts": {"data": ["x"]}})), Err(ApiError::Malformed { .. })));
+        assert!(matches!(parse(json!("nope")), Err(ApiError::Malformed { .. })));
     }
 
     #[test]
@@ -205,18 +171,13 @@ mod tests {
         .unwrap();
         assert_eq!(z.heartrate, vec![120.0, 150.0]);
         assert!(z.power.is_empty());
-        let z =
-            zone_bounds(json!({"heart_rate": {"zones": [{"min": 0}, {"min": 150}, {"min": 120}]}}))
-                .unwrap();
+        let z = zone_bounds(json!({"heart_rate": {"zones": [{"min": 0}, {"min": 150}, {"min": 120}]}})).unwrap();
         assert!(z.heartrate.is_empty());
     }
 
     #[test]
     fn run_cadence_stream_is_doubled_and_interval_is_mean_spacing() {
-        let streams = vec![
-            ("time".to_owned(), vec![0.0, 4.0, 10.0]),
-            ("cadence".to_owned(), vec![85.0, 86.0, 87.0]),
-        ];
+        let streams = vec![("time".to_owned(), vec![0.0, 4.0, 10.0]), ("cadence".to_owned(), vec![85.0, 86.0, 87.0])];
         let out = summarise(&streams, &SportKind::Run.into(), &ZoneBounds::default());
         assert_eq!(out.len(), 1);
         // (85+86+87)/3 × 2 = 172.

@@ -10,8 +10,8 @@ use super::map;
 use super::payload::{ActivityPayload, AthletePayload};
 use super::{Strava, athlete_stats, parse_stats, streams};
 use crate::model::{
-    ActivitySummary, BestEffort, Lap, LocalDate, SportKind, SportType, StreamKind, StreamSummary,
-    Thresholds, Timestamp, ZoneTime,
+    ActivitySummary, BestEffort, Lap, LocalDate, SportKind, SportType, StreamKind, StreamSummary, Thresholds,
+    Timestamp, ZoneTime,
 };
 use crate::providers::api::{ActivityQuery, ApiError, Clock, ProviderApi, Request, decode};
 use crate::providers::fixtures::testing::{FixtureFetch, block_on};
@@ -19,10 +19,7 @@ use crate::providers::fixtures::testing::{FixtureFetch, block_on};
 const PLUS_ONE: UtcOffset = offset!(+1);
 
 fn clock() -> Clock {
-    Clock {
-        today: day("2026-11-22"),
-        offset: PLUS_ONE,
-    }
+    Clock { today: day("2026-11-22"), offset: PLUS_ONE }
 }
 
 fn day(s: &str) -> LocalDate {
@@ -34,10 +31,7 @@ fn at(s: &str) -> Timestamp {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../tests/fixtures/strava/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../tests/fixtures/strava/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -47,11 +41,7 @@ fn payload(v: Value) -> ActivityPayload {
 
 fn row(file: &str, id: &str) -> Value {
     let list = fixture(file);
-    let found = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"].as_u64() == id.parse().ok());
+    let found = list.as_array().unwrap().iter().find(|a| a["id"].as_u64() == id.parse().ok());
     found.unwrap().clone()
 }
 
@@ -60,23 +50,14 @@ fn summary_of(v: Value) -> ActivitySummary {
 }
 
 fn query(limit: usize) -> ActivityQuery {
-    ActivityQuery {
-        from: Some(day("2026-11-10")),
-        to: Some(day("2026-11-22")),
-        sport: None,
-        limit,
-        cursor: None,
-    }
+    ActivityQuery { from: Some(day("2026-11-10")), to: Some(day("2026-11-22")), sport: None, limit, cursor: None }
 }
 
 fn list_request(page: u32, per_page: u32) -> Request {
     // before = 2026-11-23T00:00+01:00 = 2026-11-22T23:00Z = 1795388400;
     // the window's start (2026-11-10T00:00+01:00 = 1794265200) is applied
     // locally: with `after`, Strava would list oldest first.
-    Request::new("/athlete/activities")
-        .query("before", 1_795_388_400)
-        .query("page", page)
-        .query("per_page", per_page)
+    Request::new("/athlete/activities").query("before", 1_795_388_400).query("page", page).query("per_page", per_page)
 }
 
 fn ids(page: &crate::model::ActivityPage) -> Vec<&str> {
@@ -94,13 +75,7 @@ fn athlete_maps_every_field() {
     assert_eq!(a.weight_kg, Some(58.3));
     assert_eq!(a.height_m, None);
     assert_eq!(a.location.as_deref(), Some("Lyon, France"));
-    assert_eq!(
-        a.thresholds,
-        Thresholds {
-            ftp_w: Some(231.0),
-            ..Thresholds::default()
-        }
-    );
+    assert_eq!(a.thresholds, Thresholds { ftp_w: Some(231.0), ..Thresholds::default() });
     assert_eq!(f.requests(), vec![Request::new("/athlete")]);
 }
 
@@ -109,46 +84,26 @@ fn listing_pages_to_the_end_with_exact_requests() {
     let f = FixtureFetch::new("strava");
     let mut q = query(4);
     let p1 = block_on(Strava::activities(&f, &q, &clock())).unwrap();
-    assert_eq!(
-        ids(&p1),
-        [
-            "18014398509481985",
-            "12873645092",
-            "9007199254740993",
-            "12851234567"
-        ]
-    );
-    assert_eq!(
-        p1.next_cursor.as_deref(),
-        Some("strava1.p2.n4.a1794265200.b1795388400")
-    );
+    assert_eq!(ids(&p1), ["18014398509481985", "12873645092", "9007199254740993", "12851234567"]);
+    assert_eq!(p1.next_cursor.as_deref(), Some("strava1.p2.n4.a1794265200.b1795388400"));
     q.cursor = p1.next_cursor;
     // The cursor keeps the window and page size even if the caller's limit changes.
     q.limit = 50;
     let p2 = block_on(Strava::activities(&f, &q, &clock())).unwrap();
     // Whatever order a page comes in, it is listed newest first.
-    assert_eq!(
-        ids(&p2),
-        ["12838765432", "12829876543", "12819000111", "12812345678"]
-    );
+    assert_eq!(ids(&p2), ["12838765432", "12829876543", "12819000111", "12812345678"]);
     q.cursor = p2.next_cursor;
     let p3 = block_on(Strava::activities(&f, &q, &clock())).unwrap();
     assert!(p3.activities.is_empty());
     assert_eq!(p3.next_cursor, None);
-    assert_eq!(
-        f.requests(),
-        vec![list_request(1, 4), list_request(2, 4), list_request(3, 4)]
-    );
+    assert_eq!(f.requests(), vec![list_request(1, 4), list_request(2, 4), list_request(3, 4)]);
 }
 
 #[test]
 fn the_window_start_is_applied_locally_and_ends_the_listing() {
     let f = FixtureFetch::new("strava");
     // From 2026-11-17: page 1 (full, 22nd to 16th) reaches the 16th, before the start.
-    let q = ActivityQuery {
-        from: Some(LocalDate::parse("2026-11-17").unwrap()),
-        ..query(4)
-    };
+    let q = ActivityQuery { from: Some(LocalDate::parse("2026-11-17").unwrap()), ..query(4) };
     let p = block_on(Strava::activities(&f, &q, &clock())).unwrap();
     assert_eq!(ids(&p), ["18014398509481985", "12873645092", "9007199254740993"]);
     for a in &p.activities {
@@ -164,35 +119,21 @@ fn a_short_page_ends_the_listing_and_limit_is_capped_at_200() {
     let p = block_on(Strava::activities(&f, &query(500), &clock())).unwrap();
     assert_eq!(p.activities.len(), 4);
     assert_eq!(p.next_cursor, None);
-    let open = ActivityQuery {
-        limit: 0,
-        ..ActivityQuery::default()
-    };
+    let open = ActivityQuery { limit: 0, ..ActivityQuery::default() };
     block_on(Strava::activities(&f, &open, &clock())).unwrap();
     assert_eq!(
         f.requests(),
-        vec![
-            list_request(1, 200),
-            Request::new("/athlete/activities")
-                .query("page", 1)
-                .query("per_page", 1),
-        ]
+        vec![list_request(1, 200), Request::new("/athlete/activities").query("page", 1).query("per_page", 1),]
     );
 }
 
 #[test]
 fn sport_filter_applies_after_fetching_and_keeps_the_cursor() {
     let f = FixtureFetch::new("strava");
-    let mut q = ActivityQuery {
-        sport: Some(SportKind::Run),
-        ..query(4)
-    };
+    let mut q = ActivityQuery { sport: Some(SportKind::Run), ..query(4) };
     let p1 = block_on(Strava::activities(&f, &q, &clock())).unwrap();
     assert_eq!(ids(&p1), ["12873645092"]);
-    assert!(
-        p1.next_cursor.is_some(),
-        "a filtered page may be short and still go on"
-    );
+    assert!(p1.next_cursor.is_some(), "a filtered page may be short and still go on");
     q.cursor = p1.next_cursor;
     let p2 = block_on(Strava::activities(&f, &q, &clock())).unwrap();
     // The treadmill run has only the legacy `type: Run`.
@@ -202,10 +143,7 @@ fn sport_filter_applies_after_fetching_and_keeps_the_cursor() {
 #[test]
 fn a_foreign_cursor_is_refused_without_a_request() {
     let f = FixtureFetch::new("strava");
-    let q = ActivityQuery {
-        cursor: Some("eyJwYWdlIjoyfQ".into()),
-        ..query(4)
-    };
+    let q = ActivityQuery { cursor: Some("eyJwYWdlIjoyfQ".into()), ..query(4) };
     let err = block_on(Strava::activities(&f, &q, &clock())).unwrap_err();
     assert_eq!(err, ApiError::BadCursor { provider: "strava" });
     assert!(f.requests().is_empty());
@@ -251,28 +189,13 @@ fn detailed_activity_every_field() {
     assert_eq!(s.name, "Morning Run");
     assert_eq!(s.sport, SportKind::Run.into());
     assert_eq!(s.start_time.to_string(), "2026-11-20T07:31:07+01:00");
-    assert_eq!(
-        (s.distance_m, s.moving_time_s, s.elapsed_time_s),
-        (Some(10_234.7), 3_125, 3_240)
-    );
-    assert_eq!(
-        (s.elevation_gain_m, s.average_speed_mps, s.max_speed_mps),
-        (Some(87.4), Some(3.275), Some(4.6))
-    );
-    assert_eq!(
-        (s.average_heartrate_bpm, s.max_heartrate_bpm),
-        (Some(148.2), Some(171.0))
-    );
-    assert_eq!(
-        (s.average_power_w, s.max_power_w, s.training_load),
-        (None, None, None)
-    );
+    assert_eq!((s.distance_m, s.moving_time_s, s.elapsed_time_s), (Some(10_234.7), 3_125, 3_240));
+    assert_eq!((s.elevation_gain_m, s.average_speed_mps, s.max_speed_mps), (Some(87.4), Some(3.275), Some(4.6)));
+    assert_eq!((s.average_heartrate_bpm, s.max_heartrate_bpm), (Some(148.2), Some(171.0)));
+    assert_eq!((s.average_power_w, s.max_power_w, s.training_load), (None, None, None));
     assert_eq!(s.average_cadence_per_min, Some(172.6));
     assert_eq!(s.energy_j, Some(2_937_168.0));
-    assert_eq!(
-        a.description.as_deref(),
-        Some("Easy 10k along the Saône, legs felt good.")
-    );
+    assert_eq!(a.description.as_deref(), Some("Easy 10k along the Saône, legs felt good."));
     assert_eq!(
         a.laps,
         vec![
@@ -310,41 +233,22 @@ fn detailed_activity_every_field() {
     assert_eq!(a.splits.len(), 11);
     let (k1, k5, k11) = (&a.splits[0], &a.splits[4], &a.splits[10]);
     // 1000 m in 314 s = 3.185 m/s; km 5 had a 115 s stop (412 elapsed).
+    assert_eq!((k1.index, k1.distance_m, k1.moving_time_s, k1.elapsed_time_s), (1, 1_000.0, 314, 314));
     assert_eq!(
-        (k1.index, k1.distance_m, k1.moving_time_s, k1.elapsed_time_s),
-        (1, 1_000.0, 314, 314)
-    );
-    assert_eq!(
-        (
-            k1.average_speed_mps,
-            k1.elevation_change_m,
-            k1.average_heartrate_bpm
-        ),
+        (k1.average_speed_mps, k1.elevation_change_m, k1.average_heartrate_bpm),
         (3.185, Some(4.8), Some(128.4))
     );
-    assert_eq!(
-        (k5.moving_time_s, k5.elapsed_time_s, k5.average_speed_mps),
-        (297, 412, 3.367)
-    );
+    assert_eq!((k5.moving_time_s, k5.elapsed_time_s, k5.average_speed_mps), (297, 412, 3.367));
     // Last, short: 234.7 m in 72 s = 3.26 m/s.
-    assert_eq!(
-        (
-            k11.index,
-            k11.distance_m,
-            k11.moving_time_s,
-            k11.average_speed_mps
-        ),
-        (11, 234.7, 72, 3.26)
-    );
+    assert_eq!((k11.index, k11.distance_m, k11.moving_time_s, k11.average_speed_mps), (11, 234.7, 72, 3.26));
     let moving: u32 = a.splits.iter().map(|x| x.moving_time_s).sum();
     assert_eq!(moving, s.moving_time_s);
-    let effort =
-        |name: &str, distance_m: f64, elapsed_time_s: u32, start_offset_s: u32| BestEffort {
-            name: name.into(),
-            distance_m,
-            elapsed_time_s,
-            start_offset_s,
-        };
+    let effort = |name: &str, distance_m: f64, elapsed_time_s: u32, start_offset_s: u32| BestEffort {
+        name: name.into(),
+        distance_m,
+        elapsed_time_s,
+        start_offset_s,
+    };
     assert_eq!(
         a.best_efforts,
         vec![
@@ -368,41 +272,14 @@ fn detailed_activity_every_field() {
         max: 171.0,
         // Zones from /athlete/zones edges 123, 153, 169, 184: 1, 5, 4, 1, 0 samples × 324 s.
         zones: vec![
-            ZoneTime {
-                min: 98.0,
-                max: Some(123.0),
-                time_s: 324,
-            },
-            ZoneTime {
-                min: 123.0,
-                max: Some(153.0),
-                time_s: 1_620,
-            },
-            ZoneTime {
-                min: 153.0,
-                max: Some(169.0),
-                time_s: 1_296,
-            },
-            ZoneTime {
-                min: 169.0,
-                max: Some(184.0),
-                time_s: 324,
-            },
-            ZoneTime {
-                min: 184.0,
-                max: None,
-                time_s: 0,
-            },
+            ZoneTime { min: 98.0, max: Some(123.0), time_s: 324 },
+            ZoneTime { min: 123.0, max: Some(153.0), time_s: 1_620 },
+            ZoneTime { min: 153.0, max: Some(169.0), time_s: 1_296 },
+            ZoneTime { min: 169.0, max: Some(184.0), time_s: 324 },
+            ZoneTime { min: 184.0, max: None, time_s: 0 },
         ],
     };
-    let plain = |kind, min, mean, max| StreamSummary {
-        kind,
-        samples: 11,
-        min,
-        mean,
-        max,
-        zones: Vec::new(),
-    };
+    let plain = |kind, min, mean, max| StreamSummary { kind, samples: 11, min, mean, max, zones: Vec::new() };
     assert_eq!(
         a.streams,
         vec![
@@ -420,10 +297,7 @@ fn detailed_activity_every_field() {
         vec![
             Request::new("/activities/12873645092"),
             Request::new("/activities/12873645092/streams")
-                .query(
-                    "keys",
-                    "time,heartrate,velocity_smooth,watts,cadence,altitude"
-                )
+                .query("keys", "time,heartrate,velocity_smooth,watts,cadence,altitude")
                 .query("key_by_type", "true"),
             Request::new("/athlete/zones"),
         ]
@@ -433,39 +307,14 @@ fn detailed_activity_every_field() {
 #[test]
 fn unknown_or_invalid_ids_are_not_found() {
     let f = FixtureFetch::new("strava");
-    for bad in [
-        "",
-        "12a",
-        "../athlete",
-        "1.5",
-        "-3",
-        "123456789012345678901",
-    ] {
+    for bad in ["", "12a", "../athlete", "1.5", "-3", "123456789012345678901"] {
         let err = block_on(Strava::activity(&f, bad, &clock())).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ApiError::NotFound {
-                    provider: "strava",
-                    ..
-                }
-            ),
-            "{bad}: {err:?}"
-        );
+        assert!(matches!(err, ApiError::NotFound { provider: "strava", .. }), "{bad}: {err:?}");
     }
-    assert!(
-        f.requests().is_empty(),
-        "no request for an id that cannot be one"
-    );
+    assert!(f.requests().is_empty(), "no request for an id that cannot be one");
     // A well-formed id with no fixture: the fetch's 404 becomes NotFound.
     let err = block_on(Strava::activity(&f, "999", &clock())).unwrap_err();
-    assert_eq!(
-        err,
-        ApiError::NotFound {
-            provider: "strava",
-            what: "activity 999".into()
-        }
-    );
+    assert_eq!(err, ApiError::NotFound { provider: "strava", what: "activity 999".into() });
     assert_eq!(f.requests().len(), 1);
 }
 
@@ -474,21 +323,9 @@ fn sleep_and_recovery_are_unsupported() {
     let f = FixtureFetch::new("strava");
     let (from, to) = (day("2026-11-15"), day("2026-11-22"));
     let sleep = block_on(Strava::sleep(&f, from, to, &clock())).unwrap_err();
-    assert_eq!(
-        sleep,
-        ApiError::Unsupported {
-            provider: "strava",
-            what: "sleep data"
-        }
-    );
+    assert_eq!(sleep, ApiError::Unsupported { provider: "strava", what: "sleep data" });
     let rec = block_on(Strava::recovery(&f, from, to, &clock())).unwrap_err();
-    assert_eq!(
-        rec,
-        ApiError::Unsupported {
-            provider: "strava",
-            what: "recovery data"
-        }
-    );
+    assert_eq!(rec, ApiError::Unsupported { provider: "strava", what: "recovery data" });
     assert!(f.requests().is_empty());
 }
 
@@ -497,25 +334,14 @@ fn athlete_stats_in_si_units() {
     let f = FixtureFetch::new("strava");
     let s = block_on(athlete_stats(&f, "134815")).unwrap();
     assert_eq!(
-        (
-            s.recent.run.count,
-            s.recent.run.distance_m,
-            s.recent.run.moving_time_s,
-            s.recent.run.elapsed_time_s
-        ),
+        (s.recent.run.count, s.recent.run.distance_m, s.recent.run.moving_time_s, s.recent.run.elapsed_time_s),
         (9, 78_412.3, 25_120, 26_050)
     );
     assert_eq!(s.recent.run.elevation_gain_m, 612.0);
-    assert_eq!(
-        (s.recent.swim.count, s.recent.swim.distance_m),
-        (3, 6_000.0)
-    );
+    assert_eq!((s.recent.swim.count, s.recent.swim.distance_m), (3, 6_000.0));
     // 389120.0 arrives as a float.
     assert_eq!(s.year_to_date.run.moving_time_s, 389_120);
-    assert_eq!(
-        (s.all_time.ride.count, s.all_time.ride.distance_m),
-        (655, 20_123_456.7)
-    );
+    assert_eq!((s.all_time.ride.count, s.all_time.ride.distance_m), (655, 20_123_456.7));
     assert_eq!(s.all_time.ride.elevation_gain_m, 198_765.0);
     assert_eq!(s.biggest_ride_distance_m, Some(162_345.2));
     assert_eq!(s.biggest_climb_elevation_gain_m, Some(1_432.6));

@@ -16,8 +16,8 @@
 //!   the summary, laps, splits, best efforts and stream summaries.
 //! - `random.rs` names the seeded random streams.
 
-mod periodised;
 mod labels;
+mod periodised;
 mod profile;
 mod random;
 mod schedule;
@@ -32,8 +32,8 @@ pub use labels::HISTORY_DAYS;
 pub use periodised::PeriodisedGenerator;
 
 use crate::model::{
-    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery,
-    SleepSession, SportKind, Timestamp,
+    Activity, ActivityPage, ActivitySummary, Athlete, LocalDate, Period, PeriodTotals, Recovery, SleepSession,
+    SportKind, Timestamp,
 };
 use crate::providers::{Generator, History};
 
@@ -77,17 +77,11 @@ fn order_key(a: &ActivitySummary) -> (i64, &str) {
 }
 
 fn encode_cursor(a: &ActivitySummary) -> String {
-    format!(
-        "c{}",
-        hex::encode(format!("{}:{}", a.start_time.unix(), a.id))
-    )
+    format!("c{}", hex::encode(format!("{}:{}", a.start_time.unix(), a.id)))
 }
 
 fn decode_cursor(cursor: &str) -> Result<(i64, String), QueryError> {
-    let bytes = cursor
-        .strip_prefix('c')
-        .and_then(|h| hex::decode(h).ok())
-        .ok_or(QueryError::BadCursor)?;
+    let bytes = cursor.strip_prefix('c').and_then(|h| hex::decode(h).ok()).ok_or(QueryError::BadCursor)?;
     let text = String::from_utf8(bytes).map_err(|_| QueryError::BadCursor)?;
     let (unix, id) = text.split_once(':').ok_or(QueryError::BadCursor)?;
     let unix = unix.parse().map_err(|_| QueryError::BadCursor)?;
@@ -98,20 +92,9 @@ impl Synthetic {
     /// Generates the history now (a year takes milliseconds in release builds).
     pub fn new(generator: Box<dyn Generator>) -> Self {
         let mut history = generator.history();
-        history
-            .activities
-            .sort_by(|a, b| order_key(b).cmp(&order_key(a)));
-        let by_id = history
-            .activities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.clone(), i))
-            .collect();
-        Self {
-            generator,
-            history,
-            by_id,
-        }
+        history.activities.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
+        let by_id = history.activities.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        Self { generator, history, by_id }
     }
 
     /// The default generator ([`PeriodisedGenerator`]) for `seed`, with its
@@ -155,23 +138,14 @@ impl Synthetic {
             query.from.is_none_or(|from| day >= from)
                 && query.to.is_none_or(|to| day <= to)
                 && query.sport.is_none_or(|s| a.sport.kind() == Some(s))
-                && after
-                    .as_ref()
-                    .is_none_or(|(unix, id)| order_key(a) < (*unix, id.as_str()))
+                && after.as_ref().is_none_or(|(unix, id)| order_key(a) < (*unix, id.as_str()))
         });
-        let activities: Vec<ActivitySummary> = matching
-            .by_ref()
-            .take(query.limit.max(1))
-            .cloned()
-            .collect();
+        let activities: Vec<ActivitySummary> = matching.by_ref().take(query.limit.max(1)).cloned().collect();
         let next_cursor = match (matching.next(), activities.last()) {
             (Some(_), Some(last)) => Some(encode_cursor(last)),
             _ => None,
         };
-        Ok(ActivityPage {
-            activities,
-            next_cursor,
-        })
+        Ok(ActivityPage { activities, next_cursor })
     }
 
     /// Everything about one listed activity.
@@ -180,11 +154,7 @@ impl Synthetic {
     /// [`QueryError::UnknownActivity`] when no listed activity has this id.
     pub fn activity(&self, id: &str) -> Result<Activity, QueryError> {
         let unknown = || QueryError::UnknownActivity { id: id.to_owned() };
-        let summary = self
-            .by_id
-            .get(id)
-            .map(|i| &self.history.activities[*i])
-            .ok_or_else(unknown)?;
+        let summary = self.by_id.get(id).map(|i| &self.history.activities[*i]).ok_or_else(unknown)?;
         self.generator.detail(summary).ok_or_else(unknown)
     }
 
@@ -195,22 +165,12 @@ impl Synthetic {
 
     /// Nights that ended on a day from `from` to `to` (inclusive), newest first.
     pub fn sleep(&self, from: LocalDate, to: LocalDate) -> Vec<SleepSession> {
-        self.history
-            .sleep
-            .iter()
-            .filter(|s| s.date >= from && s.date <= to)
-            .cloned()
-            .collect()
+        self.history.sleep.iter().filter(|s| s.date >= from && s.date <= to).cloned().collect()
     }
 
     /// Mornings from `from` to `to` (inclusive), newest first.
     pub fn recovery(&self, from: LocalDate, to: LocalDate) -> Vec<Recovery> {
-        self.history
-            .recovery
-            .iter()
-            .filter(|r| r.date >= from && r.date <= to)
-            .cloned()
-            .collect()
+        self.history.recovery.iter().filter(|r| r.date >= from && r.date <= to).cloned().collect()
     }
 }
 
@@ -237,18 +197,8 @@ mod tests {
         let s = synthetic();
         let n = s.all_activities().len();
         assert!((180..=340).contains(&n), "{n} activities");
-        for kind in [
-            SportKind::Run,
-            SportKind::Ride,
-            SportKind::Swim,
-            SportKind::Strength,
-        ] {
-            assert!(
-                s.all_activities()
-                    .iter()
-                    .any(|a| a.sport.kind() == Some(kind)),
-                "no {kind}"
-            );
+        for kind in [SportKind::Run, SportKind::Ride, SportKind::Swim, SportKind::Strength] {
+            assert!(s.all_activities().iter().any(|a| a.sport.kind() == Some(kind)), "no {kind}");
         }
         let ids: std::collections::HashSet<_> = s.all_activities().iter().map(|a| &a.id).collect();
         assert_eq!(ids.len(), n, "ids are unique");
@@ -260,11 +210,7 @@ mod tests {
     #[test]
     fn pages_walk_the_whole_list_without_gaps_or_repeats() {
         let s = synthetic();
-        let query = ActivityQuery {
-            sport: Some(SportKind::Run),
-            limit: 7,
-            ..ActivityQuery::default()
-        };
+        let query = ActivityQuery { sport: Some(SportKind::Run), limit: 7, ..ActivityQuery::default() };
         let mut seen = Vec::new();
         let mut page = s.activities(&query).unwrap();
         loop {
@@ -273,12 +219,7 @@ mod tests {
             let Some(cursor) = page.next_cursor.clone() else {
                 break;
             };
-            page = s
-                .activities(&ActivityQuery {
-                    cursor: Some(cursor),
-                    ..query.clone()
-                })
-                .unwrap();
+            page = s.activities(&ActivityQuery { cursor: Some(cursor), ..query.clone() }).unwrap();
         }
         let all: Vec<_> = s
             .all_activities()
@@ -287,10 +228,7 @@ mod tests {
             .map(|a| a.id.clone())
             .collect();
         assert_eq!(seen, all);
-        let bad = s.activities(&ActivityQuery {
-            cursor: Some("nope".into()),
-            ..query
-        });
+        let bad = s.activities(&ActivityQuery { cursor: Some("nope".into()), ..query });
         assert!(matches!(bad, Err(QueryError::BadCursor)));
     }
 
@@ -304,10 +242,7 @@ mod tests {
             assert_eq!(lap_time, summary.elapsed_time_s, "laps cover the activity");
             if let Some(distance) = summary.distance_m {
                 let lap_distance: f64 = detail.laps.iter().filter_map(|l| l.distance_m).sum();
-                assert!(
-                    (lap_distance - distance).abs() < 1.0,
-                    "{lap_distance} vs {distance}"
-                );
+                assert!((lap_distance - distance).abs() < 1.0, "{lap_distance} vs {distance}");
             }
             if summary.sport.kind() == Some(SportKind::Run) {
                 let split_distance: f64 = detail.splits.iter().map(|s| s.distance_m).sum();
@@ -316,10 +251,7 @@ mod tests {
             }
             assert!(detail.streams.iter().all(|st| st.samples > 0));
         }
-        assert!(matches!(
-            s.activity("0"),
-            Err(QueryError::UnknownActivity { .. })
-        ));
+        assert!(matches!(s.activity("0"), Err(QueryError::UnknownActivity { .. })));
     }
 
     #[test]
@@ -337,11 +269,7 @@ mod tests {
                 })
                 .unwrap();
             let distance: f64 = page.activities.iter().filter_map(|a| a.distance_m).sum();
-            let moving: u64 = page
-                .activities
-                .iter()
-                .map(|a| u64::from(a.moving_time_s))
-                .sum();
+            let moving: u64 = page.activities.iter().map(|a| u64::from(a.moving_time_s)).sum();
             assert_eq!(week.totals.activities as usize, page.activities.len());
             assert!((week.totals.distance_m - distance).abs() < 0.1);
             assert_eq!(week.totals.moving_time_s, moving);

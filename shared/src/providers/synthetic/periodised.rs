@@ -48,13 +48,7 @@ impl PeriodisedGenerator {
     pub fn new(seed: u64, now: OffsetDateTime) -> Self {
         let profile = Profile::draw(seed, now);
         let basis = LoadBasis::from_athlete(&profile.athlete, LocalDate::new(now.date()));
-        Self {
-            seed,
-            now,
-            profile,
-            season: Season::new(seed, now.year()),
-            basis,
-        }
+        Self { seed, now, profile, season: Season::new(seed, now.year()), basis }
     }
 
     /// The athlete's body on `date`: as fast as the season has made them.
@@ -67,40 +61,26 @@ impl PeriodisedGenerator {
         let day = i64::from(date.to_julian_day());
         let mut rng = rng_for(self.seed, SALT_DAY, day);
         let week = self.season.week(monday_of(date));
-        let schedule = Schedule {
-            profile: &self.profile,
-            season: &self.season,
-        };
+        let schedule = Schedule { profile: &self.profile, season: &self.season };
         let mut slots = schedule.slots(date, &week, &mut rng);
         slots.sort_by_key(|s| s.minute);
         slots
             .into_iter()
             .enumerate()
             .map(|(index, slot)| {
-                let Slot {
-                    sport,
-                    minute,
-                    session,
-                } = slot;
+                let Slot { sport, minute, session } = slot;
                 Workout {
                     id: self.activity_id(day, index),
                     sport,
-                    name: session.name.unwrap_or_else(|| {
-                        format!("{} {}", time_of_day(minute), sport_label(sport))
-                    }),
+                    name: session.name.unwrap_or_else(|| format!("{} {}", time_of_day(minute), sport_label(sport))),
                     description: session.description,
-                    start: date
-                        .with_time(Time::MIDNIGHT)
-                        .assume_offset(self.now.offset())
+                    start: date.with_time(Time::MIDNIGHT).assume_offset(self.now.offset())
                         + Duration::minutes(i64::from(minute)),
                     segments: session.segments,
                     lap_per_segment: session.lap_per_segment,
                     outdoor: !matches!(
                         sport,
-                        SportKind::VirtualRide
-                            | SportKind::Swim
-                            | SportKind::Strength
-                            | SportKind::Yoga
+                        SportKind::VirtualRide | SportKind::Swim | SportKind::Strength | SportKind::Yoga
                     ),
                     seed: mix(self.seed, SALT_DAY ^ 0xFF, day * 16 + index as i64),
                     purpose: session.purpose,
@@ -125,12 +105,8 @@ impl PeriodisedGenerator {
     /// earlier races over the same distance.
     fn race_report(&self, date: Date, activity: &Activity) -> Option<String> {
         let race = self.season.week(monday_of(date)).race?;
-        let effort = |a: &Activity| {
-            a.best_efforts
-                .iter()
-                .find(|e| e.name == race.kind.effort_name())
-                .map(|e| e.elapsed_time_s)
-        };
+        let effort =
+            |a: &Activity| a.best_efforts.iter().find(|e| e.name == race.kind.effort_name()).map(|e| e.elapsed_time_s);
         let time = effort(activity)?;
         let earlier: Option<u32> = self
             .season
@@ -138,26 +114,17 @@ impl PeriodisedGenerator {
             .into_iter()
             .filter(|r| r.kind == race.kind)
             .filter_map(|r| {
-                let w = self
-                    .plan_day(r.date)
-                    .into_iter()
-                    .find(|w| w.purpose == Some(Purpose::Race))?;
+                let w = self.plan_day(r.date).into_iter().find(|w| w.purpose == Some(Purpose::Race))?;
                 let body = self.body_on(r.date);
                 effort(&series::detail(&w, &series::simulate(&w, &body), &body))
             })
             .min();
         let verdict = match earlier {
             None => "a first race at the distance, so a personal best".to_owned(),
-            Some(best) if time < best => format!(
-                "a personal best by {} (previous best {})",
-                clock(best - time),
-                clock(best)
-            ),
-            Some(best) => format!(
-                "{} off the personal best of {}",
-                clock(time - best),
-                clock(best)
-            ),
+            Some(best) if time < best => {
+                format!("a personal best by {} (previous best {})", clock(best - time), clock(best))
+            }
+            Some(best) => format!("{} off the personal best of {}", clock(time - best), clock(best)),
         };
         Some(format!(
             "{}{} race. Finished in {}: {verdict}.",
@@ -171,11 +138,7 @@ impl PeriodisedGenerator {
 /// Seconds as h:mm:ss or m:ss.
 fn clock(secs: u32) -> String {
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
 }
 
 impl Generator for PeriodisedGenerator {
@@ -208,10 +171,7 @@ impl Generator for PeriodisedGenerator {
             }
             let shape = self.body_on(day);
             let mut load = 0.0;
-            for w in plan
-                .iter()
-                .filter(|w| w.start + Duration::seconds(i64::from(w.elapsed_s())) <= now)
-            {
+            for w in plan.iter().filter(|w| w.start + Duration::seconds(i64::from(w.elapsed_s())) <= now) {
                 let mut summary = series::summarise(w, &series::simulate(w, &shape));
                 load::score(&mut summary, &self.basis);
                 load += summary.training_load.unwrap_or(0.0);
@@ -227,21 +187,12 @@ impl Generator for PeriodisedGenerator {
         activities.reverse();
         sleep.reverse();
         recovery.reverse();
-        History {
-            athlete: self.profile.athlete.clone(),
-            activities,
-            sleep,
-            recovery,
-            now: Timestamp::new(now),
-        }
+        History { athlete: self.profile.athlete.clone(), activities, sleep, recovery, now: Timestamp::new(now) }
     }
 
     fn detail(&self, summary: &ActivitySummary) -> Option<Activity> {
         let date = summary.start_time.get().to_offset(self.now.offset()).date();
-        let workout = self
-            .plan_day(date)
-            .into_iter()
-            .find(|w| w.id == summary.id)?;
+        let workout = self.plan_day(date).into_iter().find(|w| w.id == summary.id)?;
         let body = self.body_on(date);
         let mut activity = series::detail(&workout, &series::simulate(&workout, &body), &body);
         load::score(&mut activity.summary, &self.basis);
@@ -270,9 +221,7 @@ mod tests {
 
     /// Whether the plan had `a` as a race.
     fn is_race(g: &PeriodisedGenerator, a: &ActivitySummary) -> bool {
-        g.plan_day(a.start_time.local_date().get())
-            .iter()
-            .any(|w| w.id == a.id && w.purpose == Some(Purpose::Race))
+        g.plan_day(a.start_time.local_date().get()).iter().any(|w| w.id == a.id && w.purpose == Some(Purpose::Race))
     }
 
     fn end(a: &ActivitySummary) -> OffsetDateTime {
@@ -311,11 +260,7 @@ mod tests {
         let s = Synthetic::periodised(42, NOW);
         let g = PeriodisedGenerator::new(42, NOW);
         // Every race and every third activity (all of them is slow in debug builds).
-        let sample = s
-            .all_activities()
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| i % 3 == 0 || is_race(&g, a));
+        let sample = s.all_activities().iter().enumerate().filter(|(i, a)| i % 3 == 0 || is_race(&g, a));
         for (_, summary) in sample {
             let detail = s.activity(&summary.id).unwrap();
             assert_eq!(&detail.summary, summary);
@@ -352,11 +297,7 @@ mod tests {
         for a in s.all_activities() {
             for n in &nights {
                 let (from, to) = (n.start_time.get(), n.end_time.get());
-                assert!(
-                    end(a) <= from || a.start_time.get() >= to,
-                    "{} in bed",
-                    a.id
-                );
+                assert!(end(a) <= from || a.start_time.get() >= to, "{} in bed", a.id);
             }
         }
     }
@@ -366,36 +307,21 @@ mod tests {
         for seed in [1, 42, 977] {
             let h = history(seed);
             let t = &h.athlete.thresholds;
-            let (max_hr, rest_hr) = (
-                t.max_heartrate_bpm.unwrap(),
-                t.resting_heartrate_bpm.unwrap(),
-            );
+            let (max_hr, rest_hr) = (t.max_heartrate_bpm.unwrap(), t.resting_heartrate_bpm.unwrap());
             let threshold_speed = t.threshold_speed_mps.unwrap();
             let ftp = t.ftp_w.unwrap();
             let mut starts: Vec<_> = h.activities.iter().collect();
             starts.sort_by_key(|a| a.start_time.get());
             for pair in starts.windows(2) {
-                assert!(
-                    end(pair[0]) <= pair[1].start_time.get(),
-                    "{} overlaps",
-                    pair[1].id
-                );
+                assert!(end(pair[0]) <= pair[1].start_time.get(), "{} overlaps", pair[1].id);
             }
             for a in &h.activities {
                 let hr = a.max_heartrate_bpm.unwrap();
-                assert!(
-                    hr <= max_hr && a.average_heartrate_bpm.unwrap() >= rest_hr,
-                    "{}",
-                    a.id
-                );
+                assert!(hr <= max_hr && a.average_heartrate_bpm.unwrap() >= rest_hr, "{}", a.id);
                 if matches!(a.sport.kind(), Some(SportKind::Run | SportKind::TrailRun)) {
                     let v = a.average_speed_mps.unwrap();
                     // Trails are slower: climbs, rough ground.
-                    let slowest = if a.sport.kind() == Some(SportKind::Run) {
-                        0.55
-                    } else {
-                        0.4
-                    };
+                    let slowest = if a.sport.kind() == Some(SportKind::Run) { 0.55 } else { 0.4 };
                     assert!(
                         (slowest * threshold_speed..=1.08 * threshold_speed).contains(&v),
                         "{} at {v} m/s, threshold {threshold_speed}",
@@ -439,9 +365,7 @@ mod tests {
         }
         // The first and the current week are partial.
         let today = NOW.date();
-        out.retain(|monday, _| {
-            *monday > today - Duration::days(HISTORY_DAYS) && *monday + Duration::days(6) < today
-        });
+        out.retain(|monday, _| *monday > today - Duration::days(HISTORY_DAYS) && *monday + Duration::days(6) < today);
         out
     }
 
@@ -451,35 +375,19 @@ mod tests {
         let g = PeriodisedGenerator::new(42, NOW);
         let weeks = weekly(&h);
         let mean = |phase: Phase| {
-            let loads: Vec<f64> = weeks
-                .values()
-                .filter(|w| w.phase == phase && !w.gap)
-                .map(|w| w.load)
-                .collect();
+            let loads: Vec<f64> = weeks.values().filter(|w| w.phase == phase && !w.gap).map(|w| w.load).collect();
             assert!(!loads.is_empty(), "no {phase:?} weeks");
             loads.iter().sum::<f64>() / loads.len() as f64
         };
-        let (build, recovery, peak, taper) = (
-            mean(Phase::Build),
-            mean(Phase::Recovery),
-            mean(Phase::Peak),
-            mean(Phase::Taper),
-        );
-        assert!(
-            recovery < 0.8 * build,
-            "recovery {recovery:.0} vs build {build:.0}"
-        );
+        let (build, recovery, peak, taper) =
+            (mean(Phase::Build), mean(Phase::Recovery), mean(Phase::Peak), mean(Phase::Taper));
+        assert!(recovery < 0.8 * build, "recovery {recovery:.0} vs build {build:.0}");
         assert!(taper < 0.8 * peak, "taper {taper:.0} vs peak {peak:.0}");
         let races: Vec<_> = h.activities.iter().filter(|a| is_race(&g, a)).collect();
         assert!((1..=5).contains(&races.len()), "{} races", races.len());
-        let reports: Vec<String> = races
-            .iter()
-            .filter_map(|r| g.detail(r).and_then(|d| d.description))
-            .collect();
+        let reports: Vec<String> = races.iter().filter_map(|r| g.detail(r).and_then(|d| d.description)).collect();
         assert!(
-            reports
-                .iter()
-                .any(|r| r.contains("personal best by") || r.contains("so a personal best")),
+            reports.iter().any(|r| r.contains("personal best by") || r.contains("so a personal best")),
             "{reports:?}"
         );
     }
@@ -489,12 +397,7 @@ mod tests {
         let h = history(42);
         let g = PeriodisedGenerator::new(42, NOW);
         let mean = |pick: &dyn Fn(&crate::model::Recovery) -> bool| {
-            let v: Vec<f64> = h
-                .recovery
-                .iter()
-                .filter(|r| pick(r))
-                .filter_map(|r| r.hrv_ms)
-                .collect();
+            let v: Vec<f64> = h.recovery.iter().filter(|r| pick(r)).filter_map(|r| r.hrv_ms).collect();
             assert!(!v.is_empty());
             v.iter().sum::<f64>() / v.len() as f64
         };
@@ -502,32 +405,19 @@ mod tests {
         let ill = |r: &crate::model::Recovery| g.season.gap(r.date.get()) == Some(Gap::Illness);
         let loaded = mean(&|r| strain(r) > 8.0 && !ill(r));
         let rested = mean(&|r| strain(r) < -8.0 && !ill(r));
-        assert!(
-            loaded < rested,
-            "HRV loaded {loaded:.1} vs rested {rested:.1}"
-        );
+        assert!(loaded < rested, "HRV loaded {loaded:.1} vs rested {rested:.1}");
         if h.recovery.iter().any(&ill) {
             let score = |pick: &dyn Fn(&crate::model::Recovery) -> bool| {
-                let v: Vec<f64> = h
-                    .recovery
-                    .iter()
-                    .filter(|r| pick(r))
-                    .filter_map(|r| r.score.map(f64::from))
-                    .collect();
+                let v: Vec<f64> =
+                    h.recovery.iter().filter(|r| pick(r)).filter_map(|r| r.score.map(f64::from)).collect();
                 v.iter().sum::<f64>() / v.len() as f64
             };
             assert!(score(&ill) + 15.0 < score(&|r| !ill(r)));
             let sleep = |pick: &dyn Fn(&crate::model::SleepSession) -> bool| {
-                let v: Vec<f64> = h
-                    .sleep
-                    .iter()
-                    .filter(|n| pick(n))
-                    .filter_map(|n| n.score.map(f64::from))
-                    .collect();
+                let v: Vec<f64> = h.sleep.iter().filter(|n| pick(n)).filter_map(|n| n.score.map(f64::from)).collect();
                 v.iter().sum::<f64>() / v.len() as f64
             };
-            let ill_night =
-                |n: &crate::model::SleepSession| g.season.gap(n.date.get()) == Some(Gap::Illness);
+            let ill_night = |n: &crate::model::SleepSession| g.season.gap(n.date.get()) == Some(Gap::Illness);
             assert!(sleep(&ill_night) + 5.0 < sleep(&|n| !ill_night(n)));
         }
     }
@@ -539,16 +429,8 @@ mod tests {
         for a in &h.activities {
             *count.entry(a.sport.kind().unwrap()).or_default() += 1;
         }
-        for kind in [
-            SportKind::Run,
-            SportKind::Ride,
-            SportKind::Swim,
-            SportKind::Strength,
-        ] {
-            assert!(
-                count.get(&kind).copied().unwrap_or(0) >= 10,
-                "{kind}: {count:?}"
-            );
+        for kind in [SportKind::Run, SportKind::Ride, SportKind::Swim, SportKind::Strength] {
+            assert!(count.get(&kind).copied().unwrap_or(0) >= 10, "{kind}: {count:?}");
         }
         assert!(count.len() >= 7, "{count:?}");
         assert!(count[&SportKind::Run] > count[&SportKind::Swim]);

@@ -57,14 +57,7 @@ impl Profile {
         let age = rng.random_range(24..56);
         // One talent draw makes pace, power and swim speed agree.
         let talent: f64 = rng.random_range(0.0..1.0);
-        let weight = round_to(
-            if female {
-                rng.random_range(52.0..68.0)
-            } else {
-                rng.random_range(62.0..82.0)
-            },
-            1,
-        );
+        let weight = round_to(if female { rng.random_range(52.0..68.0) } else { rng.random_range(62.0..82.0) }, 1);
         let max_hr = (208.0 - 0.7 * f64::from(age) + rng.random_range(-6.0..6.0)).round();
         let rest_hr = (56.0 - 12.0 * talent + rng.random_range(-3.0..3.0)).round();
         let sex_factor: f64 = if female { 0.9 } else { 1.0 };
@@ -87,11 +80,7 @@ impl Profile {
             birth_year: Some(now.year() - age),
             weight_kg: Some(weight),
             height_m: Some(round_to(
-                if female {
-                    rng.random_range(1.58..1.76)
-                } else {
-                    rng.random_range(1.70..1.92)
-                },
+                if female { rng.random_range(1.58..1.76) } else { rng.random_range(1.70..1.92) },
                 2,
             )),
             location: Some(PLACES[rng.random_range(0..PLACES.len())].to_owned()),

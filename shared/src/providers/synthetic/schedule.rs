@@ -29,17 +29,11 @@ pub(super) struct Slot {
 }
 
 fn winter(date: Date) -> bool {
-    matches!(
-        date.month(),
-        Month::November | Month::December | Month::January | Month::February
-    )
+    matches!(date.month(), Month::November | Month::December | Month::January | Month::February)
 }
 
 fn summer(date: Date) -> bool {
-    matches!(
-        date.month(),
-        Month::May | Month::June | Month::July | Month::August | Month::September
-    )
+    matches!(date.month(), Month::May | Month::June | Month::July | Month::August | Month::September)
 }
 /// Plans days for one athlete and season.
 pub(super) struct Schedule<'a> {
@@ -62,24 +56,14 @@ impl Schedule<'_> {
     /// The sessions of `date`, in start order.
     pub fn slots(&self, date: Date, week: &Week, rng: &mut ChaCha8Rng) -> Vec<Slot> {
         let mut out = Vec::new();
-        let mut add = |sport, minute: u32, session| {
-            out.push(Slot {
-                sport,
-                minute,
-                session,
-            })
-        };
+        let mut add = |sport, minute: u32, session| out.push(Slot { sport, minute, session });
         let phase = week.phase;
         match self.season.gap(date) {
             Some(Gap::Illness) => return out,
             Some(Gap::Travel) => {
                 let roll: f64 = rng.random();
                 if roll < 0.3 {
-                    add(
-                        SportKind::Run,
-                        rng.random_range(390..420),
-                        sessions::easy(rng.random_range(1800..2700), rng),
-                    );
+                    add(SportKind::Run, rng.random_range(390..420), sessions::easy(rng.random_range(1800..2700), rng));
                 } else if roll < 0.75 {
                     add(
                         SportKind::Walk,
@@ -95,10 +79,7 @@ impl Schedule<'_> {
         let hard_ok = self.season.days_since_illness(date, 4).is_none();
         let loading = matches!(phase, Phase::Base | Phase::Build | Phase::Peak);
         let hard = hard_ok && matches!(phase, Phase::Build | Phase::Peak);
-        let goal_marathon = week
-            .race
-            .as_ref()
-            .is_some_and(|r| r.goal && r.kind == RaceKind::Marathon);
+        let goal_marathon = week.race.as_ref().is_some_and(|r| r.goal && r.kind == RaceKind::Marathon);
         let run_speed = self.body_on(date).run_speed_mps;
         let go = |rng: &mut ChaCha8Rng, p: f64| rng.random_bool(p);
         match date.weekday() {
@@ -118,10 +99,7 @@ impl Schedule<'_> {
                     Phase::Transition => go(rng, 0.5).then(|| sessions::recovery(1800)),
                     Phase::Taper => Some(sessions::intervals(rng, 0.6, "Intervals", false)),
                     Phase::Recovery => Some(sessions::easy(self.scaled(55.0, week, rng), rng)),
-                    Phase::Base => Some(sessions::easy_with_strides(
-                        self.scaled(55.0, week, rng),
-                        rng,
-                    )),
+                    Phase::Base => Some(sessions::easy_with_strides(self.scaled(55.0, week, rng), rng)),
                     Phase::Build | Phase::Peak if hard => {
                         let scale = if phase == Phase::Peak { 1.15 } else { 1.0 };
                         Some(sessions::intervals(rng, scale, "Intervals", false))
@@ -147,11 +125,7 @@ impl Schedule<'_> {
                         add(SportKind::Ride, minute, sessions::easy(secs, rng));
                     }
                 }
-                let p = if phase == Phase::Transition {
-                    0.3
-                } else {
-                    0.78
-                };
+                let p = if phase == Phase::Transition { 0.3 } else { 0.78 };
                 if phase != Phase::Race && go(rng, p) {
                     let threshold = go(rng, 0.5) && hard;
                     let intensity = if threshold { 1.0 } else { 0.8 };
@@ -172,10 +146,7 @@ impl Schedule<'_> {
                     Phase::Taper => Some(sessions::tempo(900, "Run")),
                     Phase::Build | Phase::Peak if hard => {
                         let block = 1200.0 + 1200.0 * week.volume.min(1.3) - 1000.0;
-                        Some(sessions::tempo(
-                            (block * rng.random_range(0.9..1.2)) as u32,
-                            "Run",
-                        ))
+                        Some(sessions::tempo((block * rng.random_range(0.9..1.2)) as u32, "Run"))
                     }
                     _ => Some(sessions::easy(self.scaled(50.0, week, rng), rng)),
                 };
@@ -187,11 +158,7 @@ impl Schedule<'_> {
                     add(
                         SportKind::Swim,
                         rng.random_range(730..750),
-                        sessions::swim(
-                            rng.random_range(8..13),
-                            (100.0 / speed).round() as u32,
-                            false,
-                        ),
+                        sessions::swim(rng.random_range(8..13), (100.0 / speed).round() as u32, false),
                     );
                 }
             }
@@ -261,16 +228,10 @@ impl Schedule<'_> {
                     return out;
                 }
                 let minute = rng.random_range(480..525);
-                let sport = if go(rng, self.profile.trail) {
-                    SportKind::TrailRun
-                } else {
-                    SportKind::Run
-                };
+                let sport = if go(rng, self.profile.trail) { SportKind::TrailRun } else { SportKind::Run };
                 let session = match phase {
                     Phase::Transition => go(rng, 0.45).then(|| sessions::easy(2400, rng)),
-                    Phase::Taper | Phase::Recovery => {
-                        Some(sessions::long(self.scaled(110.0, week, rng), false, rng))
-                    }
+                    Phase::Taper | Phase::Recovery => Some(sessions::long(self.scaled(110.0, week, rng), false, rng)),
                     _ => {
                         let base = if goal_marathon { 130.0 } else { 115.0 };
                         let secs = self.scaled(base, week, rng).clamp(2700, 10_800);

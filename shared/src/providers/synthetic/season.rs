@@ -137,16 +137,8 @@ pub(super) struct Season {
     years: std::ops::RangeInclusive<i32>,
 }
 
-const RACE_CITIES: &[&str] = &[
-    "Lakeside",
-    "Riverside",
-    "Harbour",
-    "Old Town",
-    "Valley",
-    "Castle",
-    "Parkland",
-    "Bridges",
-];
+const RACE_CITIES: &[&str] =
+    &["Lakeside", "Riverside", "Harbour", "Old Town", "Valley", "Castle", "Parkland", "Bridges"];
 
 /// The first Sunday on or after `date`.
 fn sunday_on_or_after(date: Date) -> Date {
@@ -167,12 +159,8 @@ impl Season {
         let a = rng.random_range(0..RACE_CITIES.len());
         let b = (a + rng.random_range(1..RACE_CITIES.len())) % RACE_CITIES.len();
         let years = around - 4..=around + 2;
-        let mut season = Self {
-            seed,
-            cities: [RACE_CITIES[a], RACE_CITIES[b]],
-            calendar: Vec::new(),
-            years: years.clone(),
-        };
+        let mut season =
+            Self { seed, cities: [RACE_CITIES[a], RACE_CITIES[b]], calendar: Vec::new(), years: years.clone() };
         // `draw_races` reads only the seed, so the calendar can be filled in after.
         season.calendar = years.flat_map(|y| season.draw_races(y)).collect();
         season
@@ -181,41 +169,22 @@ impl Season {
     /// The races of one calendar year, in date order.
     pub fn races_in(&self, year: i32) -> Vec<Race> {
         if self.years.contains(&year) {
-            return self
-                .calendar
-                .iter()
-                .filter(|r| r.date.year() == year)
-                .cloned()
-                .collect();
+            return self.calendar.iter().filter(|r| r.date.year() == year).cloned().collect();
         }
         self.draw_races(year)
     }
 
     fn draw_races(&self, year: i32) -> Vec<Race> {
         let mut rng = rng_for(self.seed, SALT_RACES, i64::from(year));
-        let spring_kind = if rng.random_bool(0.4) {
-            RaceKind::Marathon
-        } else {
-            RaceKind::HalfMarathon
-        };
-        let autumn_kind = if rng.random_bool(0.5) {
-            RaceKind::HalfMarathon
-        } else {
-            RaceKind::TenK
-        };
+        let spring_kind = if rng.random_bool(0.4) { RaceKind::Marathon } else { RaceKind::HalfMarathon };
+        let autumn_kind = if rng.random_bool(0.5) { RaceKind::HalfMarathon } else { RaceKind::TenK };
         let date_in = |month: Month, day: u8, weeks: i64| {
-            Date::from_calendar_date(year, month, day)
-                .map(|d| sunday_on_or_after(d) + Duration::weeks(weeks))
-                .ok()
+            Date::from_calendar_date(year, month, day).map(|d| sunday_on_or_after(d) + Duration::weeks(weeks)).ok()
         };
         let spring = date_in(Month::April, 6, rng.random_range(0..6));
         let autumn = date_in(Month::September, 14, rng.random_range(0..6));
         let tune_up = rng.random_bool(0.7);
-        let tune_up_kind = if rng.random_bool(0.5) {
-            RaceKind::TenK
-        } else {
-            RaceKind::FiveK
-        };
+        let tune_up_kind = if rng.random_bool(0.5) { RaceKind::TenK } else { RaceKind::FiveK };
         let mut races = Vec::new();
         if let Some(date) = spring {
             if tune_up {
@@ -246,33 +215,21 @@ impl Season {
 
     /// Goal races from `year - 1` to `year + 1`, in date order.
     fn goals_around(&self, year: i32) -> impl Iterator<Item = Race> + '_ {
-        (year - 1..=year + 1)
-            .flat_map(|y| self.races_in(y))
-            .filter(|r| r.goal)
+        (year - 1..=year + 1).flat_map(|y| self.races_in(y)).filter(|r| r.goal)
     }
 
     /// Every race (goal or tune-up) before `date`, newest last.
     pub fn races_before(&self, date: Date, years: i32) -> Vec<Race> {
-        (date.year() - years..=date.year())
-            .flat_map(|y| self.races_in(y))
-            .filter(|r| r.date < date)
-            .collect()
+        (date.year() - years..=date.year()).flat_map(|y| self.races_in(y)).filter(|r| r.date < date).collect()
     }
 
     /// The plan of the week starting `monday`.
     pub fn week(&self, monday: Date) -> Week {
         let sunday = monday + Duration::days(6);
         let next = self.goals_around(monday.year()).find(|r| r.date >= monday);
-        let last = self
-            .goals_around(monday.year())
-            .filter(|r| r.date < monday)
-            .last();
-        let weeks_to = next
-            .as_ref()
-            .map_or(99, |r| (r.date - sunday).whole_weeks());
-        let weeks_since = last
-            .as_ref()
-            .map_or(99, |r| (sunday - r.date).whole_weeks());
+        let last = self.goals_around(monday.year()).filter(|r| r.date < monday).last();
+        let weeks_to = next.as_ref().map_or(99, |r| (r.date - sunday).whole_weeks());
+        let weeks_since = last.as_ref().map_or(99, |r| (sunday - r.date).whole_weeks());
         // 3:1 blocks are counted back from the peak, so every block ends in
         // its recovery week and the peak follows a recovery week.
         let block = (weeks_to - 4).rem_euclid(4);
@@ -280,48 +237,26 @@ impl Season {
         let progress = (1.0 - (weeks_to as f64 - 4.0) / BUILD_WEEKS as f64).clamp(0.0, 1.0);
         let (phase, volume) = match (weeks_to, weeks_since) {
             (0, _) => (Phase::Race, 0.5),
-            (_, s)
-                if last
-                    .as_ref()
-                    .is_some_and(|r| s <= r.kind.transition_weeks()) =>
-            {
+            (_, s) if last.as_ref().is_some_and(|r| s <= r.kind.transition_weeks()) => {
                 (Phase::Transition, 0.4 + 0.15 * (s - 1) as f64)
             }
             (1, _) => (Phase::Taper, 0.65),
             (2..=3, _) => (Phase::Peak, 1.2),
             (_, _) if block == 0 => (Phase::Recovery, 0.62),
-            (4..=15, _) => (
-                Phase::Build,
-                1.0 + 0.12 * progress + 0.05 * (3 - block) as f64,
-            ),
+            (4..=15, _) => (Phase::Build, 1.0 + 0.12 * progress + 0.05 * (3 - block) as f64),
             _ => (Phase::Base, 0.85 + 0.04 * (3 - block) as f64),
         };
-        let race = self
-            .races_in(sunday.year())
-            .into_iter()
-            .find(|r| r.date == sunday);
-        Week {
-            monday,
-            phase,
-            volume,
-            race,
-        }
+        let race = self.races_in(sunday.year()).into_iter().find(|r| r.date == sunday);
+        Week { monday, phase, volume, race }
     }
 
     /// Form on `date`, 0.955 to 1.0 of the athlete's best: it rises
     /// through a build to the goal race and fades slowly afterwards.
     pub fn fitness(&self, date: Date) -> f64 {
         let next = self.goals_around(date.year()).find(|r| r.date >= date);
-        let last = self
-            .goals_around(date.year())
-            .filter(|r| r.date < date)
-            .last();
-        let rising = next.map_or(0.0, |r| {
-            1.0 - ((r.date - date).whole_days() as f64 / 7.0 / 24.0).min(1.0)
-        });
-        let fading = last.map_or(0.0, |r| {
-            1.0 - ((date - r.date).whole_days() as f64 / 7.0 / 12.0).min(1.0)
-        });
+        let last = self.goals_around(date.year()).filter(|r| r.date < date).last();
+        let rising = next.map_or(0.0, |r| 1.0 - ((r.date - date).whole_days() as f64 / 7.0 / 24.0).min(1.0));
+        let fading = last.map_or(0.0, |r| 1.0 - ((date - r.date).whole_days() as f64 / 7.0 / 12.0).min(1.0));
         0.955 + 0.045 * rising.max(fading)
     }
 
@@ -373,11 +308,7 @@ mod tests {
     #[test]
     fn a_goal_race_is_preceded_by_taper_peak_and_build() {
         let season = Season::new(42, 2026);
-        let race = season
-            .races_in(2026)
-            .into_iter()
-            .find(|r| r.goal)
-            .expect("a goal race");
+        let race = season.races_in(2026).into_iter().find(|r| r.goal).expect("a goal race");
         let monday = monday_of(race.date);
         let phase = |weeks_before: i64| season.week(monday - Duration::weeks(weeks_before)).phase;
         assert_eq!(season.week(monday).race, Some(race.clone()));
@@ -388,10 +319,7 @@ mod tests {
         assert_eq!(phase(4), Phase::Recovery);
         assert_eq!(phase(5), Phase::Build);
         assert_eq!(phase(8), Phase::Recovery);
-        assert_eq!(
-            season.week(monday + Duration::weeks(1)).phase,
-            Phase::Transition
-        );
+        assert_eq!(season.week(monday + Duration::weeks(1)).phase, Phase::Transition);
         assert!(season.fitness(race.date) > season.fitness(race.date - Duration::weeks(20)));
     }
 

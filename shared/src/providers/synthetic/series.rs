@@ -16,8 +16,7 @@ use time::OffsetDateTime;
 use super::sessions::Purpose;
 use crate::model::activity::round_to;
 use crate::model::{
-    Activity, ActivitySummary, BestEffort, Lap, Split, SportKind, StreamKind, StreamSummary,
-    Thresholds, Timestamp,
+    Activity, ActivitySummary, BestEffort, Lap, Split, SportKind, StreamKind, StreamSummary, Thresholds, Timestamp,
 };
 
 /// Sampling interval of the simulation. Ten seconds keeps a year of
@@ -37,19 +36,11 @@ pub(super) struct Segment {
 
 impl Segment {
     pub fn work(secs: u32, intensity: f64) -> Self {
-        Self {
-            secs,
-            intensity,
-            rest: false,
-        }
+        Self { secs, intensity, rest: false }
     }
 
     pub fn rest(secs: u32) -> Self {
-        Self {
-            secs,
-            intensity: 0.3,
-            rest: true,
-        }
+        Self { secs, intensity: 0.3, rest: true }
     }
 }
 
@@ -82,11 +73,7 @@ impl Workout {
     /// as `analysis::load` (effort² × hours × 100): only to warm up the
     /// body's load averages before the first simulated day, never shown.
     pub fn planned_load(&self) -> f64 {
-        self.segments
-            .iter()
-            .filter(|s| !s.rest)
-            .map(|s| s.intensity * s.intensity * f64::from(s.secs) / 36.0)
-            .sum()
+        self.segments.iter().filter(|s| !s.rest).map(|s| s.intensity * s.intensity * f64::from(s.secs) / 36.0).sum()
     }
 }
 
@@ -134,33 +121,18 @@ impl Terrain {
             .map(|i| {
                 let scale = [1.0, 0.45, 0.2][i];
                 let length = [9_000.0, 2_600.0, 700.0][i] * rng.random_range(0.7..1.4);
-                (
-                    relief * scale * rng.random_range(0.6..1.3),
-                    length,
-                    rng.random_range(0.0..TAU),
-                )
+                (relief * scale * rng.random_range(0.6..1.3), length, rng.random_range(0.0..TAU))
             })
             .collect();
-        Some(Terrain {
-            base: rng.random_range(180.0..650.0),
-            waves,
-        })
+        Some(Terrain { base: rng.random_range(180.0..650.0), waves })
     }
 
     fn altitude(&self, distance_m: f64) -> f64 {
-        self.base
-            + self
-                .waves
-                .iter()
-                .map(|(a, l, p)| a * (TAU * distance_m / l + p).sin())
-                .sum::<f64>()
+        self.base + self.waves.iter().map(|(a, l, p)| a * (TAU * distance_m / l + p).sin()).sum::<f64>()
     }
 
     fn grade(&self, distance_m: f64) -> f64 {
-        self.waves
-            .iter()
-            .map(|(a, l, p)| a * TAU / l * (TAU * distance_m / l + p).cos())
-            .sum()
+        self.waves.iter().map(|(a, l, p)| a * TAU / l * (TAU * distance_m / l + p).cos()).sum()
     }
 }
 
@@ -180,20 +152,11 @@ pub(super) struct Series {
 }
 
 fn is_ride(sport: SportKind) -> bool {
-    matches!(
-        sport,
-        SportKind::Ride
-            | SportKind::VirtualRide
-            | SportKind::MountainBikeRide
-            | SportKind::GravelRide
-    )
+    matches!(sport, SportKind::Ride | SportKind::VirtualRide | SportKind::MountainBikeRide | SportKind::GravelRide)
 }
 
 fn is_foot(sport: SportKind) -> bool {
-    matches!(
-        sport,
-        SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike
-    )
+    matches!(sport, SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike)
 }
 
 /// Runs the workout through a crude but plausible body and bike.
@@ -204,19 +167,13 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
     // Crossings and traffic lights: short stops on outdoor runs and rides
     // (races run on closed roads).
     let open_roads = w.purpose != Some(Purpose::Race);
-    let stops: Vec<(u32, u32)> =
-        if w.outdoor && open_roads && (is_ride(w.sport) || is_foot(w.sport)) {
-            (0..rng.random_range(0..=3))
-                .map(|_| {
-                    (
-                        rng.random_range(0..total_ticks.max(1)),
-                        rng.random_range(2..7),
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+    let stops: Vec<(u32, u32)> = if w.outdoor && open_roads && (is_ride(w.sport) || is_foot(w.sport)) {
+        (0..rng.random_range(0..=3))
+            .map(|_| (rng.random_range(0..total_ticks.max(1)), rng.random_range(2..7)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let has_distance = w.sport.covers_distance();
     let has_power = is_ride(w.sport);
     let has_cadence = is_ride(w.sport) || is_foot(w.sport);
@@ -243,15 +200,8 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
         for _ in 0..ticks(seg.secs) {
             let i = s.moving.len() as u32;
             let stopped = seg.rest || stops.iter().any(|(at, len)| i >= *at && i < at + len);
-            let grade = terrain
-                .as_ref()
-                .map_or(0.0, |t| t.grade(distance))
-                .clamp(-0.15, 0.15);
-            let effort = if stopped {
-                0.0
-            } else {
-                seg.intensity * (1.0 + 0.03 * gauss(&mut rng))
-            };
+            let grade = terrain.as_ref().map_or(0.0, |t| t.grade(distance)).clamp(-0.15, 0.15);
+            let effort = if stopped { 0.0 } else { seg.intensity * (1.0 + 0.03 * gauss(&mut rng)) };
             let (speed, power, cadence) = if stopped || !has_distance {
                 (0.0, 0.0, 0.0)
             } else {
@@ -262,11 +212,7 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
             // towards an elevated resting rate when stopped.
             let hours = f64::from(i) * tick / 3600.0;
             let uphill = if is_foot(w.sport) { 4.0 * grade } else { 0.0 };
-            let fraction = if stopped {
-                0.25
-            } else {
-                0.6 + 0.8 * (effort + uphill - 0.65)
-            };
+            let fraction = if stopped { 0.25 } else { 0.6 + 0.8 * (effort + uphill - 0.65) };
             let target = body.rest_hr + reserve * (fraction.clamp(0.2, 0.97) + 0.03 * hours);
             hr += (target - hr) * follow;
             let hr_sample = (hr + 1.2 * gauss(&mut rng)).clamp(body.rest_hr, body.max_hr);
@@ -283,32 +229,18 @@ pub(super) fn simulate(w: &Workout, body: &Physiology) -> Series {
                 s.altitude.push(t.altitude(distance));
             }
             s.distance.push(distance);
-            s.energy_j
-                .push(energy(w.sport, body, effort, speed, power, stopped) * tick);
+            s.energy_j.push(energy(w.sport, body, effort, speed, power, stopped) * tick);
         }
     }
     s
 }
 
 /// Speed (m/s), power (W) and cadence (per minute) at an effort and grade.
-fn move_at(
-    sport: SportKind,
-    body: &Physiology,
-    effort: f64,
-    grade: f64,
-    rng: &mut ChaCha8Rng,
-) -> (f64, f64, f64) {
+fn move_at(sport: SportKind, body: &Physiology, effort: f64, grade: f64, rng: &mut ChaCha8Rng) -> (f64, f64, f64) {
     match sport {
         SportKind::Run | SportKind::TrailRun => {
-            let trail = if sport == SportKind::TrailRun {
-                0.85
-            } else {
-                1.0
-            };
-            let speed = body.run_speed_mps
-                * (0.3 + 0.7 * effort)
-                * (1.0 - 4.0 * grade).clamp(0.5, 1.25)
-                * trail;
+            let trail = if sport == SportKind::TrailRun { 0.85 } else { 1.0 };
+            let speed = body.run_speed_mps * (0.3 + 0.7 * effort) * (1.0 - 4.0 * grade).clamp(0.5, 1.25) * trail;
             (speed, 0.0, 158.0 + 16.0 * effort + 2.0 * gauss(rng))
         }
         SportKind::Walk | SportKind::Hike => {
@@ -328,11 +260,7 @@ fn move_at(
             };
             let flat = 9.2 * (power.max(60.0) / 200.0).powf(0.4);
             let speed = flat * (1.0 - 8.0 * grade).clamp(0.35, 1.6) * surface;
-            (
-                speed,
-                power,
-                (78.0 + 12.0 * effort + 3.0 * gauss(rng)).max(0.0),
-            )
+            (speed, power, (78.0 + 12.0 * effort + 3.0 * gauss(rng)).max(0.0))
         }
         _ => (0.0, 0.0, 0.0),
     }
@@ -340,14 +268,7 @@ fn move_at(
 
 /// Metabolic power (W) at this moment: from mechanical power on a bike,
 /// from speed on foot (about 1 kcal per kg per km running), from effort otherwise.
-fn energy(
-    sport: SportKind,
-    body: &Physiology,
-    effort: f64,
-    speed: f64,
-    power: f64,
-    stopped: bool,
-) -> f64 {
+fn energy(sport: SportKind, body: &Physiology, effort: f64, speed: f64, power: f64, stopped: bool) -> f64 {
     const KCAL: f64 = 4184.0;
     if stopped {
         return 1.5 * body.weight_kg * KCAL / 3600.0;
@@ -379,15 +300,9 @@ struct Span {
     energy_j: f64,
 }
 
-fn mean_where(
-    values: &[f64],
-    keep: impl Fn(usize) -> bool,
-    range: std::ops::Range<usize>,
-) -> Option<f64> {
-    let (sum, n) = range
-        .filter(|i| keep(*i))
-        .filter_map(|i| values.get(i))
-        .fold((0.0, 0u32), |(sum, n), v| (sum + v, n + 1));
+fn mean_where(values: &[f64], keep: impl Fn(usize) -> bool, range: std::ops::Range<usize>) -> Option<f64> {
+    let (sum, n) =
+        range.filter(|i| keep(*i)).filter_map(|i| values.get(i)).fold((0.0, 0u32), |(sum, n), v| (sum + v, n + 1));
     (n > 0).then(|| sum / f64::from(n))
 }
 
@@ -408,27 +323,19 @@ impl Series {
         let moving_ticks = self.moving[range.clone()].iter().filter(|m| **m).count() as u32;
         let moving_s = moving_ticks * TICK_S;
         let elapsed_s = range.len() as u32 * TICK_S;
-        let distance = sport
-            .covers_distance()
-            .then(|| self.distance[range.end - 1] - self.distance_before(range.start));
+        let distance =
+            sport.covers_distance().then(|| self.distance[range.end - 1] - self.distance_before(range.start));
         let moving = |i: usize| self.moving[i];
         let gain = (!self.altitude.is_empty()).then(|| {
             let from = range.start.saturating_sub(1);
-            self.altitude[from..range.end]
-                .windows(2)
-                .map(|w| (w[1] - w[0]).max(0.0))
-                .sum::<f64>()
+            self.altitude[from..range.end].windows(2).map(|w| (w[1] - w[0]).max(0.0)).sum::<f64>()
         });
         Span {
             distance_m: distance.map(|d| round_to(d, 1)),
             moving_s,
             elapsed_s,
-            avg_speed: distance
-                .filter(|_| moving_s > 0)
-                .map(|d| round_to(d / f64::from(moving_s), 3)),
-            max_speed: distance
-                .and_then(|_| max_in(&self.speed, range.clone()))
-                .map(|v| round_to(v, 3)),
+            avg_speed: distance.filter(|_| moving_s > 0).map(|d| round_to(d / f64::from(moving_s), 3)),
+            max_speed: distance.and_then(|_| max_in(&self.speed, range.clone())).map(|v| round_to(v, 3)),
             avg_hr: mean_where(&self.heartrate, |_| true, range.clone()).map(|v| round_to(v, 1)),
             max_hr: max_in(&self.heartrate, range.clone()).map(f64::round),
             avg_power: mean_where(&self.power, moving, range.clone()).map(|v| round_to(v, 1)),
@@ -448,11 +355,7 @@ impl Series {
         }
         let before = self.distance_before(i);
         let step = self.distance[i] - before;
-        let frac = if step > 0.0 {
-            ((d - before) / step).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let frac = if step > 0.0 { ((d - before) / step).clamp(0.0, 1.0) } else { 0.0 };
         (i as f64 + frac) * f64::from(TICK_S)
     }
 
@@ -510,11 +413,7 @@ pub(super) fn detail(w: &Workout, series: &Series, body: &Physiology) -> Activit
 }
 
 fn laps(w: &Workout, series: &Series) -> Vec<Lap> {
-    let mut bounds: Vec<usize> = if w.lap_per_segment {
-        series.segment_starts.clone()
-    } else {
-        vec![0]
-    };
+    let mut bounds: Vec<usize> = if w.lap_per_segment { series.segment_starts.clone() } else { vec![0] };
     bounds.push(series.len());
     bounds
         .windows(2)
@@ -551,8 +450,7 @@ fn splits(w: &Workout, series: &Series) -> Vec<Split> {
         let to = (from + 1000.0).min(total);
         let (t0, t1) = (series.time_at_distance(from), series.time_at_distance(to));
         let ticks = series.tick_range(t0, t1);
-        let stopped =
-            ticks.clone().filter(|i| !series.moving[*i]).count() as f64 * f64::from(TICK_S);
+        let stopped = ticks.clone().filter(|i| !series.moving[*i]).count() as f64 * f64::from(TICK_S);
         let elapsed = (t1 - t0).max(1.0);
         let moving = (elapsed - stopped).max(1.0);
         out.push(Split {
@@ -565,8 +463,7 @@ fn splits(w: &Workout, series: &Series) -> Vec<Split> {
                 .altitude_at_time(t1)
                 .zip(series.altitude_at_time(t0))
                 .map(|(b, a)| round_to(b - a, 1)),
-            average_heartrate_bpm: mean_where(&series.heartrate, |_| true, ticks)
-                .map(|v| round_to(v, 1)),
+            average_heartrate_bpm: mean_where(&series.heartrate, |_| true, ticks).map(|v| round_to(v, 1)),
         });
         from = to;
     }
@@ -598,16 +495,8 @@ fn best_efforts(w: &Workout, series: &Series) -> Vec<BestEffort> {
             let (best_start, best_time) = (0..series.len())
                 .map(|j| (j, series.distance_before(j)))
                 .take_while(|(_, start)| start + d <= total)
-                .map(|(j, start)| {
-                    (
-                        j,
-                        series.time_at_distance(start + d) - (j as u32 * TICK_S) as f64,
-                    )
-                })
-                .fold(
-                    (0, f64::INFINITY),
-                    |best, cur| if cur.1 < best.1 { cur } else { best },
-                );
+                .map(|(j, start)| (j, series.time_at_distance(start + d) - (j as u32 * TICK_S) as f64))
+                .fold((0, f64::INFINITY), |best, cur| if cur.1 < best.1 { cur } else { best });
             BestEffort {
                 name: (*name).to_owned(),
                 distance_m: *d,
@@ -620,18 +509,9 @@ fn best_efforts(w: &Workout, series: &Series) -> Vec<BestEffort> {
 
 fn streams(series: &Series, thresholds: &Thresholds) -> Vec<StreamSummary> {
     let moving = |values: &[f64]| -> Vec<f64> {
-        values
-            .iter()
-            .zip(&series.moving)
-            .filter(|(_, m)| **m)
-            .map(|(v, _)| *v)
-            .collect()
+        values.iter().zip(&series.moving).filter(|(_, m)| **m).map(|(v, _)| *v).collect()
     };
-    let speed = if series.distance.last().is_some_and(|d| *d > 0.0) {
-        moving(&series.speed)
-    } else {
-        Vec::new()
-    };
+    let speed = if series.distance.last().is_some_and(|d| *d > 0.0) { moving(&series.speed) } else { Vec::new() };
     [
         StreamSummary::from_samples(
             StreamKind::Heartrate,
@@ -640,12 +520,7 @@ fn streams(series: &Series, thresholds: &Thresholds) -> Vec<StreamSummary> {
             &thresholds.heartrate_zone_bounds(),
         ),
         StreamSummary::from_samples(StreamKind::Speed, &speed, TICK_S, &[]),
-        StreamSummary::from_samples(
-            StreamKind::Power,
-            &moving(&series.power),
-            TICK_S,
-            &thresholds.power_zone_bounds(),
-        ),
+        StreamSummary::from_samples(StreamKind::Power, &moving(&series.power), TICK_S, &thresholds.power_zone_bounds()),
         StreamSummary::from_samples(StreamKind::Cadence, &moving(&series.cadence), TICK_S, &[]),
         StreamSummary::from_samples(StreamKind::Altitude, &series.altitude, TICK_S, &[]),
     ]

@@ -43,22 +43,13 @@ pub(super) struct Session {
 
 impl Session {
     fn plain(segments: Vec<Segment>, purpose: Purpose) -> Self {
-        Self {
-            segments,
-            lap_per_segment: false,
-            name: None,
-            description: None,
-            purpose: Some(purpose),
-        }
+        Self { segments, lap_per_segment: false, name: None, description: None, purpose: Some(purpose) }
     }
 }
 
 /// A steady aerobic session, with a little day-to-day wobble in effort.
 pub(super) fn easy(secs: u32, rng: &mut ChaCha8Rng) -> Session {
-    Session::plain(
-        vec![Segment::work(secs, rng.random_range(0.66..0.73))],
-        Purpose::Easy,
-    )
+    Session::plain(vec![Segment::work(secs, rng.random_range(0.66..0.73))], Purpose::Easy)
 }
 
 /// Very easy, short: the day after a race or a hard block.
@@ -92,10 +83,7 @@ pub(super) fn long(secs: u32, fast_finish: bool, rng: &mut ChaCha8Rng) -> Sessio
     }
     let finish = (secs / 5).clamp(900, 2_400);
     Session {
-        segments: vec![
-            Segment::work(secs.saturating_sub(finish).max(600), effort),
-            Segment::work(finish, 0.86),
-        ],
+        segments: vec![Segment::work(secs.saturating_sub(finish).max(600), effort), Segment::work(finish, 0.86)],
         lap_per_segment: true,
         name: None,
         description: Some(format!("Long, the last {} min at goal pace.", finish / 60)),
@@ -107,17 +95,10 @@ pub(super) fn long(secs: u32, fast_finish: bool, rng: &mut ChaCha8Rng) -> Sessio
 pub(super) fn tempo(block_s: u32, label: &str) -> Session {
     let block = (block_s / 60).max(10) * 60;
     Session {
-        segments: vec![
-            Segment::work(600, 0.68),
-            Segment::work(block, 0.92),
-            Segment::work(600, 0.62),
-        ],
+        segments: vec![Segment::work(600, 0.68), Segment::work(block, 0.92), Segment::work(600, 0.62)],
         lap_per_segment: true,
         name: Some(format!("Tempo {label}")),
-        description: Some(format!(
-            "Warm-up 10 min, {} min at tempo, cool-down 10 min.",
-            block / 60
-        )),
+        description: Some(format!("Warm-up 10 min, {} min at tempo, cool-down 10 min.", block / 60)),
         purpose: Some(Purpose::Tempo),
     }
 }
@@ -126,19 +107,10 @@ pub(super) fn tempo(block_s: u32, label: &str) -> Session {
 /// first week back).
 pub(super) fn intervals(rng: &mut ChaCha8Rng, scale: f64, label: &str, ride: bool) -> Session {
     let (reps, work_s, rest_s, intensity) = if ride {
-        [
-            (5, 240, 180, 1.12),
-            (4, 480, 240, 1.02),
-            (3, 720, 300, 0.97),
-        ][rng.random_range(0..3)]
+        [(5, 240, 180, 1.12), (4, 480, 240, 1.02), (3, 720, 300, 0.97)][rng.random_range(0..3)]
     } else {
-        [
-            (6, 180, 120, 1.08),
-            (5, 240, 120, 1.05),
-            (10, 60, 60, 1.18),
-            (4, 480, 120, 1.0),
-            (8, 120, 90, 1.1),
-        ][rng.random_range(0..5)]
+        [(6, 180, 120, 1.08), (5, 240, 120, 1.05), (10, 60, 60, 1.18), (4, 480, 120, 1.0), (8, 120, 90, 1.1)]
+            [rng.random_range(0..5)]
     };
     let reps = ((f64::from(reps) * scale).round() as u32).max(2);
     let mut segments = vec![Segment::work(900, 0.68)];
@@ -149,18 +121,12 @@ pub(super) fn intervals(rng: &mut ChaCha8Rng, scale: f64, label: &str, ride: boo
         }
     }
     segments.push(Segment::work(600, 0.6));
-    let rep = if work_s % 60 == 0 {
-        format!("{} min", work_s / 60)
-    } else {
-        format!("{work_s} s")
-    };
+    let rep = if work_s % 60 == 0 { format!("{} min", work_s / 60) } else { format!("{work_s} s") };
     Session {
         segments,
         lap_per_segment: true,
         name: Some(format!("{label} {reps}×{rep}")),
-        description: Some(format!(
-            "Warm-up 15 min, {reps}×{rep} hard with {rest_s} s easy, cool-down 10 min."
-        )),
+        description: Some(format!("Warm-up 15 min, {reps}×{rep} hard with {rest_s} s easy, cool-down 10 min.")),
         purpose: Some(Purpose::Intervals),
     }
 }
@@ -195,23 +161,9 @@ pub(super) fn swim(reps: u32, rep_s: u32, hard: bool) -> Session {
     Session {
         segments,
         lap_per_segment: true,
-        name: Some(
-            if hard {
-                "Threshold Swim"
-            } else {
-                "Endurance Swim"
-            }
-            .to_owned(),
-        ),
-        description: Some(format!(
-            "{reps}×100 m {} with 20 s rest.",
-            if hard { "at threshold" } else { "steady" }
-        )),
-        purpose: Some(if hard {
-            Purpose::Intervals
-        } else {
-            Purpose::Easy
-        }),
+        name: Some(if hard { "Threshold Swim" } else { "Endurance Swim" }.to_owned()),
+        description: Some(format!("{reps}×100 m {} with 20 s rest.", if hard { "at threshold" } else { "steady" })),
+        purpose: Some(if hard { Purpose::Intervals } else { Purpose::Easy }),
     }
 }
 

@@ -60,15 +60,7 @@ pub(super) struct Wellness {
 
 impl Wellness {
     pub fn new(seed: u64, offset: UtcOffset, base: Baseline, start_load: f64) -> Self {
-        Self {
-            seed,
-            offset,
-            base,
-            acute: start_load,
-            chronic: start_load,
-            drift: 0.0,
-            ill_days: 0,
-        }
+        Self { seed, offset, base, acute: start_load, chronic: start_load, drift: 0.0, ill_days: 0 }
     }
 
     /// Adds a day's training load to the averages.
@@ -89,11 +81,7 @@ impl Wellness {
         let away = day.gap == Some(Gap::Travel);
         self.ill_days = if ill { self.ill_days + 1 } else { 0 };
         // Illness hits hardest on its second and third day.
-        let sick = if ill {
-            [0.6, 1.0, 1.0, 0.8, 0.6, 0.45, 0.3][(self.ill_days as usize - 1).min(6)]
-        } else {
-            0.0
-        };
+        let sick = if ill { [0.6, 1.0, 1.0, 0.8, 0.6, 0.45, 0.3][(self.ill_days as usize - 1).min(6)] } else { 0.0 };
         // Positive when the last week was harder than the athlete is used to.
         let strain = (self.acute - self.chronic).clamp(-25.0, 60.0);
         let load = day.load_yesterday;
@@ -102,18 +90,13 @@ impl Wellness {
         let late = matches!(eve.weekday(), Weekday::Friday | Weekday::Saturday);
         let weekend = matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday);
         // Tired athletes go to bed earlier; travellers and weekends later.
-        let bed_min = rng.random_range(1335..1415)
-            + if late { 35 } else { 0 }
-            + if away { rng.random_range(-30..75) } else { 0 }
-            - if load > 150.0 { 20 } else { 0 }
-            - if ill { 45 } else { 0 };
+        let bed_min =
+            rng.random_range(1335..1415) + if late { 35 } else { 0 } + if away { rng.random_range(-30..75) } else { 0 }
+                - if load > 150.0 { 20 } else { 0 }
+                - if ill { 45 } else { 0 };
         let bed = self.at(eve, i64::from(bed_min));
         let need = self.base.sleep_need_min
-            + if weekend {
-                rng.random_range(25.0..70.0)
-            } else {
-                0.0
-            }
+            + if weekend { rng.random_range(25.0..70.0) } else { 0.0 }
             + 0.1 * load.min(250.0)
             + 60.0 * sick
             + 8.0 * gauss(&mut rng);
@@ -127,14 +110,11 @@ impl Wellness {
         }
         let in_bed = (wake - bed).whole_seconds().clamp(4 * 3600, 11 * 3600) as f64;
 
-        let awake_frac = (rng.random_range(0.04..0.08)
-            + 0.0008 * strain.max(0.0)
-            + 0.16 * sick
-            + if away { 0.05 } else { 0.0 })
-        .min(0.3);
-        let deep_frac = (0.14 + 0.00035 * load.min(250.0) - 0.06 * sick
-            + rng.random_range(-0.02..0.025))
-        .clamp(0.06, 0.25);
+        let awake_frac =
+            (rng.random_range(0.04..0.08) + 0.0008 * strain.max(0.0) + 0.16 * sick + if away { 0.05 } else { 0.0 })
+                .min(0.3);
+        let deep_frac =
+            (0.14 + 0.00035 * load.min(250.0) - 0.06 * sick + rng.random_range(-0.02..0.025)).clamp(0.06, 0.25);
         let rem_frac = (rng.random_range(0.18..0.24) - 0.06 * sick).max(0.1);
         let stages = SleepStages {
             deep_s: (in_bed * deep_frac) as u32,
@@ -188,8 +168,7 @@ impl Wellness {
             respiratory_rate_per_min: Some(round_to(breathing, 1)),
             score_status: None,
         };
-        let readiness = 60.0 + 140.0 * (hrv / self.base.hrv_ms - 1.0)
-            - 2.5 * (rest_hr - self.base.rest_hr)
+        let readiness = 60.0 + 140.0 * (hrv / self.base.hrv_ms - 1.0) - 2.5 * (rest_hr - self.base.rest_hr)
             + 0.35 * (f64::from(score) - 75.0)
             - 0.3 * strain.max(0.0)
             - 10.0 * sick;
@@ -213,9 +192,5 @@ impl Wellness {
 /// Below 20 a score keeps falling, ever more slowly, instead of sticking
 /// at a floor: three sick mornings read 12, 8, 6 rather than 5, 5, 5.
 fn soft_floor(score: f64) -> f64 {
-    if score >= 20.0 {
-        score
-    } else {
-        20.0 * ((score - 20.0) / 20.0).exp()
-    }
+    if score >= 20.0 { score } else { 20.0 * ((score - 20.0) / 20.0).exp() }
 }

@@ -11,12 +11,8 @@ use time::UtcOffset;
 
 use super::payload;
 use super::sport::{sport, title};
-use super::units::{
-    elapsed_s, instant, milli_to_s, offset, percent_score, reading, score_status, usable,
-};
-use crate::model::{
-    ActivitySummary, LocalDate, Recovery, SleepSession, SleepStages, Timestamp, round_to,
-};
+use super::units::{elapsed_s, instant, milli_to_s, offset, percent_score, reading, score_status, usable};
+use crate::model::{ActivitySummary, LocalDate, Recovery, SleepSession, SleepStages, Timestamp, round_to};
 use crate::providers::api::ApiError;
 
 /// One workout as a training-log entry.
@@ -45,11 +41,8 @@ pub fn workout(w: &payload::Workout, fallback: UtcOffset) -> Result<ActivitySumm
         distance_m: distance_m.map(|d| round_to(d, 1)),
         moving_time_s: elapsed,
         elapsed_time_s: elapsed,
-        elevation_gain_m: get(|s| s.altitude_gain_meter, "altitude_gain_meter")?
-            .map(|m| round_to(m, 1)),
-        average_speed_mps: distance_m
-            .filter(|d| *d > 0.0 && elapsed > 0)
-            .map(|d| round_to(d / f64::from(elapsed), 3)),
+        elevation_gain_m: get(|s| s.altitude_gain_meter, "altitude_gain_meter")?.map(|m| round_to(m, 1)),
+        average_speed_mps: distance_m.filter(|d| *d > 0.0 && elapsed > 0).map(|d| round_to(d / f64::from(elapsed), 3)),
         max_speed_mps: None,
         average_heartrate_bpm: get(|s| s.average_heart_rate, "average_heart_rate")?,
         max_heartrate_bpm: get(|s| s.max_heart_rate, "max_heart_rate")?,
@@ -82,18 +75,10 @@ pub fn sleep(s: &payload::Sleep, fallback: UtcOffset) -> Result<Option<SleepSess
     let score = usable(&s.score_state, s.score.as_ref());
     let stages = match score.and_then(|sc| sc.stage_summary.as_ref()) {
         Some(st) => {
-            let ms = |v: Option<f64>, field: &str| {
-                v.map_or(Ok(0), |v| milli_to_s(v, &format!("{what} {field}")))
-            };
+            let ms = |v: Option<f64>, field: &str| v.map_or(Ok(0), |v| milli_to_s(v, &format!("{what} {field}")));
             let stages = SleepStages {
-                deep_s: ms(
-                    st.total_slow_wave_sleep_time_milli,
-                    "total_slow_wave_sleep_time_milli",
-                )?,
-                light_s: ms(
-                    st.total_light_sleep_time_milli,
-                    "total_light_sleep_time_milli",
-                )?,
+                deep_s: ms(st.total_slow_wave_sleep_time_milli, "total_slow_wave_sleep_time_milli")?,
+                light_s: ms(st.total_light_sleep_time_milli, "total_light_sleep_time_milli")?,
                 rem_s: ms(st.total_rem_sleep_time_milli, "total_rem_sleep_time_milli")?,
                 awake_s: ms(st.total_awake_time_milli, "total_awake_time_milli")?,
             };
@@ -108,20 +93,13 @@ pub fn sleep(s: &payload::Sleep, fallback: UtcOffset) -> Result<Option<SleepSess
     // 0-100 → 0-1, checked as a percentage first.
     let efficiency = score
         .and_then(|sc| sc.sleep_efficiency_percentage)
-        .map(|p| {
-            percent_score(p, &format!("{what} sleep_efficiency_percentage"))
-                .map(|_| round_to(p / 100.0, 3))
-        })
+        .map(|p| percent_score(p, &format!("{what} sleep_efficiency_percentage")).map(|_| round_to(p / 100.0, 3)))
         .transpose()?;
     let sleep_score = score
         .and_then(|sc| sc.sleep_performance_percentage)
         .map(|p| percent_score(p, &format!("{what} sleep_performance_percentage")))
         .transpose()?;
-    let asleep = stages.as_ref().map(|(st, _)| {
-        st.deep_s
-            .saturating_add(st.light_s)
-            .saturating_add(st.rem_s)
-    });
+    let asleep = stages.as_ref().map(|(st, _)| st.deep_s.saturating_add(st.light_s).saturating_add(st.rem_s));
     Ok(Some(SleepSession {
         date: LocalDate::new(end.date()),
         start_time: Timestamp::new(start),
@@ -139,11 +117,7 @@ pub fn sleep(s: &payload::Sleep, fallback: UtcOffset) -> Result<Option<SleepSess
             &format!("{what} respiratory_rate"),
         )?
         .map(|r| round_to(r, 2)),
-        score_status: if score.is_none() {
-            score_status(&s.score_state)
-        } else {
-            None
-        },
+        score_status: if score.is_none() { score_status(&s.score_state) } else { None },
     }))
 }
 
@@ -181,20 +155,15 @@ pub fn recovery(
         (None, None) => return Ok(None),
     };
     let score = usable(&r.score_state, r.score.as_ref());
-    let strain = cycle
-        .and_then(|c| usable(&c.score_state, c.score.as_ref()))
-        .and_then(|s| s.strain);
+    let strain = cycle.and_then(|c| usable(&c.score_state, c.score.as_ref())).and_then(|s| s.strain);
     Ok(Some(Recovery {
         date,
         score: score
             .and_then(|s| s.recovery_score)
             .map(|v| percent_score(v, &format!("{what} recovery_score")))
             .transpose()?,
-        hrv_ms: reading(
-            score.and_then(|s| s.hrv_rmssd_milli),
-            &format!("{what} hrv_rmssd_milli"),
-        )?
-        .map(|v| round_to(v, 1)),
+        hrv_ms: reading(score.and_then(|s| s.hrv_rmssd_milli), &format!("{what} hrv_rmssd_milli"))?
+            .map(|v| round_to(v, 1)),
         resting_heartrate_bpm: reading(
             score.and_then(|s| s.resting_heart_rate),
             &format!("{what} resting_heart_rate"),
@@ -203,17 +172,10 @@ pub fn recovery(
         acute_load: None,
         chronic_load: None,
         temperature_deviation_c: None,
-        spo2_percent: reading(
-            score.and_then(|s| s.spo2_percentage),
-            &format!("{what} spo2_percentage"),
-        )?
-        .map(|v| round_to(v, 1)),
+        spo2_percent: reading(score.and_then(|s| s.spo2_percentage), &format!("{what} spo2_percentage"))?
+            .map(|v| round_to(v, 1)),
         strain: reading(strain, &format!("{what} cycle strain"))?.map(|v| round_to(v, 1)),
-        score_status: if score.is_none() {
-            score_status(&r.score_state)
-        } else {
-            None
-        },
+        score_status: if score.is_none() { score_status(&r.score_state) } else { None },
     }))
 }
 
@@ -227,13 +189,7 @@ mod tests {
     const PLUS_ONE: UtcOffset = offset!(+1);
 
     fn is_malformed<T: std::fmt::Debug>(r: Result<T, ApiError>) -> bool {
-        matches!(
-            r,
-            Err(ApiError::Malformed {
-                provider: "whoop",
-                ..
-            })
-        )
+        matches!(r, Err(ApiError::Malformed { provider: "whoop", .. }))
     }
 
     fn cycle(v: serde_json::Value) -> payload::Cycle {
@@ -243,31 +199,16 @@ mod tests {
     #[test]
     fn the_current_cycle_has_no_end_and_still_dates_its_morning() {
         // Started 23:05 on the 21st (+01:00): at or after noon → the 22nd.
-        let c = cycle(
-            json!({"id": 1284561022, "start": "2026-11-21T22:05:00.000Z", "end": null,
-            "timezone_offset": "+01:00", "score_state": "SCORED", "score": {"strain": 6.0734}}),
-        );
-        assert_eq!(
-            cycle_morning(&c, PLUS_ONE).unwrap().to_string(),
-            "2026-11-22"
-        );
+        let c = cycle(json!({"id": 1284561022, "start": "2026-11-21T22:05:00.000Z", "end": null,
+            "timezone_offset": "+01:00", "score_state": "SCORED", "score": {"strain": 6.0734}}));
+        assert_eq!(cycle_morning(&c, PLUS_ONE).unwrap().to_string(), "2026-11-22");
         // Started 01:30 on the 18th (+01:00): before noon → its own day.
-        let c = cycle(
-            json!({"id": 1, "start": "2026-11-18T00:30:00.000Z", "end": "2026-11-18T23:00:00Z",
-            "timezone_offset": "+01:00", "score_state": "SCORED"}),
-        );
-        assert_eq!(
-            cycle_morning(&c, PLUS_ONE).unwrap().to_string(),
-            "2026-11-18"
-        );
-        let c = cycle(
-            json!({"id": 2, "start": "2026-11-18T00:30:00.000Z", "end": "2026-11-17T00:00:00Z",
-            "score_state": "SCORED"}),
-        );
-        assert!(
-            is_malformed(cycle_morning(&c, PLUS_ONE)),
-            "an end before the start"
-        );
+        let c = cycle(json!({"id": 1, "start": "2026-11-18T00:30:00.000Z", "end": "2026-11-18T23:00:00Z",
+            "timezone_offset": "+01:00", "score_state": "SCORED"}));
+        assert_eq!(cycle_morning(&c, PLUS_ONE).unwrap().to_string(), "2026-11-18");
+        let c = cycle(json!({"id": 2, "start": "2026-11-18T00:30:00.000Z", "end": "2026-11-17T00:00:00Z",
+            "score_state": "SCORED"}));
+        assert!(is_malformed(cycle_morning(&c, PLUS_ONE)), "an end before the start");
     }
 
     #[test]
@@ -275,38 +216,28 @@ mod tests {
         let r: payload::Recovery = serde_json::from_value(json!({"cycle_id": 1284561022,
             "sleep_id": "x", "score_state": "PENDING_SCORE"}))
         .unwrap();
-        let c = cycle(
-            json!({"id": 1284561022, "start": "2026-11-21T22:05:00.000Z", "end": null,
-            "timezone_offset": "+01:00", "score_state": "SCORED", "score": {"strain": 6.0734}}),
-        );
+        let c = cycle(json!({"id": 1284561022, "start": "2026-11-21T22:05:00.000Z", "end": null,
+            "timezone_offset": "+01:00", "score_state": "SCORED", "score": {"strain": 6.0734}}));
         let rec = recovery(&r, None, Some(&c), PLUS_ONE).unwrap().unwrap();
         assert_eq!(rec.date.to_string(), "2026-11-22");
         // 6.0734 → 6.1: the day strain so far of the cycle still running.
-        assert_eq!(
-            (rec.score, rec.strain, rec.score_status),
-            (None, Some(6.1), Some(ScoreStatus::Pending))
-        );
+        assert_eq!((rec.score, rec.strain, rec.score_status), (None, Some(6.1), Some(ScoreStatus::Pending)));
         assert!(recovery(&r, None, None, PLUS_ONE).unwrap().is_none());
     }
 
     #[test]
     fn a_score_sent_with_a_pending_state_is_not_used() {
-        let s: payload::Sleep =
-            serde_json::from_value(json!({"id": "a", "start": "2026-11-21T22:05:00Z",
+        let s: payload::Sleep = serde_json::from_value(json!({"id": "a", "start": "2026-11-21T22:05:00Z",
             "end": "2026-11-22T06:01:30Z", "score_state": "PENDING_SCORE",
             "score": {"sleep_performance_percentage": 50}}))
-            .unwrap();
+        .unwrap();
         let n = sleep(&s, PLUS_ONE).unwrap().unwrap();
-        assert_eq!(
-            (n.score, n.score_status),
-            (None, Some(ScoreStatus::Pending))
-        );
+        assert_eq!((n.score, n.score_status), (None, Some(ScoreStatus::Pending)));
         // An unknown state with a score: the score is used, no status invented.
-        let s: payload::Sleep =
-            serde_json::from_value(json!({"id": "a", "start": "2026-11-21T22:05:00Z",
+        let s: payload::Sleep = serde_json::from_value(json!({"id": "a", "start": "2026-11-21T22:05:00Z",
             "end": "2026-11-22T06:01:30Z", "score_state": "RESCORED",
             "score": {"sleep_performance_percentage": 50}}))
-            .unwrap();
+        .unwrap();
         let n = sleep(&s, PLUS_ONE).unwrap().unwrap();
         assert_eq!((n.score, n.score_status), (Some(50), None));
     }

@@ -12,10 +12,7 @@ use crate::providers::api::{ActivityQuery, Clock, ProviderApi};
 use crate::providers::fixtures::testing::block_on;
 
 fn clock() -> Clock {
-    Clock {
-        today: LocalDate::parse("2026-11-22").unwrap(),
-        offset: offset!(+1),
-    }
+    Clock { today: LocalDate::parse("2026-11-22").unwrap(), offset: offset!(+1) }
 }
 
 /// Runs every entry point on `body`; panics are the only failure.
@@ -23,19 +20,10 @@ fn exercise(body: Value) {
     let f = Static(body);
     let c = clock();
     let (from, to) = (LocalDate::parse("2026-11-10").unwrap(), c.today);
-    let q = ActivityQuery {
-        from: Some(from),
-        to: Some(to),
-        limit: 25,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { from: Some(from), to: Some(to), limit: 25, ..ActivityQuery::default() };
     let _ = block_on(Whoop::athlete(&f, &c));
     let _ = block_on(Whoop::activities(&f, &q, &c));
-    let _ = block_on(Whoop::activity(
-        &f,
-        "ecfc6a15-4661-442f-a9a4-f160dd7afae8",
-        &c,
-    ));
+    let _ = block_on(Whoop::activity(&f, "ecfc6a15-4661-442f-a9a4-f160dd7afae8", &c));
     let _ = block_on(Whoop::activity(&f, "1043", &c));
     let _ = block_on(Whoop::sleep(&f, from, to, &c));
     let _ = block_on(Whoop::recovery(&f, from, to, &c));
@@ -116,9 +104,7 @@ const FIXTURES: &[&str] = &[
     include_str!("../../../../tests/fixtures/whoop/v2_recovery.json"),
     include_str!("../../../../tests/fixtures/whoop/v2_user_profile_basic.json"),
     include_str!("../../../../tests/fixtures/whoop/v2_user_measurement_body.json"),
-    include_str!(
-        "../../../../tests/fixtures/whoop/v2_activity_workout_ecfc6a15-4661-442f-a9a4-f160dd7afae8.json"
-    ),
+    include_str!("../../../../tests/fixtures/whoop/v2_activity_workout_ecfc6a15-4661-442f-a9a4-f160dd7afae8.json"),
 ];
 
 /// Every JSON pointer below the root.

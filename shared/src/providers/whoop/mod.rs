@@ -49,9 +49,7 @@ mod tests;
 
 use std::collections::HashMap;
 
-use crate::model::{
-    Activity, ActivityPage, Athlete, LocalDate, Recovery, SleepSession, Thresholds,
-};
+use crate::model::{Activity, ActivityPage, Athlete, LocalDate, Recovery, SleepSession, Thresholds};
 use crate::providers::api::{ActivityQuery, ApiError, Clock, Fetch, ProviderApi, Request, decode};
 use paging::Window;
 
@@ -71,10 +69,7 @@ pub struct Whoop;
 /// A 404 means the record is not there: say so in the user's terms.
 fn not_found(e: ApiError, what: impl FnOnce() -> String) -> ApiError {
     match e {
-        ApiError::Status { status: 404, .. } => ApiError::NotFound {
-            provider: PROVIDER,
-            what: what(),
-        },
+        ApiError::Status { status: 404, .. } => ApiError::NotFound { provider: PROVIDER, what: what() },
         other => other,
     }
 }
@@ -85,11 +80,7 @@ fn padded(from: LocalDate, to: LocalDate, clock: &Clock) -> Window {
 }
 
 /// Every night (naps left out) in a window, keyed by WHOOP sleep id.
-async fn nights<F: Fetch>(
-    f: &F,
-    window: &Window,
-    clock: &Clock,
-) -> Result<Vec<(String, SleepSession)>, ApiError> {
+async fn nights<F: Fetch>(f: &F, window: &Window, clock: &Clock) -> Result<Vec<(String, SleepSession)>, ApiError> {
     let records: Vec<payload::Sleep> = paging::fetch_all(f, SLEEPS, window, "sleep").await?;
     let mut out = Vec::with_capacity(records.len());
     for s in &records {
@@ -104,8 +95,7 @@ impl ProviderApi for Whoop {
     const NAME: &'static str = PROVIDER;
 
     async fn athlete<F: Fetch>(f: &F, _clock: &Clock) -> Result<Athlete, ApiError> {
-        let profile: payload::Profile =
-            decode(PROVIDER, "profile", f.get(Request::new(PROFILE)).await?)?;
+        let profile: payload::Profile = decode(PROVIDER, "profile", f.get(Request::new(PROFILE)).await?)?;
         // The body scope is separate; a member who never set it gets a 404.
         let body: payload::Body = match f.get(Request::new(BODY)).await {
             Ok(v) => decode(PROVIDER, "body measurement", v)?,
@@ -121,43 +111,21 @@ impl ProviderApi for Whoop {
             .join(" ");
         let positive = |v: Option<f64>| v.filter(|x| x.is_finite() && *x > 0.0);
         Ok(Athlete {
-            name: if name.is_empty() {
-                format!("WHOOP member {}", profile.user_id)
-            } else {
-                name
-            },
+            name: if name.is_empty() { format!("WHOOP member {}", profile.user_id) } else { name },
             id: profile.user_id.0,
             sex: None,
             birth_year: None,
             weight_kg: positive(body.weight_kilogram),
             height_m: positive(body.height_meter),
             location: None,
-            thresholds: Thresholds {
-                max_heartrate_bpm: positive(body.max_heart_rate),
-                ..Thresholds::default()
-            },
+            thresholds: Thresholds { max_heartrate_bpm: positive(body.max_heart_rate), ..Thresholds::default() },
         })
     }
 
-    async fn activities<F: Fetch>(
-        f: &F,
-        query: &ActivityQuery,
-        clock: &Clock,
-    ) -> Result<ActivityPage, ApiError> {
+    async fn activities<F: Fetch>(f: &F, query: &ActivityQuery, clock: &Clock) -> Result<ActivityPage, ApiError> {
         let window = Window::days(query.from, query.to, clock.offset);
-        let token = query
-            .cursor
-            .as_deref()
-            .map(|c| paging::decode_cursor(c, &window))
-            .transpose()?;
-        let value = f
-            .get(paging::request(
-                WORKOUTS,
-                token.as_deref(),
-                query.limit,
-                &window,
-            ))
-            .await?;
+        let token = query.cursor.as_deref().map(|c| paging::decode_cursor(c, &window)).transpose()?;
+        let value = f.get(paging::request(WORKOUTS, token.as_deref(), query.limit, &window)).await?;
         let page: payload::Page<payload::Workout> = decode(PROVIDER, "workout page", value)?;
         let mut activities = Vec::with_capacity(page.records.len());
         for w in &page.records {
@@ -180,36 +148,22 @@ impl ProviderApi for Whoop {
     async fn activity<F: Fetch>(f: &F, id: &str, clock: &Clock) -> Result<Activity, ApiError> {
         let what = || format!("workout {id}");
         let is_v1 = !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit());
-        let is_uuid = !id.is_empty()
-            && id.len() <= 64
-            && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        let is_uuid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
         let uuid = if is_v1 {
             let path = format!("{ACTIVITY_MAPPING}/{id}");
-            let v = f
-                .get(Request::new(path))
-                .await
-                .map_err(|e| not_found(e, what))?;
+            let v = f.get(Request::new(path)).await.map_err(|e| not_found(e, what))?;
             let mapping: payload::ActivityMapping = decode(PROVIDER, "activity mapping", v)?;
             mapping.v2_activity_id.0
         } else if is_uuid {
             id.to_owned()
         } else {
             // Never put a slash or `..` into a path: no such workout can exist.
-            return Err(ApiError::NotFound {
-                provider: PROVIDER,
-                what: what(),
-            });
+            return Err(ApiError::NotFound { provider: PROVIDER, what: what() });
         };
         if !uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-            return Err(ApiError::malformed(
-                PROVIDER,
-                format!("activity mapping for {id}: `{uuid}` is not a UUID"),
-            ));
+            return Err(ApiError::malformed(PROVIDER, format!("activity mapping for {id}: `{uuid}` is not a UUID")));
         }
-        let v = f
-            .get(Request::new(format!("{WORKOUTS}/{uuid}")))
-            .await
-            .map_err(|e| not_found(e, what))?;
+        let v = f.get(Request::new(format!("{WORKOUTS}/{uuid}"))).await.map_err(|e| not_found(e, what))?;
         let workout: payload::Workout = decode(PROVIDER, "workout", v)?;
         Ok(Activity {
             summary: convert::workout(&workout, clock.offset)?,
@@ -245,12 +199,9 @@ impl ProviderApi for Whoop {
     ) -> Result<Vec<Recovery>, ApiError> {
         let window = padded(from, to, clock);
         let cycles: Vec<payload::Cycle> = paging::fetch_all(f, CYCLES, &window, "cycle").await?;
-        let recoveries: Vec<payload::Recovery> =
-            paging::fetch_all(f, RECOVERIES, &window, "recovery").await?;
-        let nights: HashMap<String, SleepSession> =
-            nights(f, &window, clock).await?.into_iter().collect();
-        let cycles: HashMap<&str, &payload::Cycle> =
-            cycles.iter().map(|c| (c.id.0.as_str(), c)).collect();
+        let recoveries: Vec<payload::Recovery> = paging::fetch_all(f, RECOVERIES, &window, "recovery").await?;
+        let nights: HashMap<String, SleepSession> = nights(f, &window, clock).await?.into_iter().collect();
+        let cycles: HashMap<&str, &payload::Cycle> = cycles.iter().map(|c| (c.id.0.as_str(), c)).collect();
         let mut out = Vec::with_capacity(recoveries.len());
         for r in &recoveries {
             let night = r.sleep_id.as_ref().and_then(|id| nights.get(&id.0));

@@ -35,10 +35,7 @@ impl Window {
     /// Local days `from..=to` at the user's `offset`: from midnight of
     /// `from` to midnight after `to`. An open side stays open.
     pub fn days(from: Option<LocalDate>, to: Option<LocalDate>, offset: UtcOffset) -> Self {
-        Self {
-            start: from.map(|d| d.start_in(offset)),
-            end: to.map(|d| d.add_days(1).start_in(offset)),
-        }
+        Self { start: from.map(|d| d.start_in(offset)), end: to.map(|d| d.add_days(1).start_in(offset)) }
     }
 
     /// Whether `at` falls inside the window.
@@ -48,10 +45,7 @@ impl Window {
 
     fn text(at: Option<OffsetDateTime>) -> Option<String> {
         let utc = at?.checked_to_offset(UtcOffset::UTC)?;
-        utc.format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        ))
-        .ok()
+        utc.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z")).ok()
     }
 
     pub fn start_text(&self) -> Option<String> {
@@ -82,11 +76,7 @@ pub fn request(path: &str, token: Option<&str>, limit: usize, window: &Window) -
 }
 
 fn cursor_body(token: &str, window: &Window) -> String {
-    format!(
-        "{token}\n{}\n{}",
-        window.start_text().unwrap_or_default(),
-        window.end_text().unwrap_or_default()
-    )
+    format!("{token}\n{}\n{}", window.start_text().unwrap_or_default(), window.end_text().unwrap_or_default())
 }
 
 /// The cursor for the page after this one.
@@ -123,12 +113,7 @@ pub fn next_token<T>(page: &Page<T>) -> Option<&str> {
 /// # Errors
 /// The fetch's errors; [`ApiError::Malformed`] for a bad page or a token
 /// that comes back again (a loop).
-pub async fn fetch_all<T, F>(
-    f: &F,
-    path: &str,
-    window: &Window,
-    what: &str,
-) -> Result<Vec<T>, ApiError>
+pub async fn fetch_all<T, F>(f: &F, path: &str, window: &Window, what: &str) -> Result<Vec<T>, ApiError>
 where
     T: serde::de::DeserializeOwned,
     F: Fetch,
@@ -137,19 +122,14 @@ where
     let mut seen: Vec<String> = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let value = f
-            .get(request(path, token.as_deref(), MAX_LIMIT, window))
-            .await?;
+        let value = f.get(request(path, token.as_deref(), MAX_LIMIT, window)).await?;
         let page: Page<T> = decode(PROVIDER, &format!("{what} page"), value)?;
         let next = next_token(&page).map(str::to_owned);
         out.extend(page.records);
         match next {
             None => return Ok(out),
             Some(t) if seen.contains(&t) => {
-                return Err(ApiError::malformed(
-                    PROVIDER,
-                    format!("{what} paging repeats token `{t}`"),
-                ));
+                return Err(ApiError::malformed(PROVIDER, format!("{what} paging repeats token `{t}`")));
             }
             Some(t) => {
                 seen.push(t.clone());
@@ -157,10 +137,7 @@ where
             }
         }
     }
-    Err(ApiError::malformed(
-        PROVIDER,
-        format!("{what} paging did not end after {MAX_PAGES} pages"),
-    ))
+    Err(ApiError::malformed(PROVIDER, format!("{what} paging did not end after {MAX_PAGES} pages")))
 }
 
 #[cfg(test)]
@@ -173,11 +150,7 @@ mod tests {
     }
 
     fn window() -> Window {
-        Window::days(
-            Some(day("2026-11-10")),
-            Some(day("2026-11-22")),
-            offset!(+1),
-        )
+        Window::days(Some(day("2026-11-10")), Some(day("2026-11-22")), offset!(+1))
     }
 
     #[test]
@@ -197,10 +170,7 @@ mod tests {
         let names: Vec<&str> = r.query.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["nextToken", "limit", "start", "end"]);
         assert_eq!(r.query[1].1, "25");
-        assert_eq!(
-            request("/x", None, 0, &window()).query[0],
-            ("limit".into(), "1".into())
-        );
+        assert_eq!(request("/x", None, 0, &window()).query[0], ("limit".into(), "1".into()));
         assert_eq!(request("/x", None, 7, &window()).query[0].1, "7");
     }
 
@@ -209,21 +179,13 @@ mod tests {
         let w = window();
         let c = encode_cursor("MTcyOjE2OTk5", &w);
         assert_eq!(decode_cursor(&c, &w).unwrap(), "MTcyOjE2OTk5");
-        let bad = |c: &str| {
-            matches!(
-                decode_cursor(c, &w),
-                Err(ApiError::BadCursor { provider: "whoop" })
-            )
-        };
+        let bad = |c: &str| matches!(decode_cursor(c, &w), Err(ApiError::BadCursor { provider: "whoop" }));
         assert!(bad("MTcyOjE2OTk5"), "a raw WHOOP token is not our cursor");
         assert!(bad("whoop1_zz"));
         assert!(bad("whoop1_"));
         assert!(bad(&format!("whoop1_{}", hex::encode([0xff, 0xfe]))));
         assert!(bad(&encode_cursor("", &w)));
         let other = Window::days(Some(day("2026-11-01")), None, offset!(+1));
-        assert!(
-            bad(&encode_cursor("t", &other)),
-            "a cursor for another range"
-        );
+        assert!(bad(&encode_cursor("t", &other)), "a cursor for another range");
     }
 }

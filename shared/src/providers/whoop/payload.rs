@@ -30,16 +30,12 @@ impl<'de> Deserialize<'de> for Id {
                     // `3125.0`: a float that holds an integer. Anything with
                     // a fraction, or too big to be exact, is not an id.
                     match n.as_f64() {
-                        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                            Ok(Id(format!("{f:.0}")))
-                        }
+                        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Id(format!("{f:.0}"))),
                         _ => Err(D::Error::custom(format_args!("`{n}` is not an integer id"))),
                     }
                 }
             }
-            other => Err(D::Error::custom(format_args!(
-                "expected a string or integer id, got {other}"
-            ))),
+            other => Err(D::Error::custom(format_args!("expected a string or integer id, got {other}"))),
         }
     }
 }
@@ -258,22 +254,11 @@ mod tests {
     #[test]
     fn ids_render_exactly_whatever_their_json_type() {
         // 2^53 + 1 = 9007199254740993 would become ...992 through an f64.
-        assert_eq!(
-            id(json!(9_007_199_254_740_993_u64)).unwrap().0,
-            "9007199254740993"
-        );
+        assert_eq!(id(json!(9_007_199_254_740_993_u64)).unwrap().0, "9007199254740993");
         assert_eq!(id(json!(u64::MAX)).unwrap().0, "18446744073709551615");
         assert_eq!(id(json!(-7)).unwrap().0, "-7");
-        assert_eq!(
-            id(json!(3125.0)).unwrap().0,
-            "3125",
-            "not 3125.0 nor 3.125e3"
-        );
-        assert_eq!(
-            id(json!(12_000_000_000.0)).unwrap().0,
-            "12000000000",
-            "not 1.2e10"
-        );
+        assert_eq!(id(json!(3125.0)).unwrap().0, "3125", "not 3125.0 nor 3.125e3");
+        assert_eq!(id(json!(12_000_000_000.0)).unwrap().0, "12000000000", "not 1.2e10");
         let uuid = "ecfc6a15-4661-442f-a9a4-f160dd7afae8";
         assert_eq!(id(json!(uuid)).unwrap().0, uuid);
         assert!(id(json!(1.5)).is_err());

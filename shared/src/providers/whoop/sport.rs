@@ -22,10 +22,7 @@ const SPORT_IDS: &[(i64, &str)] = &[
 pub fn sport(name: Option<&str>, id: Option<f64>) -> SportType {
     let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => n.to_owned(),
-        None => match id
-            .filter(|i| i.fract() == 0.0 && i.abs() < 1e15)
-            .map(|i| i as i64)
-        {
+        None => match id.filter(|i| i.fract() == 0.0 && i.abs() < 1e15).map(|i| i as i64) {
             Some(i) => match SPORT_IDS.iter().find(|(k, _)| *k == i) {
                 Some((_, n)) => (*n).to_owned(),
                 None => return SportType::Other(format!("whoop_sport_{i}")),
@@ -44,9 +41,7 @@ pub fn sport(name: Option<&str>, id: Option<f64>) -> SportType {
         "walking" => SportKind::Walk,
         "hiking" | "hiking/rucking" | "rucking" => SportKind::Hike,
         "rowing" => SportKind::Rowing,
-        "weightlifting" | "powerlifting" | "strength trainer" | "strength training" => {
-            SportKind::Strength
-        }
+        "weightlifting" | "powerlifting" | "strength trainer" | "strength training" => SportKind::Strength,
         "yoga" | "hot yoga" => SportKind::Yoga,
         "cross country skiing" => SportKind::NordicSki,
         "skiing" => SportKind::AlpineSki,
@@ -66,9 +61,7 @@ pub fn title(name: Option<&str>, sport: &SportType) -> String {
         |n| n.replace('_', " "),
     );
     let mut chars = base.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]
@@ -77,56 +70,20 @@ mod tests {
 
     #[test]
     fn sports_are_an_open_set() {
-        assert_eq!(
-            sport(Some("running"), Some(0.0)),
-            SportType::Known(SportKind::Run)
-        );
-        assert_eq!(
-            sport(Some("Cycling"), None),
-            SportType::Known(SportKind::Ride)
-        );
-        assert_eq!(
-            sport(Some("swimming"), None),
-            SportType::Known(SportKind::Swim)
-        );
-        assert_eq!(
-            sport(Some("mountain_biking"), None),
-            SportType::Known(SportKind::MountainBikeRide)
-        );
-        assert_eq!(
-            sport(Some("hiking/rucking"), None),
-            SportType::Known(SportKind::Hike)
-        );
+        assert_eq!(sport(Some("running"), Some(0.0)), SportType::Known(SportKind::Run));
+        assert_eq!(sport(Some("Cycling"), None), SportType::Known(SportKind::Ride));
+        assert_eq!(sport(Some("swimming"), None), SportType::Known(SportKind::Swim));
+        assert_eq!(sport(Some("mountain_biking"), None), SportType::Known(SportKind::MountainBikeRide));
+        assert_eq!(sport(Some("hiking/rucking"), None), SportType::Known(SportKind::Hike));
         // Unknown names are kept exactly, case and all.
-        assert_eq!(
-            sport(Some("Functional Fitness"), Some(48.0)),
-            SportType::Other("Functional Fitness".into())
-        );
-        assert_eq!(
-            sport(Some("running [alice]"), None),
-            SportType::Other("running [alice]".into())
-        );
+        assert_eq!(sport(Some("Functional Fitness"), Some(48.0)), SportType::Other("Functional Fitness".into()));
+        assert_eq!(sport(Some("running [alice]"), None), SportType::Other("running [alice]".into()));
         // No name: the id, known or kept.
         assert_eq!(sport(None, Some(33.0)), SportType::Known(SportKind::Swim));
-        assert_eq!(
-            sport(Some(" "), Some(123.0)),
-            SportType::Other("whoop_sport_123".into())
-        );
-        assert_eq!(
-            sport(None, Some(1.5)),
-            SportType::Other("whoop_sport_unknown".into())
-        );
-        assert_eq!(
-            sport(None, None),
-            SportType::Other("whoop_sport_unknown".into())
-        );
-        assert_eq!(
-            title(Some("functional fitness"), &SportType::Other("x".into())),
-            "Functional fitness"
-        );
-        assert_eq!(
-            title(None, &SportType::Other("whoop_sport_123".into())),
-            "WHOOP sport 123"
-        );
+        assert_eq!(sport(Some(" "), Some(123.0)), SportType::Other("whoop_sport_123".into()));
+        assert_eq!(sport(None, Some(1.5)), SportType::Other("whoop_sport_unknown".into()));
+        assert_eq!(sport(None, None), SportType::Other("whoop_sport_unknown".into()));
+        assert_eq!(title(Some("functional fitness"), &SportType::Other("x".into())), "Functional fitness");
+        assert_eq!(title(None, &SportType::Other("whoop_sport_123".into())), "WHOOP sport 123");
     }
 }

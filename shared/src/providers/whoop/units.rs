@@ -41,11 +41,7 @@ pub fn offset(raw: Option<&str>, fallback: UtcOffset, what: &str) -> Result<UtcO
         return Err(fail());
     }
     let hours: i8 = digits[..2].parse().map_err(|_| fail())?;
-    let minutes: i8 = if digits.len() == 4 {
-        digits[2..].parse().map_err(|_| fail())?
-    } else {
-        0
-    };
+    let minutes: i8 = if digits.len() == 4 { digits[2..].parse().map_err(|_| fail())? } else { 0 };
     // `time` allows ±25:59; real offsets (and RFC 3339) stop at 23:59.
     if hours > 23 || minutes > 59 {
         return Err(fail());
@@ -68,9 +64,7 @@ pub fn milli_to_s(ms: f64, what: &str) -> Result<u32, ApiError> {
         // In range and integral, so the cast is exact.
         Ok(s as u32)
     } else {
-        Err(bad(format_args!(
-            "{what}: `{ms}` is not a duration in milliseconds"
-        )))
+        Err(bad(format_args!("{what}: `{ms}` is not a duration in milliseconds")))
     }
 }
 
@@ -95,9 +89,7 @@ pub fn percent_score(v: f64, what: &str) -> Result<u8, ApiError> {
 /// A bpm, metre or similar reading: finite and not negative, else malformed.
 pub fn reading(v: Option<f64>, what: &str) -> Result<Option<f64>, ApiError> {
     match v {
-        Some(x) if !x.is_finite() || x < 0.0 => {
-            Err(bad(format_args!("{what}: `{x}` is out of range")))
-        }
+        Some(x) if !x.is_finite() || x < 0.0 => Err(bad(format_args!("{what}: `{x}` is out of range"))),
         other => Ok(other),
     }
 }
@@ -125,36 +117,18 @@ mod tests {
     const PLUS_ONE: UtcOffset = offset!(+1);
 
     fn is_malformed<T: std::fmt::Debug>(r: Result<T, ApiError>) -> bool {
-        matches!(
-            r,
-            Err(ApiError::Malformed {
-                provider: "whoop",
-                ..
-            })
-        )
+        matches!(r, Err(ApiError::Malformed { provider: "whoop", .. }))
     }
 
     #[test]
     fn offsets_in_every_written_form() {
         assert_eq!(offset(Some("-05:00"), PLUS_ONE, "t").unwrap(), offset!(-5));
-        assert_eq!(
-            offset(Some("+05:30"), PLUS_ONE, "t").unwrap(),
-            offset!(+5:30)
-        );
-        assert_eq!(
-            offset(Some("+0530"), PLUS_ONE, "t").unwrap(),
-            offset!(+5:30)
-        );
+        assert_eq!(offset(Some("+05:30"), PLUS_ONE, "t").unwrap(), offset!(+5:30));
+        assert_eq!(offset(Some("+0530"), PLUS_ONE, "t").unwrap(), offset!(+5:30));
         assert_eq!(offset(Some("-03"), PLUS_ONE, "t").unwrap(), offset!(-3));
         assert_eq!(offset(Some("Z"), PLUS_ONE, "t").unwrap(), UtcOffset::UTC);
-        assert_eq!(
-            offset(None, PLUS_ONE, "t").unwrap(),
-            PLUS_ONE,
-            "absent: the user's offset"
-        );
-        for bad in [
-            "", "05:00", "+5", "+25:00", "+05:0x", "+05:000", "+0:500", "EST", "+-1:00", "+é:00",
-        ] {
+        assert_eq!(offset(None, PLUS_ONE, "t").unwrap(), PLUS_ONE, "absent: the user's offset");
+        for bad in ["", "05:00", "+5", "+25:00", "+05:0x", "+05:000", "+0:500", "EST", "+-1:00", "+é:00"] {
             assert!(is_malformed(offset(Some(bad), PLUS_ONE, "t")), "{bad}");
         }
     }
@@ -164,17 +138,9 @@ mod tests {
         let t = instant("2026-11-16T12:10:00.000Z", offset!(-5), "t").unwrap();
         assert_eq!(t, datetime!(2026-11-16 07:10:00 -5));
         assert_eq!(t.offset(), offset!(-5));
-        assert!(is_malformed(instant(
-            "2026-11-16 12:10",
-            UtcOffset::UTC,
-            "t"
-        )));
+        assert!(is_malformed(instant("2026-11-16 12:10", UtcOffset::UTC, "t")));
         // Pushing year 9999 past its end must be an error, not a panic.
-        assert!(is_malformed(instant(
-            "9999-12-31T23:30:00Z",
-            offset!(+1),
-            "t"
-        )));
+        assert!(is_malformed(instant("9999-12-31T23:30:00Z", offset!(+1), "t")));
     }
 
     #[test]
@@ -186,10 +152,7 @@ mod tests {
         assert!(is_malformed(milli_to_s(-1000.0, "t")));
         assert!(is_malformed(milli_to_s(f64::NAN, "t")));
         assert!(is_malformed(milli_to_s(1e20, "t")));
-        let (a, b) = (
-            datetime!(2026-11-20 06:31:07.000 UTC),
-            datetime!(2026-11-20 07:25:07.600 UTC),
-        );
+        let (a, b) = (datetime!(2026-11-20 06:31:07.000 UTC), datetime!(2026-11-20 07:25:07.600 UTC));
         assert_eq!(elapsed_s(a, b, "t").unwrap(), 3241, "3240.6 s rounds up");
         assert!(is_malformed(elapsed_s(b, a, "t")));
     }

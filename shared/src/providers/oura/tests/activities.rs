@@ -19,11 +19,7 @@ fn athlete_comes_from_personal_info_without_the_email() {
     assert_eq!(a.height_m, Some(1.68));
     assert_eq!(a.location, None);
     assert_eq!(a.thresholds, crate::model::Thresholds::default());
-    assert!(
-        !serde_json::to_string(&a)
-            .unwrap()
-            .contains("example.invalid")
-    );
+    assert!(!serde_json::to_string(&a).unwrap().contains("example.invalid"));
     assert_eq!(f.requests(), [req("/v2/usercollection/personal_info", &[])]);
 }
 
@@ -33,10 +29,7 @@ fn workouts_follow_next_token_to_the_end_and_list_newest_first() {
     let page = block_on(Oura::activities(&f, &query(20), &clock())).unwrap();
     // Oura's three pages hold workouts 0-2, 3-5, 6-7, oldest first;
     // workout 0 (2026-11-09) is before the range the padded request fetched.
-    assert_eq!(
-        ids(&page.activities),
-        (1..=7).rev().map(workout_id).collect::<Vec<_>>()
-    );
+    assert_eq!(ids(&page.activities), (1..=7).rev().map(workout_id).collect::<Vec<_>>());
     assert_eq!(page.next_cursor, None);
     let dates = [("start_date", "2026-11-09"), ("end_date", "2026-11-23")];
     let path = "/v2/usercollection/workout";
@@ -92,10 +85,7 @@ fn workouts_follow_next_token_to_the_end_and_list_newest_first() {
     let strength = &page.activities[2];
     assert_eq!(strength.sport, SportKind::Strength.into());
     assert_eq!(strength.name, "Strength training");
-    assert_eq!(
-        (strength.distance_m, strength.average_speed_mps),
-        (None, None)
-    );
+    assert_eq!((strength.distance_m, strength.average_speed_mps), (None, None));
     // 310 * 4184 = 1_297_040.
     assert_eq!(strength.energy_j, Some(1_297_040.0));
 }
@@ -105,18 +95,7 @@ fn activities_are_an_open_set_of_names() {
     let f = fixtures();
     let page = block_on(Oura::activities(&f, &query(20), &clock())).unwrap();
     let sports: Vec<&str> = page.activities.iter().map(|a| a.sport.as_str()).collect();
-    assert_eq!(
-        sports,
-        [
-            "run",
-            "kitesurfing",
-            "strength",
-            "swim",
-            "walk",
-            "ride",
-            "run"
-        ]
-    );
+    assert_eq!(sports, ["run", "kitesurfing", "strength", "swim", "walk", "ride", "run"]);
     let kite = &page.activities[1];
     assert_eq!(kite.sport, SportType::Other("kitesurfing".into()));
     assert_eq!(kite.name, "Kite session");
@@ -150,10 +129,7 @@ fn a_limit_below_an_oura_page_keeps_an_offset_so_nothing_is_skipped_or_repeated(
 #[test]
 fn the_sport_filter_applies_after_fetching() {
     let f = fixtures();
-    let mut q = ActivityQuery {
-        sport: Some(SportKind::Run),
-        ..query(1)
-    };
+    let mut q = ActivityQuery { sport: Some(SportKind::Run), ..query(1) };
     let first = block_on(Oura::activities(&f, &q, &clock())).unwrap();
     assert_eq!(ids(&first.activities), [workout_id(7)]);
     q.cursor = first.next_cursor;
@@ -165,33 +141,14 @@ fn the_sport_filter_applies_after_fetching() {
 #[test]
 fn cursors_from_elsewhere_are_refused_before_any_request() {
     let f = fixtures();
-    let cursor = block_on(Oura::activities(&f, &query(2), &clock()))
-        .unwrap()
-        .next_cursor;
+    let cursor = block_on(Oura::activities(&f, &query(2), &clock())).unwrap().next_cursor;
     let before = f.requests().len();
     let bad = ApiError::BadCursor { provider: "oura" };
-    let other_range = ActivityQuery {
-        to: Some(day("2026-11-21")),
-        cursor: cursor.clone(),
-        ..query(2)
-    };
-    assert_eq!(
-        block_on(Oura::activities(&f, &other_range, &clock())),
-        Err(bad.clone())
-    );
-    let other_sport = ActivityQuery {
-        sport: Some(SportKind::Ride),
-        cursor,
-        ..query(2)
-    };
-    assert_eq!(
-        block_on(Oura::activities(&f, &other_sport, &clock())),
-        Err(bad.clone())
-    );
-    let garbage = ActivityQuery {
-        cursor: Some("wk-p2".into()),
-        ..query(2)
-    };
+    let other_range = ActivityQuery { to: Some(day("2026-11-21")), cursor: cursor.clone(), ..query(2) };
+    assert_eq!(block_on(Oura::activities(&f, &other_range, &clock())), Err(bad.clone()));
+    let other_sport = ActivityQuery { sport: Some(SportKind::Ride), cursor, ..query(2) };
+    assert_eq!(block_on(Oura::activities(&f, &other_sport, &clock())), Err(bad.clone()));
+    let garbage = ActivityQuery { cursor: Some("wk-p2".into()), ..query(2) };
     assert_eq!(block_on(Oura::activities(&f, &garbage, &clock())), Err(bad));
     assert_eq!(f.requests().len(), before);
 }
@@ -199,19 +156,13 @@ fn cursors_from_elsewhere_are_refused_before_any_request() {
 #[test]
 fn without_dates_the_last_thirty_days_to_today_are_listed() {
     let f = fixtures();
-    let q = ActivityQuery {
-        limit: 50,
-        ..ActivityQuery::default()
-    };
+    let q = ActivityQuery { limit: 50, ..ActivityQuery::default() };
     let page = block_on(Oura::activities(&f, &q, &clock())).unwrap();
     // 2026-10-24..=2026-11-22 is 30 days, padded by one on each side; workout 0 (11-09) is in it.
     assert_eq!(page.activities.len(), 8);
     assert_eq!(
         f.requests()[0],
-        req(
-            "/v2/usercollection/workout",
-            &[("start_date", "2026-10-23"), ("end_date", "2026-11-23")]
-        )
+        req("/v2/usercollection/workout", &[("start_date", "2026-10-23"), ("end_date", "2026-11-23")])
     );
 }
 
@@ -226,10 +177,7 @@ fn activity_detail_summarises_the_workouts_heart_rate() {
             req(&format!("/v2/usercollection/workout/{id}"), &[]),
             req(
                 "/v2/usercollection/heartrate",
-                &[
-                    ("start_datetime", "2026-11-21T07:10:00+01:00"),
-                    ("end_datetime", "2026-11-21T08:05:00+01:00")
-                ]
+                &[("start_datetime", "2026-11-21T07:10:00+01:00"), ("end_datetime", "2026-11-21T08:05:00+01:00")]
             ),
         ]
     );
@@ -240,22 +188,13 @@ fn activity_detail_summarises_the_workouts_heart_rate() {
     assert_eq!(a.streams.len(), 1);
     let hr = &a.streams[0];
     assert_eq!(hr.kind, StreamKind::Heartrate);
-    assert_eq!(
-        (hr.samples, hr.min, hr.mean, hr.max),
-        (12, 118.0, 153.83, 172.0)
-    );
-    assert!(
-        hr.zones.is_empty(),
-        "Oura knows no max HR to draw zones from"
-    );
+    assert_eq!((hr.samples, hr.min, hr.mean, hr.max), (12, 118.0, 153.83, 172.0));
+    assert!(hr.zones.is_empty(), "Oura knows no max HR to draw zones from");
     assert_eq!(a.summary.average_heartrate_bpm, Some(153.83));
     assert_eq!(a.summary.max_heartrate_bpm, Some(172.0));
     assert_eq!(a.summary.id, id);
     assert_eq!(a.summary.elapsed_time_s, 3300);
-    assert_eq!(
-        a.description.as_deref(),
-        Some("Intensity hard; source confirmed.")
-    );
+    assert_eq!(a.description.as_deref(), Some("Intensity hard; source confirmed."));
     assert!(a.laps.is_empty() && a.splits.is_empty() && a.best_efforts.is_empty());
 }
 
@@ -263,16 +202,7 @@ fn activity_detail_summarises_the_workouts_heart_rate() {
 fn unknown_or_unsafe_workout_ids_are_not_found() {
     let f = fixtures();
     let err = block_on(Oura::activity(&f, "0000-not-there", &clock())).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ApiError::NotFound {
-                provider: "oura",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ApiError::NotFound { provider: "oura", .. }), "{err:?}");
     assert_eq!(f.requests().len(), 1);
     for id in ["../personal_info", "a/b", "", "x?y=1"] {
         let err = block_on(Oura::activity(&f, id, &clock())).unwrap_err();

@@ -27,10 +27,7 @@ pub(super) fn at(s: &str) -> Timestamp {
 }
 
 pub(super) fn clock() -> Clock {
-    Clock {
-        today: day("2026-11-22"),
-        offset: UtcOffset::from_hms(1, 0, 0).unwrap(),
-    }
+    Clock { today: day("2026-11-22"), offset: UtcOffset::from_hms(1, 0, 0).unwrap() }
 }
 
 pub(super) fn fixtures() -> FixtureFetch {
@@ -55,13 +52,7 @@ pub(super) fn ids(list: &[ActivitySummary]) -> Vec<String> {
 }
 
 pub(super) fn query(limit: usize) -> ActivityQuery {
-    ActivityQuery {
-        from: Some(day("2026-11-10")),
-        to: Some(day("2026-11-22")),
-        sport: None,
-        limit,
-        cursor: None,
-    }
+    ActivityQuery { from: Some(day("2026-11-10")), to: Some(day("2026-11-22")), sport: None, limit, cursor: None }
 }
 
 /// Serves one JSON body per path (any query), for shapes no fixture has.
@@ -75,20 +66,13 @@ impl Fetch for JsonFetch {
             .iter()
             .find(|(path, _)| *path == request.path)
             .map(|(_, body)| body.clone())
-            .ok_or(ApiError::Status {
-                provider: "oura",
-                status: 404,
-                path: request.path,
-            })
+            .ok_or(ApiError::Status { provider: "oura", status: 404, path: request.path })
     }
 }
 
 pub(super) fn malformed<T: std::fmt::Debug>(result: Result<T, ApiError>) -> String {
     match result {
-        Err(ApiError::Malformed {
-            provider: "oura",
-            detail,
-        }) => detail,
+        Err(ApiError::Malformed { provider: "oura", detail }) => detail,
         other => panic!("expected Malformed, got {other:?}"),
     }
 }

@@ -10,33 +10,15 @@ use crate::providers::oura::Oura;
 #[test]
 fn several_sleep_periods_of_several_types_in_a_day_yield_one_night() {
     let f = fixtures();
-    let nights = block_on(Oura::sleep(
-        &f,
-        day("2026-11-16"),
-        day("2026-11-20"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Oura::sleep(&f, day("2026-11-16"), day("2026-11-20"), &clock())).unwrap();
     let dates: Vec<String> = nights.iter().map(|n| n.date.to_string()).collect();
-    assert_eq!(
-        dates,
-        [
-            "2026-11-20",
-            "2026-11-19",
-            "2026-11-18",
-            "2026-11-17",
-            "2026-11-16"
-        ]
-    );
+    assert_eq!(dates, ["2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17", "2026-11-16"]);
     let dates = [("start_date", "2026-11-15"), ("end_date", "2026-11-21")];
     assert_eq!(
         f.requests(),
         [
             req("/v2/usercollection/sleep", &dates),
-            req(
-                "/v2/usercollection/sleep",
-                &[("next_token", "sl-p2"), dates[0], dates[1]]
-            ),
+            req("/v2/usercollection/sleep", &[("next_token", "sl-p2"), dates[0], dates[1]]),
             req("/v2/usercollection/daily_sleep", &dates),
         ]
     );
@@ -48,10 +30,7 @@ fn several_sleep_periods_of_several_types_in_a_day_yield_one_night() {
     // 5400 + 15000 + 6600 = 27000 asleep, + 1800 awake = 28800 in bed (8 h).
     assert_eq!((n.in_bed_s, n.asleep_s), (28_800, Some(27_000)));
     let stages = n.stages.as_ref().unwrap();
-    assert_eq!(
-        (stages.deep_s, stages.light_s, stages.rem_s, stages.awake_s),
-        (5400, 15_000, 6600, 1800)
-    );
+    assert_eq!((stages.deep_s, stages.light_s, stages.rem_s, stages.awake_s), (5400, 15_000, 6600, 1800));
     // efficiency 94 % -> 0.94.
     assert_eq!(n.efficiency, Some(0.94));
     assert_eq!(n.score, Some(72));
@@ -63,30 +42,18 @@ fn several_sleep_periods_of_several_types_in_a_day_yield_one_night() {
 
     // 2026-11-18: a night split in two long_sleep periods: the longer (21000 s vs 7200 s).
     assert_eq!(nights[2].start_time, at("2026-11-18T00:40:00+01:00"));
-    assert_eq!(
-        (nights[2].in_bed_s, nights[2].lowest_heartrate_bpm),
-        (21_000, Some(49.0))
-    );
+    assert_eq!((nights[2].in_bed_s, nights[2].lowest_heartrate_bpm), (21_000, Some(49.0)));
     // 2026-11-16: a short `sleep` (3 h in bed) beats a longer late_nap (12300 s).
     let short = &nights[4];
     assert_eq!(short.start_time, at("2026-11-16T03:40:00+01:00"));
     // 2400 + 5400 + 2400 = 10200 asleep; + 600 = 10800 in bed.
-    assert_eq!(
-        (short.in_bed_s, short.asleep_s, short.score),
-        (10_800, Some(10_200), Some(94))
-    );
+    assert_eq!((short.in_bed_s, short.asleep_s, short.score), (10_800, Some(10_200), Some(94)));
 }
 
 #[test]
 fn nights_are_dated_by_the_morning_they_ended() {
     let f = fixtures();
-    let nights = block_on(Oura::sleep(
-        &f,
-        day("2026-11-10"),
-        day("2026-11-22"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Oura::sleep(&f, day("2026-11-10"), day("2026-11-22"), &clock())).unwrap();
     // 13 days, one night each; 11-09 (inside the padded request) is dropped.
     assert_eq!(nights.len(), 13);
     assert_eq!(nights[0].date, day("2026-11-22"));
@@ -98,23 +65,14 @@ fn nights_are_dated_by_the_morning_they_ended() {
     // 2026-11-10: bed 23:03 on the 9th; 4860 + 14520 + 6030 = 25410 asleep, + 1520 = 26930 in bed.
     let n = &nights[12];
     assert_eq!(n.start_time, at("2026-11-09T23:03:00+01:00"));
-    assert_eq!(
-        (n.in_bed_s, n.asleep_s, n.score),
-        (26_930, Some(25_410), Some(77))
-    );
+    assert_eq!((n.in_bed_s, n.asleep_s, n.score), (26_930, Some(25_410), Some(77)));
     assert_eq!(n.respiratory_rate_per_min, Some(14.125));
 }
 
 #[test]
 fn days_with_a_null_score_keep_everything_else() {
     let f = fixtures();
-    let nights = block_on(Oura::sleep(
-        &f,
-        day("2026-11-13"),
-        day("2026-11-22"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Oura::sleep(&f, day("2026-11-13"), day("2026-11-22"), &clock())).unwrap();
     // 2026-11-22: daily_sleep has the day with score null.
     let today = &nights[0];
     assert_eq!(today.date, day("2026-11-22"));
@@ -125,13 +83,7 @@ fn days_with_a_null_score_keep_everything_else() {
     assert_eq!(nights.last().unwrap().date, day("2026-11-13"));
     assert_eq!(nights.last().unwrap().score, None);
 
-    let mornings = block_on(Oura::recovery(
-        &f,
-        day("2026-11-22"),
-        day("2026-11-22"),
-        &clock(),
-    ))
-    .unwrap();
+    let mornings = block_on(Oura::recovery(&f, day("2026-11-22"), day("2026-11-22"), &clock())).unwrap();
     assert_eq!(mornings.len(), 1);
     let r = &mornings[0];
     // Readiness score null; the night (lowest 49 bpm, HRV 53 ms) and the temperature stay.
@@ -145,23 +97,14 @@ fn days_with_a_null_score_keep_everything_else() {
 #[test]
 fn recovery_takes_hrv_and_resting_hr_from_the_night_never_from_contributors() {
     let f = fixtures();
-    let mornings = block_on(Oura::recovery(
-        &f,
-        day("2026-11-19"),
-        day("2026-11-20"),
-        &clock(),
-    ))
-    .unwrap();
+    let mornings = block_on(Oura::recovery(&f, day("2026-11-19"), day("2026-11-20"), &clock())).unwrap();
     let dates = [("start_date", "2026-11-18"), ("end_date", "2026-11-21")];
     assert_eq!(
         f.requests(),
         [
             req("/v2/usercollection/daily_readiness", &dates),
             req("/v2/usercollection/sleep", &dates),
-            req(
-                "/v2/usercollection/sleep",
-                &[("next_token", "sl-p2"), dates[0], dates[1]]
-            ),
+            req("/v2/usercollection/sleep", &[("next_token", "sl-p2"), dates[0], dates[1]]),
             req("/v2/usercollection/daily_sleep", &dates),
             req("/v2/usercollection/daily_spo2", &dates),
         ]
@@ -177,15 +120,9 @@ fn recovery_takes_hrv_and_resting_hr_from_the_night_never_from_contributors() {
     assert_eq!(r.sleep_score, Some(72));
     assert_eq!(r.temperature_deviation_c, Some(0.25));
     assert_eq!(r.spo2_percent, Some(96.2));
-    assert_eq!(
-        (r.acute_load, r.chronic_load, r.strain, r.score_status),
-        (None, None, None, None)
-    );
+    assert_eq!((r.acute_load, r.chronic_load, r.strain, r.score_status), (None, None, None, None));
     assert_eq!(mornings[1].date, day("2026-11-19"));
-    assert_eq!(
-        (mornings[1].hrv_ms, mornings[1].resting_heartrate_bpm),
-        (Some(50.0), Some(50.0))
-    );
+    assert_eq!((mornings[1].hrv_ms, mornings[1].resting_heartrate_bpm), (Some(50.0), Some(50.0)));
 
     // A readiness day without a night has no HRV even though hrv_balance is there.
     let lone = JsonFetch {
@@ -195,23 +132,11 @@ fn recovery_takes_hrv_and_resting_hr_from_the_night_never_from_contributors() {
                 json!({"data": [{"day": "2026-11-20", "score": 80, "temperature_deviation": 0.1,
                 "contributors": {"hrv_balance": 86, "resting_heart_rate": 79}}], "next_token": null}),
             ),
-            (
-                "/v2/usercollection/sleep",
-                json!({"data": [], "next_token": null}),
-            ),
-            (
-                "/v2/usercollection/daily_sleep",
-                json!({"data": [], "next_token": null}),
-            ),
+            ("/v2/usercollection/sleep", json!({"data": [], "next_token": null})),
+            ("/v2/usercollection/daily_sleep", json!({"data": [], "next_token": null})),
         ],
     };
-    let r = block_on(Oura::recovery(
-        &lone,
-        day("2026-11-20"),
-        day("2026-11-20"),
-        &clock(),
-    ))
-    .unwrap();
+    let r = block_on(Oura::recovery(&lone, day("2026-11-20"), day("2026-11-20"), &clock())).unwrap();
     assert_eq!((r[0].hrv_ms, r[0].resting_heartrate_bpm), (None, None));
     // daily_spo2 answered 404 (scope not granted): absent, not an error.
     assert_eq!(r[0].spo2_percent, None);
@@ -220,13 +145,7 @@ fn recovery_takes_hrv_and_resting_hr_from_the_night_never_from_contributors() {
 #[test]
 fn readiness_temperature_deviation_is_degrees_from_baseline() {
     let f = fixtures();
-    let mornings = block_on(Oura::recovery(
-        &f,
-        day("2026-11-10"),
-        day("2026-11-22"),
-        &clock(),
-    ))
-    .unwrap();
+    let mornings = block_on(Oura::recovery(&f, day("2026-11-10"), day("2026-11-22"), &clock())).unwrap();
     assert_eq!(mornings.len(), 13);
     let by_day = |d: &str| mornings.iter().find(|r| r.date == day(d)).unwrap();
     // -0.3 + 0.05 per day from 11-09.
@@ -246,12 +165,7 @@ fn readiness_temperature_deviation_is_degrees_from_baseline() {
             ("/v2/usercollection/daily_sleep", json!({"data": []})),
         ],
     };
-    let detail = malformed(block_on(Oura::recovery(
-        &hot,
-        day("2026-11-20"),
-        day("2026-11-20"),
-        &clock(),
-    )));
+    let detail = malformed(block_on(Oura::recovery(&hot, day("2026-11-20"), day("2026-11-20"), &clock())));
     assert!(detail.contains("temperature_deviation"), "{detail}");
 }
 
@@ -259,9 +173,7 @@ fn readiness_temperature_deviation_is_degrees_from_baseline() {
 fn malformed_shapes_are_errors_not_panics() {
     let c = clock();
     let (from, to) = (day("2026-11-20"), day("2026-11-20"));
-    let one = |path: &'static str, body: Value| JsonFetch {
-        routes: vec![(path, body)],
-    };
+    let one = |path: &'static str, body: Value| JsonFetch { routes: vec![(path, body)] };
     let workouts = |body: Value| one("/v2/usercollection/workout", body);
     let list = |f: &JsonFetch| block_on(Oura::activities(f, &query(5), &c));
     malformed(list(&workouts(json!({"data": {"id": "x"}}))));
@@ -277,10 +189,7 @@ fn malformed_shapes_are_errors_not_panics() {
 
     let info = one("/v2/usercollection/personal_info", json!({"age": 34}));
     malformed(block_on(Oura::athlete(&info, &c)));
-    let info = one(
-        "/v2/usercollection/personal_info",
-        json!({"id": "x", "age": -4}),
-    );
+    let info = one("/v2/usercollection/personal_info", json!({"id": "x", "age": -4}));
     malformed(block_on(Oura::athlete(&info, &c)));
 
     let sleep = |period: Value| JsonFetch {
@@ -297,37 +206,14 @@ fn malformed_shapes_are_errors_not_panics() {
         p
     };
     assert!(block_on(Oura::sleep(&sleep(base.clone()), from, to, &c)).is_ok());
-    malformed(block_on(Oura::sleep(
-        &sleep(with("efficiency", json!(140))),
-        from,
-        to,
-        &c,
-    )));
-    malformed(block_on(Oura::sleep(
-        &sleep(with("time_in_bed", json!(-5))),
-        from,
-        to,
-        &c,
-    )));
-    malformed(block_on(Oura::sleep(
-        &sleep(with("day", json!("20.11.2026"))),
-        from,
-        to,
-        &c,
-    )));
-    malformed(block_on(Oura::sleep(
-        &sleep(with("lowest_heart_rate", json!("low"))),
-        from,
-        to,
-        &c,
-    )));
+    malformed(block_on(Oura::sleep(&sleep(with("efficiency", json!(140))), from, to, &c)));
+    malformed(block_on(Oura::sleep(&sleep(with("time_in_bed", json!(-5))), from, to, &c)));
+    malformed(block_on(Oura::sleep(&sleep(with("day", json!("20.11.2026"))), from, to, &c)));
+    malformed(block_on(Oura::sleep(&sleep(with("lowest_heart_rate", json!("low"))), from, to, &c)));
     let scores = JsonFetch {
         routes: vec![
             ("/v2/usercollection/sleep", json!({"data": []})),
-            (
-                "/v2/usercollection/daily_sleep",
-                json!({"data": [{"day": "2026-11-20", "score": 250}]}),
-            ),
+            ("/v2/usercollection/daily_sleep", json!({"data": [{"day": "2026-11-20", "score": 250}]})),
         ],
     };
     malformed(block_on(Oura::sleep(&scores, from, to, &c)));
@@ -352,29 +238,13 @@ fn sleep_without_totals_falls_back_to_stages_then_bed_time() {
             ("/v2/usercollection/daily_sleep", json!({"data": []})),
         ],
     };
-    let nights = block_on(Oura::sleep(
-        &f,
-        day("2026-11-19"),
-        day("2026-11-20"),
-        &clock(),
-    ))
-    .unwrap();
+    let nights = block_on(Oura::sleep(&f, day("2026-11-19"), day("2026-11-20"), &clock())).unwrap();
     // 3600 + 14400 + 5400 = 23400; times without an offset take the user's (+01:00).
     assert_eq!(nights[0].asleep_s, Some(23_400));
     assert_eq!(nights[0].in_bed_s, 28_800);
-    assert_eq!(
-        nights[0].start_time.to_string(),
-        "2026-11-20T00:00:00+01:00"
-    );
+    assert_eq!(nights[0].start_time.to_string(), "2026-11-20T00:00:00+01:00");
     assert_eq!(nights[0].stages.as_ref().unwrap().awake_s, 0);
     // No stages: 7 h in bed (25200 s) - 1200 s awake = 24000.
-    assert_eq!(
-        (
-            nights[1].in_bed_s,
-            nights[1].asleep_s,
-            nights[1].stages.clone()
-        ),
-        (25_200, Some(24_000), None)
-    );
+    assert_eq!((nights[1].in_bed_s, nights[1].asleep_s, nights[1].stages.clone()), (25_200, Some(24_000), None));
     assert_eq!(nights[1].efficiency, None);
 }

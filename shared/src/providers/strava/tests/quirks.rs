@@ -14,16 +14,10 @@ fn quirk_start_date_local_gives_the_local_offset() {
     // When utc_offset disagrees, the difference of the two dates wins.
     let mut v = row("v3_athlete_activities@page=2.json", "12812345678");
     v["utc_offset"] = json!(3600.0);
-    assert_eq!(
-        summary_of(v.clone()).start_time.to_string(),
-        "2026-11-10T07:02:00-05:00"
-    );
+    assert_eq!(summary_of(v.clone()).start_time.to_string(), "2026-11-10T07:02:00-05:00");
     // Without start_date_local, utc_offset is used; without both, the clock's offset.
     v.as_object_mut().unwrap().remove("start_date_local");
-    assert_eq!(
-        summary_of(v.clone()).start_time.to_string(),
-        "2026-11-10T13:02:00+01:00"
-    );
+    assert_eq!(summary_of(v.clone()).start_time.to_string(), "2026-11-10T13:02:00+01:00");
     v["utc_offset"] = Value::Null;
     let s = map::summary(&payload(v), offset!(+2)).unwrap();
     assert_eq!(s.start_time.to_string(), "2026-11-10T14:02:00+02:00");
@@ -33,23 +27,14 @@ fn quirk_start_date_local_gives_the_local_offset() {
 fn quirk_sport_type_preferred_over_type_unknown_kept() {
     let page1 = "v3_athlete_activities.json";
     // sport_type GravelRide beats type Ride.
-    assert_eq!(
-        summary_of(row(page1, "9007199254740993")).sport,
-        SportKind::GravelRide.into()
-    );
+    assert_eq!(summary_of(row(page1, "9007199254740993")).sport, SportKind::GravelRide.into());
     // Unknown to Pierre: kept verbatim.
-    assert_eq!(
-        summary_of(row(page1, "12851234567")).sport,
-        SportType::Other("Pickleball".into())
-    );
+    assert_eq!(summary_of(row(page1, "12851234567")).sport, SportType::Other("Pickleball".into()));
     // sport_type null: type Run.
     let legacy = summary_of(row("v3_athlete_activities@page=2.json", "12819000111"));
     assert_eq!(legacy.sport, SportKind::Run.into());
     assert_eq!(map::sport(None, None), SportType::Other("Unknown".into()));
-    assert_eq!(
-        map::sport(Some(""), Some("WeightTraining")),
-        SportKind::Strength.into()
-    );
+    assert_eq!(map::sport(Some(""), Some("WeightTraining")), SportKind::Strength.into());
 }
 
 #[test]
@@ -72,10 +57,7 @@ fn quirk_float_durations_are_whole_seconds() {
     v["moving_time"] = json!(3125.4);
     assert_eq!(summary_of(v.clone()).moving_time_s, 3_125);
     v["moving_time"] = json!(-1.0);
-    assert!(matches!(
-        map::summary(&payload(v), PLUS_ONE),
-        Err(ApiError::Malformed { .. })
-    ));
+    assert!(matches!(map::summary(&payload(v), PLUS_ONE), Err(ApiError::Malformed { .. })));
 }
 
 #[test]
@@ -86,13 +68,7 @@ fn quirk_absent_and_null_fields_mean_the_same() {
     assert_eq!(absent.average_cadence_per_min, None);
     assert_eq!(absent.average_heartrate_bpm, None);
     assert_eq!(absent.energy_j, None);
-    for k in [
-        "average_cadence",
-        "average_heartrate",
-        "kilojoules",
-        "calories",
-        "average_watts",
-    ] {
+    for k in ["average_cadence", "average_heartrate", "kilojoules", "calories", "average_watts"] {
         v[k] = Value::Null;
     }
     assert_eq!(summary_of(v.clone()), absent);
@@ -101,10 +77,7 @@ fn quirk_absent_and_null_fields_mean_the_same() {
     obj.remove("moving_time");
     obj.remove("name");
     let s = summary_of(v);
-    assert_eq!(
-        (s.moving_time_s, s.elapsed_time_s, s.name.as_str()),
-        (3_010, 3_010, "")
-    );
+    assert_eq!((s.moving_time_s, s.elapsed_time_s, s.name.as_str()), (3_010, 3_010, ""));
     // Ride without a heart-rate monitor: has_heartrate false hides stray values.
     let mut ride = row("v3_athlete_activities.json", "9007199254740993");
     ride["average_heartrate"] = json!(0.0);
@@ -120,12 +93,7 @@ fn quirk_str_id_twins_are_preferred() {
     assert_eq!(summary_of(v.clone()).id, "18014398509481985");
     v.as_object_mut().unwrap().remove("id");
     assert_eq!(summary_of(v).id, "18014398509481985");
-    let a: AthletePayload = decode(
-        "strava",
-        "t",
-        json!({"id": 1.0, "id_str": "98765432109876543"}),
-    )
-    .unwrap();
+    let a: AthletePayload = decode("strava", "t", json!({"id": 1.0, "id_str": "98765432109876543"})).unwrap();
     assert_eq!(map::athlete(a).unwrap().id, "98765432109876543");
 }
 
@@ -133,26 +101,10 @@ fn quirk_str_id_twins_are_preferred() {
 fn quirk_summary_and_detailed_representations() {
     let summary_row = row("v3_athlete_activities.json", "12873645092");
     let from_summary = map::activity(&payload(summary_row), Vec::new(), PLUS_ONE).unwrap();
-    assert!(
-        from_summary.laps.is_empty()
-            && from_summary.splits.is_empty()
-            && from_summary.best_efforts.is_empty()
-    );
+    assert!(from_summary.laps.is_empty() && from_summary.splits.is_empty() && from_summary.best_efforts.is_empty());
     assert_eq!(from_summary.description, None);
-    let detailed = map::activity(
-        &payload(fixture("v3_activities_12873645092.json")),
-        Vec::new(),
-        PLUS_ONE,
-    )
-    .unwrap();
-    assert_eq!(
-        (
-            detailed.laps.len(),
-            detailed.splits.len(),
-            detailed.best_efforts.len()
-        ),
-        (2, 11, 7)
-    );
+    let detailed = map::activity(&payload(fixture("v3_activities_12873645092.json")), Vec::new(), PLUS_ONE).unwrap();
+    assert_eq!((detailed.laps.len(), detailed.splits.len(), detailed.best_efforts.len()), (2, 11, 7));
     // The detailed form adds calories; everything else in the summary agrees.
     let mut head = detailed.summary.clone();
     head.energy_j = None;
@@ -162,45 +114,29 @@ fn quirk_summary_and_detailed_representations() {
 #[test]
 fn quirk_energy_from_kilojoules_or_calories() {
     // Gravel ride: 925.9 kJ → 925 900 J (171.4 W × 5402 s ≈ 925.9 kJ).
-    assert_eq!(
-        summary_of(row("v3_athlete_activities.json", "9007199254740993")).energy_j,
-        Some(925_900.0)
-    );
+    assert_eq!(summary_of(row("v3_athlete_activities.json", "9007199254740993")).energy_j, Some(925_900.0));
     // Detailed run: no kJ, 702 kcal × 4184 = 2 937 168 J.
-    let run = map::summary(
-        &payload(fixture("v3_activities_12873645092.json")),
-        PLUS_ONE,
-    )
-    .unwrap();
+    let run = map::summary(&payload(fixture("v3_activities_12873645092.json")), PLUS_ONE).unwrap();
     assert_eq!(run.energy_j, Some(2_937_168.0));
     // Both: kJ wins.
     let mut v = row("v3_athlete_activities.json", "9007199254740993");
     v["calories"] = json!(1000.0);
     assert_eq!(summary_of(v).energy_j, Some(925_900.0));
     // Summary run: neither.
-    assert_eq!(
-        summary_of(row("v3_athlete_activities.json", "12873645092")).energy_j,
-        None
-    );
+    assert_eq!(summary_of(row("v3_athlete_activities.json", "12873645092")).energy_j, None);
 }
 
 #[test]
 fn quirk_run_cadence_is_per_leg_and_doubled() {
     // 86.3 strides/min × 2 = 172.6 steps/min.
-    assert_eq!(
-        summary_of(row("v3_athlete_activities.json", "12873645092")).average_cadence_per_min,
-        Some(172.6)
-    );
+    assert_eq!(summary_of(row("v3_athlete_activities.json", "12873645092")).average_cadence_per_min, Some(172.6));
     // 84.5 × 2 = 169.
     assert_eq!(
         summary_of(row("v3_athlete_activities@page=2.json", "12812345678")).average_cadence_per_min,
         Some(169.0)
     );
     // A ride's 82 rpm is not doubled.
-    assert_eq!(
-        summary_of(row("v3_athlete_activities.json", "9007199254740993")).average_cadence_per_min,
-        Some(82.0)
-    );
+    assert_eq!(summary_of(row("v3_athlete_activities.json", "9007199254740993")).average_cadence_per_min, Some(82.0));
     assert!(map::per_leg_cadence(&SportType::Other("VirtualRun".into())));
 }
 
@@ -210,11 +146,7 @@ fn quirk_estimated_power_is_left_out() {
     v["device_watts"] = json!(false);
     let s = summary_of(v);
     assert_eq!((s.average_power_w, s.max_power_w), (None, None));
-    assert_eq!(
-        s.energy_j,
-        Some(925_900.0),
-        "kJ is still Strava's estimate of work"
-    );
+    assert_eq!(s.energy_j, Some(925_900.0), "kJ is still Strava's estimate of work");
 }
 
 #[test]
@@ -222,23 +154,11 @@ fn quirk_manual_activity_without_streams() {
     let f = FixtureFetch::new("strava");
     let a = block_on(Strava::activity(&f, "12829876543", &clock())).unwrap();
     assert_eq!(a.summary.sport, SportKind::Strength.into());
-    assert_eq!(
-        a.summary.start_time.to_string(),
-        "2026-11-12T18:30:00+01:00"
-    );
+    assert_eq!(a.summary.start_time.to_string(), "2026-11-12T18:30:00+01:00");
     // Manual zeros are "not recorded".
-    assert_eq!(
-        (a.summary.distance_m, a.summary.elevation_gain_m),
-        (None, None)
-    );
-    assert_eq!(
-        (a.summary.average_speed_mps, a.summary.max_speed_mps),
-        (None, None)
-    );
-    assert_eq!(
-        (a.summary.moving_time_s, a.summary.elapsed_time_s),
-        (2_700, 2_700)
-    );
+    assert_eq!((a.summary.distance_m, a.summary.elevation_gain_m), (None, None));
+    assert_eq!((a.summary.average_speed_mps, a.summary.max_speed_mps), (None, None));
+    assert_eq!((a.summary.moving_time_s, a.summary.elapsed_time_s), (2_700, 2_700));
     // 310 kcal × 4184 = 1 297 040 J.
     assert_eq!(a.summary.energy_j, Some(1_297_040.0));
     assert_eq!(a.description.as_deref(), Some("Squats, deadlifts, lunges."));
@@ -258,9 +178,7 @@ fn is_malformed<T: std::fmt::Debug>(r: Result<T, ApiError>) -> bool {
 
 #[test]
 fn bad_shapes_are_malformed_not_panics() {
-    let summary = |v: Value| {
-        decode::<ActivityPayload>("strava", "a", v).and_then(|p| map::summary(&p, PLUS_ONE))
-    };
+    let summary = |v: Value| decode::<ActivityPayload>("strava", "a", v).and_then(|p| map::summary(&p, PLUS_ONE));
     let good = row("v3_athlete_activities.json", "12873645092");
     let with = |k: &str, val: Value| {
         let mut v = good.clone();
@@ -275,14 +193,8 @@ fn bad_shapes_are_malformed_not_panics() {
     assert!(is_malformed(summary(without("id"))));
     assert!(is_malformed(summary(without("start_date"))));
     assert!(is_malformed(summary(without("elapsed_time"))));
-    assert!(is_malformed(summary(with(
-        "start_date",
-        json!("yesterday")
-    ))));
-    assert!(is_malformed(summary(with(
-        "start_date_local",
-        json!("07:31")
-    ))));
+    assert!(is_malformed(summary(with("start_date", json!("yesterday")))));
+    assert!(is_malformed(summary(with("start_date_local", json!("07:31")))));
     assert!(is_malformed(summary(with("distance", json!("10 km")))));
     assert!(is_malformed(summary(with("id", json!(1.5)))));
     assert!(is_malformed(summary(with("elapsed_time", json!(1e12)))));
@@ -291,10 +203,8 @@ fn bad_shapes_are_malformed_not_panics() {
     edge["start_date_local"] = Value::Null;
     edge["utc_offset"] = json!(7200.0);
     assert!(is_malformed(summary(edge)), "local time past year 9999");
-    let detailed = |v: Value| {
-        decode::<ActivityPayload>("strava", "a", v)
-            .and_then(|p| map::activity(&p, Vec::new(), PLUS_ONE))
-    };
+    let detailed =
+        |v: Value| decode::<ActivityPayload>("strava", "a", v).and_then(|p| map::activity(&p, Vec::new(), PLUS_ONE));
     let mut d = fixture("v3_activities_12873645092.json");
     d["laps"] = json!({"lap": 1});
     assert!(is_malformed(detailed(d.clone())));
@@ -307,9 +217,7 @@ fn bad_shapes_are_malformed_not_panics() {
     assert!(is_malformed(athlete(json!({"firstname": "No Id"}))));
     assert!(is_malformed(athlete(json!("134815"))));
     assert!(is_malformed(streams::zone_bounds(json!([]))));
-    assert!(is_malformed(parse_stats(
-        json!({"recent_run_totals": {"count": -2}})
-    )));
+    assert!(is_malformed(parse_stats(json!({"recent_run_totals": {"count": -2}}))));
     assert!(is_malformed(parse_stats(json!({"recent_run_totals": []}))));
     // Through the client: a list that is not a list.
     struct Body(Value);
@@ -318,14 +226,6 @@ fn bad_shapes_are_malformed_not_panics() {
             Ok(self.0.clone())
         }
     }
-    assert!(is_malformed(block_on(Strava::activities(
-        &Body(json!({"activities": []})),
-        &query(4),
-        &clock()
-    ))));
-    assert!(is_malformed(block_on(Strava::activity(
-        &Body(json!([])),
-        "1",
-        &clock()
-    ))));
+    assert!(is_malformed(block_on(Strava::activities(&Body(json!({"activities": []})), &query(4), &clock()))));
+    assert!(is_malformed(block_on(Strava::activity(&Body(json!([])), "1", &clock()))));
 }

@@ -21,10 +21,7 @@ fn ts(s: &str) -> Timestamp {
 }
 
 fn clock() -> Clock {
-    Clock {
-        today: day("2026-11-22"),
-        offset: offset!(+1),
-    }
+    Clock { today: day("2026-11-22"), offset: offset!(+1) }
 }
 
 fn fetch() -> FixtureFetch {
@@ -40,12 +37,7 @@ fn req(path: &str, query: &[(&str, &str)]) -> Request {
 }
 
 fn range_query() -> ActivityQuery {
-    ActivityQuery {
-        from: Some(day("2026-11-10")),
-        to: Some(day("2026-11-22")),
-        limit: 100,
-        ..ActivityQuery::default()
-    }
+    ActivityQuery { from: Some(day("2026-11-10")), to: Some(day("2026-11-22")), limit: 100, ..ActivityQuery::default() }
 }
 
 /// Midnight 2026-11-10 at +01:00 to midnight after 2026-11-22, in UTC.
@@ -63,10 +55,7 @@ impl Fetch for Static {
 
 fn malformed<T: std::fmt::Debug>(r: Result<T, ApiError>) -> String {
     match r {
-        Err(ApiError::Malformed {
-            provider: "whoop",
-            detail,
-        }) => detail,
+        Err(ApiError::Malformed { provider: "whoop", detail }) => detail,
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
@@ -80,13 +69,7 @@ fn athlete_joins_profile_and_body_measurements() {
     assert_eq!((a.weight_kg, a.height_m), (Some(61.2349), Some(1.6764)));
     assert_eq!(a.thresholds.max_heartrate_bpm, Some(189.0));
     assert_eq!((a.sex, a.birth_year, a.location), (None, None, None));
-    assert_eq!(
-        f.requests(),
-        [
-            req("/v2/user/profile/basic", &[]),
-            req("/v2/user/measurement/body", &[])
-        ]
-    );
+    assert_eq!(f.requests(), [req("/v2/user/profile/basic", &[]), req("/v2/user/measurement/body", &[])]);
 }
 
 #[test]
@@ -100,9 +83,7 @@ fn bad_shapes_are_malformed_not_panics() {
     let w = |extra: serde_json::Value| {
         let mut rec = json!({"id": "a1", "start": "2026-11-20T06:31:07Z", "end": "2026-11-20T07:25:07Z",
             "timezone_offset": "+01:00", "score_state": "SCORED"});
-        rec.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        rec.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         json!({"records": [rec]})
     };
     assert!(list(w(json!({}))).is_ok(), "the base record is fine");
@@ -114,37 +95,18 @@ fn bad_shapes_are_malformed_not_panics() {
     malformed(list(w(json!({"score": {"distance_meter": -5.0}}))));
     malformed(list(w(json!({"id": 1.5}))));
     malformed(list(w(json!({"score_state": null}))));
-    let sleep = |v| {
-        block_on(Whoop::sleep(
-            &Static(v),
-            day("2026-11-20"),
-            day("2026-11-21"),
-            &c,
-        ))
-    };
+    let sleep = |v| block_on(Whoop::sleep(&Static(v), day("2026-11-20"), day("2026-11-21"), &c));
     let night = json!({"id": "s1", "start": "2026-11-20T21:48:30Z", "end": "2026-11-21T05:52:10Z",
         "score_state": "SCORED", "score": {"sleep_performance_percentage": 150}});
     malformed(sleep(json!({"records": [night]})));
-    malformed(block_on(Whoop::athlete(
-        &Static(json!({"user_id": true})),
-        &c,
-    )));
-    malformed(block_on(Whoop::activity(
-        &Static(json!("x")),
-        "ecfc6a15",
-        &c,
-    )));
+    malformed(block_on(Whoop::athlete(&Static(json!({"user_id": true})), &c)));
+    malformed(block_on(Whoop::activity(&Static(json!("x")), "ecfc6a15", &c)));
 }
 
 #[test]
 fn a_next_token_that_never_changes_is_malformed_not_a_loop() {
     use serde_json::json;
     let looping = Static(json!({"records": [], "next_token": "again"}));
-    let d = malformed(block_on(Whoop::sleep(
-        &looping,
-        day("2026-11-20"),
-        day("2026-11-21"),
-        &clock(),
-    )));
+    let d = malformed(block_on(Whoop::sleep(&looping, day("2026-11-20"), day("2026-11-21"), &clock())));
     assert!(d.contains("repeats"), "{d}");
 }
