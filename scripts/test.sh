@@ -28,7 +28,7 @@ total_failed=0
 failed_steps=()
 step_reports=()
 step_no=0
-step_total=5
+step_total=6
 
 # count_cargo LOG: sums "N passed; M failed" over cargo's `test result:` lines.
 count_cargo() {
@@ -121,6 +121,13 @@ run_started=$SECONDS
 
 # (a) third-party clients: Python venv + Node 22 tooling under target/test-clients/
 step setup-test-clients none 15m bash scripts/setup-test-clients.sh
+
+# (a2) one style: rustfmt.toml, checked without changing a file (`cargo fmt` fixes it)
+if command -v cargo >/dev/null && cargo fmt --version >/dev/null 2>&1; then
+    step fmt none 5m cargo fmt --all --check
+else
+    fail_step fmt "rustfmt not found" "rustfmt not found; install it with \`rustup component add rustfmt\`"
+fi
 
 # (b) every product binary: e2e tests find them beside the test executables
 if command -v cargo >/dev/null; then
