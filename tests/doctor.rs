@@ -118,3 +118,21 @@ fn a_running_daemon_with_a_shell_that_could_not_restart_it_is_flagged() {
     assert!(!out.status.success(), "the next start would fail: {report}");
     assert_eq!(check(&report, "master key")["ok"], false);
 }
+
+#[test]
+fn a_consumer_secret_in_config_toml_gets_the_plain_text_advice() {
+    let home = TestHome::new();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[providers.garmin]\nconsumer_key = \"ck-example\"\nconsumer_secret = \"cs-example-secret-value\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(home.path().join("config.toml"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap();
+    let _daemon = home.spawn_daemon();
+    let (_, report) = doctor(&home, &[]);
+    let garmin = check(&report, "garmin")["detail"].as_str().unwrap().to_string();
+    assert!(garmin.contains("consumer secret sits in config.toml in plain text"), "{garmin}");
+    assert!(garmin.contains("apps set garmin-connect"), "{garmin}");
+    assert!(!report.to_string().contains("cs-example-secret-value"), "never the secret itself");
+}

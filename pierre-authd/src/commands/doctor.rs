@@ -175,7 +175,7 @@ async fn provider_checks(client: &pierre_shared::client::Client) -> Vec<Check> {
                 p.register_at.as_deref().unwrap_or("-"),
                 p.register_hint.as_deref().unwrap_or("-")
             );
-            let detail = if p.configured {
+            let mut detail = if p.configured {
                 let mut d = format!(
                     "configured: client id {} ({}), secret sha256:{} ({}); redirect URI {uri}",
                     p.client_id.as_deref().unwrap_or("-"),
@@ -196,6 +196,15 @@ async fn provider_checks(client: &pierre_shared::client::Client) -> Vec<Check> {
             } else {
                 format!("not configured: {register}; then {}", p.how_to_configure.as_deref().unwrap_or(""))
             };
+            // The same advice for a consumer secret (Garmin's legacy exchange) kept in config.toml.
+            if let Some(consumer) = p.consumer.as_ref().filter(|c| c.secret_source.as_deref() == Some("config.toml")) {
+                detail.push_str(&format!(
+                    "; the {} consumer secret sits in config.toml in plain text: prefer PIERRE_{}_CONSUMER_SECRET or `pierre-authd apps set {} --client-id KEY --client-secret-stdin`",
+                    p.display_name,
+                    p.name.to_ascii_uppercase(),
+                    consumer.name
+                ));
+            }
             Some(check(name, true, detail, None))
         })
         .collect()
