@@ -34,6 +34,7 @@ pub struct SettingsArgs {
 /// One setting as the answers use it.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct SettingView {
+    #[schemars(schema_with = "number_or_text")]
     pub value: Value,
     /// user (set by the person), provider (its profile) or default.
     pub source: SettingSource,
@@ -63,7 +64,18 @@ pub struct SetSettingsArgs {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct SetSettingsOutput {
     pub changed: Vec<String>,
+    #[schemars(schema_with = "map_of_number_or_text")]
     pub settings: BTreeMap<String, Value>,
+}
+
+/// A setting's value: a number in its SI unit or a word (strict clients
+/// refuse a schema of `true`, which would accept anything).
+fn number_or_text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "anyOf": [{ "type": "number" }, { "type": "string" }] })
+}
+
+fn map_of_number_or_text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "object", "additionalProperties": { "anyOf": [{ "type": "number" }, { "type": "string" }] } })
 }
 
 /// Arguments of get_zones.
