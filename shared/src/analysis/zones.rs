@@ -110,7 +110,7 @@ pub fn heart_rate(model: ZoneModel, t: &Thresholds) -> Result<ZoneSet, MissingTh
         ZoneModel::PercentMax => {
             let max = need(t.max_heartrate_bpm, "max_heartrate_bpm")?;
             let edges: Vec<f64> = FIVE_BANDS.iter().map(|f| max * f).collect();
-            Ok(bands(
+            Ok(zone_set(
                 ZoneKind::HeartRate,
                 model,
                 &edges,
@@ -123,14 +123,14 @@ pub fn heart_rate(model: ZoneModel, t: &Thresholds) -> Result<ZoneSet, MissingTh
             let rest = need(t.resting_heartrate_bpm, "resting_heartrate_bpm")?;
             let edges: Vec<f64> = FIVE_BANDS.iter().map(|f| rest + f * (max - rest)).collect();
             let based_on = BTreeMap::from([("max_heartrate_bpm".into(), max), ("resting_heartrate_bpm".into(), rest)]);
-            Ok(bands(ZoneKind::HeartRate, model, &edges, &numbered(5), based_on))
+            Ok(zone_set(ZoneKind::HeartRate, model, &edges, &numbered(5), based_on))
         }
         ZoneModel::PercentLthr => {
             let lthr = need(t.threshold_heartrate_bpm, "threshold_heartrate_bpm")?;
             let mut edges = vec![0.0];
             edges.extend(FRIEL_LTHR.iter().map(|f| lthr * f));
             let names: Vec<String> = FRIEL_LTHR_NAMES.iter().map(|n| n.to_string()).collect();
-            Ok(open_ended(
+            Ok(zone_set(
                 ZoneKind::HeartRate,
                 model,
                 &edges,
@@ -150,7 +150,7 @@ pub fn power(t: &Thresholds) -> Result<ZoneSet, MissingThreshold> {
     let ftp = t.ftp_w.ok_or(MissingThreshold { model: ZoneModel::Coggan, missing: "ftp_w" })?;
     let mut edges = vec![0.0];
     edges.extend(COGGAN.iter().map(|f| ftp * f));
-    Ok(open_ended(ZoneKind::Power, ZoneModel::Coggan, &edges, &numbered(7), BTreeMap::from([("ftp_w".into(), ftp)])))
+    Ok(zone_set(ZoneKind::Power, ZoneModel::Coggan, &edges, &numbered(7), BTreeMap::from([("ftp_w".into(), ftp)])))
 }
 
 /// Running pace zones from threshold pace, as speeds (slowest zone first).
@@ -164,31 +164,16 @@ pub fn pace(t: &Thresholds) -> Result<ZoneSet, MissingThreshold> {
     let mut edges = vec![0.0];
     edges.extend(FRIEL_PACE.iter().map(|pct| speed / pct));
     let based_on = BTreeMap::from([("threshold_speed_mps".into(), speed)]);
-    Ok(open_ended(ZoneKind::Pace, ZoneModel::ThresholdPace, &edges, &FRIEL_LTHR_NAMES.map(String::from), based_on))
+    Ok(zone_set(ZoneKind::Pace, ZoneModel::ThresholdPace, &edges, &FRIEL_LTHR_NAMES.map(String::from), based_on))
 }
 
 fn numbered(n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("Z{i}")).collect()
 }
 
-/// Closed bands between consecutive `edges` (the last zone ends at the last edge).
-fn bands(
-    kind: ZoneKind,
-    model: ZoneModel,
-    edges: &[f64],
-    names: &[String],
-    based_on: BTreeMap<String, f64>,
-) -> ZoneSet {
-    let zones = names
-        .iter()
-        .zip(edges.windows(2))
-        .map(|(name, w)| Zone { name: name.clone(), low: bound(kind, w[0]), high: Some(bound(kind, w[1])) })
-        .collect();
-    ZoneSet { kind, model, zones, based_on }
-}
-
-/// Bands from each edge to the next, the last one open.
-fn open_ended(
+/// Zone `i` runs from `edges[i]` to `edges[i + 1]`; with as many edges as
+/// names the last zone is open, with one more it is closed.
+fn zone_set(
     kind: ZoneKind,
     model: ZoneModel,
     edges: &[f64],
