@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use common::fake::FakeProvider;
 use common::files::{contains, files_under};
 use common::http::http;
-use common::{DaemonGuard, RpcClient, TestHome, output_within};
+use common::{DaemonGuard, TestHome, output_within};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -98,19 +98,8 @@ fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-/// A socket connection acting for `user` (the owner when `None`).
-fn client(home: &TestHome, user: Option<&str>) -> RpcClient {
-    let mut c = home.connect();
-    let mut hello = common::hello_params();
-    if let Some(user) = user {
-        hello["user"] = json!(user);
-    }
-    c.call_ok("daemon.hello", hello);
-    c
-}
-
 fn garmin_connection(home: &TestHome, user: Option<&str>) -> Option<Value> {
-    let list = client(home, user).call_ok("connections.list", json!({}));
+    let list = home.connect_as(user).call_ok("connections.list", json!({}));
     list["connections"].as_array().unwrap().iter().find(|c| c["provider"] == "garmin").cloned()
 }
 
@@ -170,7 +159,7 @@ fn import_verifies_seals_and_keeps_the_plaintext_without_a_terminal() {
     assert_eq!(api_requests(&fake), vec![("/userprofile-service/socialProfile".to_string(), json!(ALICE))]);
     let c = garmin_connection(&home, None).expect("a garmin connection");
     assert_eq!((c["state"].as_str(), c["account_id"].as_str()), (Some("connected"), Some(ALICE)));
-    let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], alice.access.as_str());
     assert_eq!(token["api_base"], format!("{}/api", fake.base));
     assert_eq!(token["connection_id"], c["connection_id"]);
@@ -358,7 +347,7 @@ fn a_token_garmin_refuses_is_rolled_back_and_the_previous_connection_stays() {
     let out = import(&home, &unknown.dir, &[]);
     assert!(!out.status.success());
     assert_eq!(garmin_connection(&home, None).unwrap(), before, "a refused re-import changed the connection");
-    let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], alice.access.as_str());
     let mut secrets = alice.secrets().to_vec();
     secrets.extend(unknown.secrets());
@@ -380,7 +369,7 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     let alice = sign_in(&fake, &outside.path().join("alice"), "alice", Some(ALICE), now() + 3_600);
     common::fake::ensure_user(&home, "alice");
     assert!(import(&home, &alice.dir, &["--user", "alice"]).status.success());
-    let mut c = client(&home, Some("alice"));
+    let mut c = home.connect_as(Some("alice"));
     let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
     let err =
         c.call_err("tokens.get", json!({ "provider": "garmin", "rejected_token_sha256": sha256_hex(&alice.access) }));
@@ -410,7 +399,7 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     let out = import(&home, &fresh.dir, &["--user", &user_id]);
     assert!(out.status.success(), "{}", text(&out).1);
     assert!(text(&out).0.contains("replaced the Garmin connection"), "{}", text(&out).0);
-    let token = client(&home, Some("alice")).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(Some("alice")).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], fresh.access.as_str());
 
     // Near expiry: the access token is accepted at import (it lives more
@@ -420,7 +409,7 @@ fn expired_or_rejected_imported_tokens_need_a_new_sign_in_and_re_import() {
     common::fake::ensure_user(&home, "bob");
     assert!(import(&home, &bob.dir, &["--user", "bob"]).status.success());
     std::thread::sleep(Duration::from_secs(9));
-    let token = client(&home, Some("bob")).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(Some("bob")).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], bob.access.as_str());
     // The SSO refresh token never went to any token endpoint.
     assert_eq!(fake.refreshes(), 0);
@@ -439,7 +428,7 @@ fn two_users_importing_two_directories_get_two_vaults_and_share_nothing() {
         let out = import(&home, &s.dir, &["--user", user]);
         assert!(out.status.success(), "{}", text(&out).1);
     }
-    let get = |user: &str| client(&home, Some(user)).call("tokens.get", json!({ "provider": "garmin" }));
+    let get = |user: &str| home.connect_as(Some(user)).call("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(get("alice")["result"]["access_token"], alice.access.as_str());
     assert_eq!(get("bob")["result"]["access_token"], bob.access.as_str());
     assert_eq!(get("alice")["result"]["account_id"], ALICE);
@@ -450,7 +439,7 @@ fn two_users_importing_two_directories_get_two_vaults_and_share_nothing() {
 
     let user_dir = |user: &str| {
         let id =
-            client(&home, Some(user)).call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
+            home.connect_as(Some(user)).call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
         let mut found: Vec<PathBuf> = files_under(home.path())
             .into_iter()
             .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
@@ -475,7 +464,7 @@ fn two_users_importing_two_directories_get_two_vaults_and_share_nothing() {
     assert_no_plaintext(&home, &all);
 
     // Disconnecting one leaves the other's own token in place.
-    let done = client(&home, Some("alice")).call_ok("connections.disconnect", json!({ "provider": "garmin" }));
+    let done = home.connect_as(Some("alice")).call_ok("connections.disconnect", json!({ "provider": "garmin" }));
     assert_eq!((done["disconnected"].as_bool(), done["revoke"].as_str()), (Some(true), Some("not_applicable")));
     assert_eq!(get("alice")["error"]["data"]["code"], "not_connected");
     assert_eq!(get("bob")["result"]["access_token"], bob.access.as_str());
@@ -539,7 +528,7 @@ fn imported_users_read_only_their_own_garmin_data_through_pierre_mcp() {
     let athlete = mcp_call(&home, "alice", "get_athlete", &[]).unwrap();
     assert_eq!(athlete["provider"], "garmin");
 
-    let done = client(&home, Some("alice")).call_ok("connections.disconnect", json!({ "provider": "garmin" }));
+    let done = home.connect_as(Some("alice")).call_ok("connections.disconnect", json!({ "provider": "garmin" }));
     assert_eq!(done["disconnected"], true);
     let e = mcp_call(&home, "alice", "get_activities", &[]).unwrap_err();
     assert!(e.contains("no garmin connection") && !e.contains(BOB), "{e}");

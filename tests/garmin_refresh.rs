@@ -17,7 +17,7 @@ use base64::Engine as _;
 use common::fake::FakeProvider;
 use common::files::{contains, files_under};
 use common::http::http_with;
-use common::{DaemonGuard, RpcClient, TestHome, output_within};
+use common::{DaemonGuard, TestHome, output_within};
 use serde_json::{Value, json};
 
 const ALICE: &str = "81234567";
@@ -141,16 +141,6 @@ fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-fn client(home: &TestHome, user: Option<&str>) -> RpcClient {
-    let mut c = home.connect();
-    let mut hello = common::hello_params();
-    if let Some(user) = user {
-        hello["user"] = json!(user);
-    }
-    c.call_ok("daemon.hello", hello);
-    c
-}
-
 fn di_refreshes(fake: &FakeProvider) -> u64 {
     fake.counters()["counters"]["di_refresh"].as_u64().unwrap()
 }
@@ -188,7 +178,7 @@ fn a_python_garminconnect_sign_in_imports_and_only_its_file_is_deleted() {
     assert!(!alice.dir.exists());
     // A fresh access token: used as is, no refresh at import.
     assert_eq!(di_refreshes(&fake), 0);
-    let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], alice.access.as_str());
     assert_no_plaintext(&home, &fake, &[&alice.refresh]);
 }
@@ -208,7 +198,7 @@ fn a_garth_ng_sign_in_imports_with_its_client_id_and_says_when_it_ends() {
     // Not asked (no terminal): the command names exactly the imported file.
     let dir = alice.dir.display();
     assert!(stdout.contains(&format!("delete them with `rm -- {dir}/oauth2_token.json`")), "{stdout}");
-    let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], alice.access.as_str());
 
     // Past the end garth-ng recorded: refused before anything is sent.
@@ -221,18 +211,6 @@ fn a_garth_ng_sign_in_imports_with_its_client_id_and_says_when_it_ends() {
 }
 
 /// Sends `n` `tokens.get` on one connection before reading any answer.
-fn pipelined(c: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
-    let ids: Vec<i64> = (0..n).map(|_| c.request("tokens.get", params.clone())).collect();
-    let mut answers = Vec::new();
-    while answers.len() < ids.len() {
-        let v = c.read_json(Duration::from_secs(60));
-        if v.get("id").is_some() {
-            answers.push(v);
-        }
-    }
-    answers
-}
-
 #[test]
 fn a_di_token_near_expiry_refreshes_once_for_100_calls_and_the_rotated_refresh_token_is_kept() {
     let World { home, fake, _daemon, outside } = World::new();
@@ -243,7 +221,7 @@ fn a_di_token_near_expiry_refreshes_once_for_100_calls_and_the_rotated_refresh_t
     assert_eq!(di_refreshes(&fake), 0);
     std::thread::sleep(Duration::from_secs(8));
 
-    let answers = pipelined(&mut client(&home, None), 100, json!({ "provider": "garmin" }));
+    let answers = home.connect_as(None).pipelined("tokens.get", 100, json!({ "provider": "garmin" }));
     let tokens: std::collections::BTreeSet<String> = answers
         .iter()
         .map(|a| a["result"]["access_token"].as_str().unwrap_or_else(|| panic!("{a}")).to_string())
@@ -255,11 +233,11 @@ fn a_di_token_near_expiry_refreshes_once_for_100_calls_and_the_rotated_refresh_t
 
     // A second refresh must present the rotated token: the fake refuses the
     // first one as reused (invalid_grant), which would end the connection.
-    let again = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin", "force_refresh": true }));
+    let again = home.connect_as(None).call_ok("tokens.get", json!({ "provider": "garmin", "force_refresh": true }));
     assert_eq!(di_refreshes(&fake), 2);
     assert_eq!(fake.refused("refresh_reused"), 0, "the old refresh token was presented again");
     assert!(!tokens.contains(again["access_token"].as_str().unwrap()));
-    let list = client(&home, None).call_ok("connections.list", json!({}));
+    let list = home.connect_as(None).call_ok("connections.list", json!({}));
     let garmin = list["connections"].as_array().unwrap().iter().find(|c| c["provider"] == "garmin").unwrap().clone();
     assert_eq!(garmin["state"], "connected");
     assert_no_plaintext(&home, &fake, &[&alice.refresh]);
@@ -271,7 +249,7 @@ fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
     common::fake::ensure_user(&home, "alice");
     let alice = garminconnect_dir(&fake, &outside.path().join("a"), "r", now() + 3_600, CLIENT);
     assert!(import(&home, &alice.dir, &["--user", "alice"]).status.success());
-    let mut c = client(&home, Some("alice"));
+    let mut c = home.connect_as(Some("alice"));
     let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
 
     fake.control("fault", json!({ "target": "di_refresh", "kind": "invalid_grant", "count": 1 }));
@@ -292,7 +270,7 @@ fn a_refused_di_refresh_needs_a_new_sign_in_and_re_import() {
     let fresh = garminconnect_dir(&fake, &outside.path().join("b"), "r2", now() + 3_600, CLIENT);
     let out = import(&home, &fresh.dir, &["--user", "alice"]);
     assert!(out.status.success(), "{}", text(&out).1);
-    let token = client(&home, Some("alice")).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(Some("alice")).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_eq!(token["access_token"], fresh.access.as_str());
 }
 
@@ -305,7 +283,7 @@ fn an_expired_di_access_token_is_refreshed_at_import_with_the_sign_ins_client_id
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains(&format!("imported Garmin account {ALICE}")), "{stdout}");
     assert_eq!(di_refreshes(&fake), 1);
-    let token = client(&home, None).call_ok("tokens.get", json!({ "provider": "garmin" }));
+    let token = home.connect_as(None).call_ok("tokens.get", json!({ "provider": "garmin" }));
     assert_ne!(token["access_token"], alice.access.as_str());
     assert!(token["expires_at"].as_i64().unwrap() > now() + 300);
 
@@ -363,7 +341,7 @@ fn an_imported_sign_in_stays_imported_after_refreshes_when_program_credentials_a
     let outside = tempfile::tempdir().unwrap();
     let alice = garminconnect_dir(&fake, &outside.path().join("a"), "m", now() + 3_600, CLIENT);
     assert!(import(&home, &alice.dir, &[]).status.success());
-    let mut c = client(&home, None);
+    let mut c = home.connect_as(None);
     let user_id = c.call_ok("connections.list", json!({}))["user_id"].as_str().unwrap().to_string();
     let force = json!({ "provider": "garmin", "force_refresh": true });
     c.call_ok("tokens.get", force.clone());

@@ -55,20 +55,6 @@ fn with_user(mut params: Value, user: Option<&str>) -> Value {
     params
 }
 
-/// Sends `n` requests on one connection before reading any answer, so all
-/// are in flight at once; returns the answers.
-fn pipelined(client: &mut RpcClient, n: usize, params: Value) -> Vec<Value> {
-    let ids: Vec<i64> = (0..n).map(|_| client.request("tokens.get", params.clone())).collect();
-    let mut answers = Vec::new();
-    while answers.len() < ids.len() {
-        let v = client.read_json(Duration::from_secs(60));
-        if v.get("id").is_some() {
-            answers.push(v);
-        }
-    }
-    answers
-}
-
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -113,7 +99,7 @@ fn a_hundred_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
     let (home, fake, _daemon) = expiring_setup();
     let mut client = home.connect_hello();
     let before = fake.refreshes();
-    let answers = pipelined(&mut client, 100, json!({ "provider": "strava" }));
+    let answers = client.pipelined("tokens.get", 100, json!({ "provider": "strava" }));
     assert_eq!(fake.refreshes() - before, 1, "refreshes at the fake for 100 concurrent calls");
     let tokens: std::collections::HashSet<String> = answers
         .iter()
@@ -142,8 +128,11 @@ fn fifty_reports_of_one_rejected_token_cause_one_refresh() {
     let first = tokens_get(&mut client, json!({ "provider": "strava" }));
     let token = first["result"]["access_token"].as_str().unwrap().to_string();
     let before = fake.refreshes();
-    let answers =
-        pipelined(&mut client, 50, json!({ "provider": "strava", "rejected_token_sha256": sha256_hex(&token) }));
+    let answers = client.pipelined(
+        "tokens.get",
+        50,
+        json!({ "provider": "strava", "rejected_token_sha256": sha256_hex(&token) }),
+    );
     assert_eq!(fake.refreshes() - before, 1);
     for a in &answers {
         let new = a["result"]["access_token"].as_str().unwrap_or_else(|| panic!("{a}"));

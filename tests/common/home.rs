@@ -239,8 +239,13 @@ impl TestHome {
 
     /// A connection that has completed the standard `daemon.hello` as the owner.
     pub fn connect_hello(&self) -> RpcClient {
+        self.connect_as(None)
+    }
+
+    /// A connection that has said `daemon.hello` acting for `user` (the owner when `None`).
+    pub fn connect_as(&self, user: Option<&str>) -> RpcClient {
         let mut client = self.connect();
-        client.hello();
+        client.hello_as(user);
         client
     }
 

@@ -223,6 +223,31 @@ impl RpcClient {
         self.call_ok("daemon.hello", hello_params())
     }
 
+    /// The standard hello acting for `user` (the owner when `None`).
+    pub fn hello_as(&mut self, user: Option<&str>) -> Value {
+        let mut params = hello_params();
+        if let Some(user) = user {
+            params["user"] = json!(user);
+        }
+        self.call_ok("daemon.hello", params)
+    }
+
+    /// Sends `n` `method` requests before reading any answer, so all are in flight at once;
+    /// returns the `n` answers (notifications in between are skipped).
+    pub fn pipelined(&mut self, method: &str, n: usize, params: Value) -> Vec<Value> {
+        for _ in 0..n {
+            self.request(method, params.clone());
+        }
+        let mut answers = Vec::new();
+        while answers.len() < n {
+            let v = self.read_json(Duration::from_secs(60));
+            if v.get("id").is_some() {
+                answers.push(v);
+            }
+        }
+        answers
+    }
+
     /// Half-closes the connection: the daemon sees EOF, this side can still read.
     pub fn shutdown_write(&self) {
         let _ = self.writer.shutdown(Shutdown::Write);
