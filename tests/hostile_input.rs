@@ -11,7 +11,7 @@
 //!   crash, and the daemon keeps serving.
 //!
 //! Unit-level fuzzing lives beside the code: `LineFrames` (`shared/src/framing.rs`), params and
-//! id decoding (`shared/src/protocol.rs`), the callback's query, Host check and page escaping
+//! id decoding (`shared/src/protocol/`), the callback's query, Host check and page escaping
 //! (`pierre-authd/src/oauth/client/callback.rs`), and every provider payload parser
 //! (`shared/src/providers/*/`). Random bytes, oversize lines and half-closed connections over
 //! time are `soak.rs`.

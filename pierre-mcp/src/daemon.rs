@@ -14,10 +14,9 @@ use pierre_shared::Secret;
 use pierre_shared::client::{Client, ClientError};
 use pierre_shared::paths::Paths;
 use pierre_shared::protocol::{
-    ClientInfo, ConnectionsListResult, HelloParams, HelloResult, PROTOCOL_VERSIONS, RpcError, method,
+    ClientInfo, ConnectionsList, ConnectionsListResult, HelloParams, HelloResult, Method, NoParams, PROTOCOL_VERSIONS,
+    RpcError,
 };
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 /// Longest wait for `pierre-authd start` (it waits up to 5 s itself).
@@ -75,16 +74,13 @@ impl DaemonLink {
 
     /// The resolved user's provider connections.
     pub async fn connections(&self) -> Result<ConnectionsListResult, LinkError> {
-        self.call(method::CONNECTIONS_LIST, json!({})).await
+        self.call::<ConnectionsList>(NoParams {}).await
     }
 
-    /// Calls a daemon method (all of pierre-mcp's are safe to repeat).
-    pub async fn call<R: DeserializeOwned>(&self, name: &str, params: Value) -> Result<R, LinkError> {
-        self.retrying(|client| {
-            let params = params.clone();
-            async move { client.call(name, params).await }
-        })
-        .await
+    /// Calls daemon method `M` (all of pierre-mcp's are safe to repeat).
+    pub async fn call<M: Method>(&self, params: M::Params) -> Result<M::Result, LinkError> {
+        let params = &params;
+        self.retrying(|client| async move { client.call::<M>(params).await }).await
     }
 
     /// Runs `op` on the client. If the daemon went away the daemon is started
@@ -145,7 +141,7 @@ impl DaemonLink {
         HelloParams {
             protocol_versions: PROTOCOL_VERSIONS.to_vec(),
             client: ClientInfo { name: "pierre-mcp".into(), version: env!("CARGO_PKG_VERSION").into() },
-            token: self.config.token.as_ref().and_then(|t| t.expose_str().ok().map(str::to_owned)),
+            token: self.config.token.clone(),
             user: self.config.user.clone(),
         }
     }

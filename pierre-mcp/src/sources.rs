@@ -22,7 +22,7 @@ use pierre_shared::model::{
     SportKind,
 };
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult, SettingsGetResult, method,
+    ConnectionInfo, ConnectionState, ConnectionsListResult, HelloResult, Method, NoParams, SettingsGet,
 };
 use pierre_shared::providers::api::{ActivityQuery, ApiError, Clock};
 use pierre_shared::providers::synthetic::{QueryError, Synthetic};
@@ -302,12 +302,8 @@ impl Sources {
     }
 
     /// Any other daemon method (connect_provider's `connections.begin|wait`).
-    pub async fn call<R: serde::de::DeserializeOwned>(
-        &self,
-        method: &str,
-        params: serde_json::Value,
-    ) -> Result<R, LinkError> {
-        self.link.call(method, params).await
+    pub async fn call<M: Method>(&self, params: M::Params) -> Result<M::Result, LinkError> {
+        self.link.call::<M>(params).await
     }
 
     /// Forgets what was cached for a connection that is gone.
@@ -322,7 +318,7 @@ impl Sources {
     /// A [`ToolError`] saying what is missing and which command fixes it.
     pub async fn open(&self, requested: Option<ProviderName>) -> Result<Source, ToolError> {
         let list = self.link.connections().await?;
-        let settings: SettingsGetResult = self.link.call(method::SETTINGS_GET, serde_json::json!({})).await?;
+        let settings = self.link.call::<SettingsGet>(NoParams {}).await?;
         let connection = choose(&list.connections, requested)?;
         let provider = usable(connection)?;
         let data = if provider == ProviderName::Synthetic {

@@ -14,14 +14,14 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::net::UnixStream;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 
 use crate::framing::{Frame, LineFrames};
-use crate::protocol::{HelloParams, HelloResult, MAX_LINE_BYTES, Request, RequestId, Response, RpcError, method};
+use crate::protocol::{Hello, Method};
+use crate::protocol::{HelloParams, HelloResult, MAX_LINE_BYTES, Request, RequestId, Response, RpcError};
 
 /// How long one request may wait for its answer before giving up.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -140,13 +140,16 @@ impl Client {
         &self.inner.socket
     }
 
-    /// Calls `method` and decodes its result.
-    pub async fn call<R: DeserializeOwned>(&self, method: &str, params: Value) -> Result<R, ClientError> {
-        let value = self.call_value(method, params).await?;
-        serde_json::from_value(value).map_err(|e| ClientError::BadResponse { detail: format!("{method}: {e}") })
+    /// Calls method `M` with typed params and decodes its typed result.
+    pub async fn call<M: Method>(&self, params: &M::Params) -> Result<M::Result, ClientError> {
+        let params = serde_json::to_value(params)
+            .map_err(|e| ClientError::BadResponse { detail: format!("{}: params: {e}", M::NAME) })?;
+        let value = self.call_value(M::NAME, params).await?;
+        serde_json::from_value(value).map_err(|e| ClientError::BadResponse { detail: format!("{}: {e}", M::NAME) })
     }
 
-    /// Calls `method` and returns the raw result.
+    /// Calls `method` by name with raw params and returns the raw result:
+    /// for scripts and tests that speak the wire format directly.
     pub async fn call_value(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let line = encode(id, method, params.clone())?;
@@ -274,12 +277,12 @@ async fn open_connection(socket: &Path, hello: &HelloParams, next_id: &AtomicI64
     let mut conn = Connection { outgoing, pending, hello: placeholder_hello() };
     let id = next_id.fetch_add(1, Ordering::Relaxed);
     let params = serde_json::to_value(hello).map_err(|e| ClientError::BadResponse { detail: e.to_string() })?;
-    let line = encode(id, method::HELLO, params)?;
+    let line = encode(id, Hello::NAME, params)?;
     let rx = conn.register(id).ok_or(ClientError::ConnectionLost)?;
     conn.outgoing.send(line).await.map_err(|_| ClientError::ConnectionLost)?;
     let response = tokio::time::timeout(Duration::from_secs(10), rx)
         .await
-        .map_err(|_| ClientError::Timeout { method: method::HELLO.into(), secs: 10 })?
+        .map_err(|_| ClientError::Timeout { method: Hello::NAME.into(), secs: 10 })?
         .map_err(|_| ClientError::ConnectionLost)?;
     if let Some(error) = response.error {
         return Err(ClientError::Rpc(error));

@@ -137,8 +137,15 @@ impl UnprivUser {
     pub fn copy_binary(&self, src: &Path) -> PathBuf {
         let name = src.file_name().unwrap_or_else(|| panic!("{} has no file name", src.display()));
         let dest = self.bin_dir.path().join(name);
-        std::fs::copy(src, &dest)
-            .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", src.display(), dest.display()));
+        // `cp` in its own process, not std::fs::copy: a write handle open in this (threaded)
+        // test process would be inherited by any child another test forks at that moment,
+        // and exec of the copy then fails with "Text file busy" (ETXTBSY).
+        let copied = std::process::Command::new("cp")
+            .arg(src)
+            .arg(&dest)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run cp to copy {}: {e}", src.display()));
+        assert!(copied.success(), "cp {} {} failed", src.display(), dest.display());
         std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))
             .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", dest.display()));
         dest

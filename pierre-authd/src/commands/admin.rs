@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use pierre_shared::protocol::{
-    ConnectionState, ConnectionsDisconnectResult, ConnectionsListResult, RevokeOutcome, StatusResult, UserInfo,
-    UsersListResult, method,
+    ConnectionState, ConnectionsDisconnect, ConnectionsDisconnectParams, ConnectionsDisconnectResult, ConnectionsList,
+    ConnectionsListResult, NoParams, Purge, RevokeOutcome, Status, StatusResult, UsersAdd, UsersAddParams, UsersList,
+    UsersListResult, UsersRemove, UsersRemoveParams, UsersRename, UsersRenameParams,
 };
-use serde_json::json;
 
 use super::lifecycle::wait_for_exit;
 use super::{CliError, connect_or_start};
@@ -16,14 +16,14 @@ use crate::config::Config;
 
 pub async fn users_add(config: &Config, name: &str) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let user: UserInfo = client.call(method::USERS_ADD, json!({ "name": name })).await?;
+    let user = client.call::<UsersAdd>(&UsersAddParams { name: name.to_string() }).await?;
     println!("added user {} ({})", user.name, user.user_id);
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn users_list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let list: UsersListResult = client.call(method::USERS_LIST, json!({})).await?;
+    let list: UsersListResult = client.call::<UsersList>(&NoParams {}).await?;
     if as_json {
         println!("{}", serde_json::to_string(&list.users).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
@@ -44,21 +44,23 @@ pub async fn users_remove(config: &Config, target: &str, yes: bool) -> Result<Ex
         return Err(CliError::RemoveNotConfirmed { user: target.to_string() });
     }
     let client = connect_or_start(config, None).await?;
-    client.call_value(method::USERS_REMOVE, json!({ "target": target })).await?;
+    client.call::<UsersRemove>(&UsersRemoveParams { target: target.to_string() }).await?;
     println!("removed user {target} and deleted their vault");
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn users_rename(config: &Config, target: &str, new_name: &str) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let user: UserInfo = client.call(method::USERS_RENAME, json!({ "target": target, "new_name": new_name })).await?;
+    let user = client
+        .call::<UsersRename>(&UsersRenameParams { target: target.to_string(), new_name: new_name.to_string() })
+        .await?;
     println!("renamed {target} to {} ({})", user.name, user.user_id);
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn connections(config: &Config, user: Option<String>, as_json: bool) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, user).await?;
-    let list: ConnectionsListResult = client.call(method::CONNECTIONS_LIST, json!({})).await?;
+    let list: ConnectionsListResult = client.call::<ConnectionsList>(&NoParams {}).await?;
     if as_json {
         println!("{}", serde_json::to_string(&list).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
@@ -88,7 +90,7 @@ pub async fn disconnect(
     let providers: Vec<String> = match provider {
         Some(p) if !all => vec![p.to_string()],
         _ => {
-            let list: ConnectionsListResult = client.call(method::CONNECTIONS_LIST, json!({})).await?;
+            let list: ConnectionsListResult = client.call::<ConnectionsList>(&NoParams {}).await?;
             list.connections.into_iter().map(|c| c.provider).collect()
         }
     };
@@ -98,7 +100,7 @@ pub async fn disconnect(
     let mut code = ExitCode::SUCCESS;
     for p in providers {
         let done: ConnectionsDisconnectResult =
-            client.call(method::CONNECTIONS_DISCONNECT, json!({ "provider": p })).await?;
+            client.call::<ConnectionsDisconnect>(&ConnectionsDisconnectParams { provider: p.to_string() }).await?;
         if !done.disconnected {
             eprintln!("{p} was not connected; `pierre-authd connections` lists what is");
             code = ExitCode::FAILURE;
@@ -121,8 +123,8 @@ pub async fn purge(config: &Config, yes: bool) -> Result<ExitCode, CliError> {
         return Err(CliError::PurgeNotConfirmed);
     }
     let client = connect_or_start(config, None).await?;
-    let status: StatusResult = client.call(method::STATUS, json!({})).await?;
-    client.call_value(method::PURGE, json!({})).await?;
+    let status: StatusResult = client.call::<Status>(&NoParams {}).await?;
+    client.call::<Purge>(&NoParams {}).await?;
     wait_for_exit(status.pid, Duration::from_secs(15)).await?;
     println!("purged: every user, vault, key and keyring entry of this install is gone");
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,11 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use pierre_shared::protocol::{AppsRemoveResult, AppsSetResult, ConsumerInfo, ProvidersListResult, method};
+use pierre_shared::Secret;
+use pierre_shared::protocol::{
+    AppsRemove, AppsRemoveParams, AppsSet, AppsSetParams, AppsSetResult, ConsumerInfo, NoParams, ProvidersList,
+    ProvidersListResult,
+};
 use serde_json::json;
 
 use super::{CliError, connect_or_start};
@@ -26,7 +30,11 @@ pub async fn set(config: &Config, provider: &str, client_id: &str) -> Result<Exi
         .map_err(|source| CliError::Io { what: "cannot read the client secret from stdin".into(), source })?;
     let client = connect_or_start(config, None).await?;
     let result: AppsSetResult = client
-        .call(method::APPS_SET, json!({ "provider": provider, "client_id": client_id, "client_secret": secret.trim() }))
+        .call::<AppsSet>(&AppsSetParams {
+            provider: provider.to_string(),
+            client_id: client_id.to_string(),
+            client_secret: Secret::from_string(secret.trim().to_string()),
+        })
         .await?;
     if result.redirect_uri.is_empty() {
         println!(
@@ -46,7 +54,7 @@ pub async fn set(config: &Config, provider: &str, client_id: &str) -> Result<Exi
 /// id the daemon uses and where it comes from (`apps set`, env, config.toml).
 pub async fn list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    let list: ProvidersListResult = client.call::<ProvidersList>(&NoParams {}).await?;
     let apps: Vec<_> = list.providers.into_iter().filter(|p| p.needs_app).collect();
     let consumers: Vec<ConsumerInfo> = apps.iter().filter_map(|p| p.consumer.clone()).collect();
     if as_json {
@@ -110,7 +118,7 @@ pub async fn list(config: &Config, as_json: bool) -> Result<ExitCode, CliError> 
 /// `apps remove P`: forgets the app stored with `apps set`.
 pub async fn remove(config: &Config, provider: &str) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let done: AppsRemoveResult = client.call(method::APPS_REMOVE, json!({ "provider": provider })).await?;
+    let done = client.call::<AppsRemove>(&AppsRemoveParams { provider: provider.to_string() }).await?;
     if done.removed {
         println!(
             "removed the {} app stored with `apps set`; connections keep their tokens until they need a refresh",

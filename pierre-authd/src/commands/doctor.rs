@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use pierre_shared::paths::check_private_dir;
 use pierre_shared::platform::current_uid;
-use pierre_shared::protocol::{ProvidersListResult, StatusResult, method};
+use pierre_shared::protocol::{NoParams, ProvidersList, Status};
 use serde::Serialize;
 use serde_json::json;
 
@@ -107,7 +107,7 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     ];
     let client = connect(config, None).await.ok();
     let daemon = match &client {
-        Some(client) => client.call::<StatusResult>(method::STATUS, json!({})).await.ok(),
+        Some(client) => client.call::<Status>(&NoParams {}).await.ok(),
         None => None,
     };
     checks.push(match &daemon {
@@ -161,7 +161,7 @@ pub async fn run(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
 /// an app, and which redirect URI to give it. Never a secret, only its
 /// fingerprint. A provider left unconfigured is not a failure.
 async fn provider_checks(client: &pierre_shared::client::Client) -> Vec<Check> {
-    let Ok(list) = client.call::<ProvidersListResult>(method::PROVIDERS_LIST, json!({})).await else {
+    let Ok(list) = client.call::<ProvidersList>(&NoParams {}).await else {
         return Vec::new();
     };
     list.providers

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use pierre_shared::client::ClientError;
 use pierre_shared::paths::ensure_private_dir;
 use pierre_shared::platform::current_uid;
-use pierre_shared::protocol::{StatusResult, method};
+use pierre_shared::protocol::{NoParams, Shutdown, Status, StatusResult};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -98,7 +98,7 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
 /// Starts the daemon in the background unless one already answers.
 pub async fn start(config: &Config) -> Result<(), CliError> {
     if let Ok(client) = probe(config).await {
-        let status: StatusResult = client.call(method::STATUS, json!({})).await?;
+        let status: StatusResult = client.call::<Status>(&NoParams {}).await?;
         println!("pierre-authd is already running (pid {}) on {}", status.pid, status.socket);
         return Ok(());
     }
@@ -173,8 +173,8 @@ pub async fn stop(config: &Config) -> Result<(), CliError> {
         }
         Err(other) => return Err(other),
     };
-    let status: StatusResult = client.call(method::STATUS, json!({})).await?;
-    client.call_value(method::SHUTDOWN, json!({})).await?;
+    let status: StatusResult = client.call::<Status>(&NoParams {}).await?;
+    client.call::<Shutdown>(&NoParams {}).await?;
     wait_for_exit(status.pid, Duration::from_secs(15)).await?;
     println!("pierre-authd (pid {}) stopped", status.pid);
     Ok(())
@@ -210,7 +210,7 @@ pub async fn status(config: &Config, as_json: bool) -> Result<ExitCode, CliError
         }
         Err(other) => return Err(other),
     };
-    let status: StatusResult = client.call(method::STATUS, json!({})).await?;
+    let status: StatusResult = client.call::<Status>(&NoParams {}).await?;
     if as_json {
         let mut value = serde_json::to_value(&status).unwrap_or_default();
         value["running"] = json!(true);

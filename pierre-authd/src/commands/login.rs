@@ -11,8 +11,10 @@ use std::time::Instant;
 
 use pierre_shared::ErrorCode;
 use pierre_shared::client::{Client, ClientError};
-use pierre_shared::protocol::{ConnectionInfo, ConnectionsBeginResult, ProvidersListResult, method};
-use serde_json::json;
+use pierre_shared::protocol::{
+    ConnectionInfo, ConnectionsBegin, ConnectionsBeginParams, ConnectionsBeginResult, ConnectionsWait,
+    ConnectionsWaitParams, NoParams, ProvidersList, ProvidersListResult,
+};
 
 use super::app_env::{self, AppEnvMismatch};
 use super::{CliError, connect_or_start};
@@ -40,13 +42,13 @@ pub async fn login(
 /// Without `--provider`: connect `synthetic`, then say what else can be connected.
 async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
     let begun: ConnectionsBeginResult =
-        client.call(method::CONNECTIONS_BEGIN, json!({ "provider": "synthetic" })).await?;
+        client.call::<ConnectionsBegin>(&ConnectionsBeginParams { provider: "synthetic".into() }).await?;
     if begun.already_connected {
         println!("synthetic is already connected; your assistant can use Pierre now.");
     } else {
         println!("connected synthetic (a demo athlete); your assistant can use Pierre now.");
     }
-    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    let list: ProvidersListResult = client.call::<ProvidersList>(&NoParams {}).await?;
     let (ready, rest): (Vec<_>, Vec<_>) =
         list.providers.into_iter().filter(|p| p.needs_app).partition(|p| p.configured);
     if !ready.is_empty() {
@@ -79,7 +81,7 @@ async fn connect_provider(
     no_browser: bool,
 ) -> Result<ExitCode, CliError> {
     check_shell_app(config, client, provider).await?;
-    let begun: ConnectionsBeginResult = client.call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
+    let begun = client.call::<ConnectionsBegin>(&ConnectionsBeginParams { provider: provider.to_string() }).await?;
     let Some(url) = begun.authorization_url else {
         let what = if begun.already_connected { "is already connected" } else { "is connected" };
         println!("{provider} {what}");
@@ -100,8 +102,12 @@ async fn connect_provider(
     loop {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let left = u64::try_from(deadline - now).unwrap_or(0).clamp(1, WAIT_SLICE_SECS);
-        let answer: Result<ConnectionInfo, ClientError> =
-            client.call(method::CONNECTIONS_WAIT, json!({ "provider": provider, "timeout_secs": left })).await;
+        let answer: Result<ConnectionInfo, ClientError> = client
+            .call::<ConnectionsWait>(&ConnectionsWaitParams {
+                provider: provider.to_string(),
+                timeout_secs: Some(left),
+            })
+            .await;
         match answer {
             Ok(connection) => {
                 let account = connection.account_id.as_deref().unwrap_or("unknown account");
@@ -121,7 +127,7 @@ async fn connect_provider(
 /// `provider` that the running daemon does not use (see [`app_env`]).
 async fn check_shell_app(config: &Config, client: &Client, provider: &str) -> Result<(), CliError> {
     let Some(shell) = config.oauth.overrides.get(provider) else { return Ok(()) };
-    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    let list: ProvidersListResult = client.call::<ProvidersList>(&NoParams {}).await?;
     let Some(daemon) = list.providers.iter().find(|p| p.name == provider && p.needs_app) else { return Ok(()) };
     match app_env::compare(shell, daemon) {
         Some(AppEnvMismatch::DaemonLacksApp { sentence }) => Err(CliError::Login(sentence)),
@@ -147,7 +153,7 @@ fn open_browser(url: &str) -> bool {
 /// `providers [--json]`.
 pub async fn providers(config: &Config, as_json: bool) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let list: ProvidersListResult = client.call(method::PROVIDERS_LIST, json!({})).await?;
+    let list: ProvidersListResult = client.call::<ProvidersList>(&NoParams {}).await?;
     if as_json {
         println!("{}", serde_json::to_string(&list).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);

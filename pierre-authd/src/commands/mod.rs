@@ -161,7 +161,7 @@ fn hello(token: Option<&Secret>, user: Option<String>) -> HelloParams {
     HelloParams {
         protocol_versions: PROTOCOL_VERSIONS.to_vec(),
         client: ClientInfo { name: "pierre-authd-cli".into(), version: env!("CARGO_PKG_VERSION").into() },
-        token: token.and_then(|t| t.expose_str().ok().map(str::to_owned)),
+        token: token.cloned(),
         user,
     }
 }

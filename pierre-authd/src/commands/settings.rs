@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use pierre_shared::model::settings::{ALL_FIELDS, AthleteSettings, SettingField};
-use pierre_shared::protocol::{SettingsGetResult, SettingsSetParams, SettingsSetResult, method};
+use pierre_shared::protocol::{
+    NoParams, SettingsGet, SettingsGetResult, SettingsSet, SettingsSetParams, SettingsSetResult,
+};
 use serde_json::{Value, json};
 
 use super::{CliError, connect_or_start};
@@ -16,7 +18,7 @@ pub async fn run(config: &Config, user: Option<String>, args: SettingsArgs) -> R
     let client = connect_or_start(config, user).await?;
     let (settings, changed) = match args.action {
         None => {
-            let got: SettingsGetResult = client.call(method::SETTINGS_GET, json!({})).await?;
+            let got: SettingsGetResult = client.call::<SettingsGet>(&NoParams {}).await?;
             (got.settings, None)
         }
         Some(action) => {
@@ -24,8 +26,8 @@ pub async fn run(config: &Config, user: Option<String>, args: SettingsArgs) -> R
                 SettingsAction::Set { values } => parse_assignments(&values)?,
                 SettingsAction::Unset { fields } => parse_fields(&fields)?,
             };
-            let params = serde_json::to_value(SettingsSetParams { values }).unwrap_or_default();
-            let done: SettingsSetResult = client.call(method::SETTINGS_SET, params).await?;
+            let params = SettingsSetParams { values };
+            let done: SettingsSetResult = client.call::<SettingsSet>(&params).await?;
             (done.settings, Some(done.changed))
         }
     };

@@ -7,7 +7,8 @@
 use std::process::ExitCode;
 
 use pierre_shared::protocol::{
-    AuthTokenParams, AuthTokenResult, KeysRotateResult, LoginApproveParams, LoginApproveResult, method,
+    AuthToken, AuthTokenParams, AuthTokenResult, KeysRotate, KeysRotateResult, LoginApprove, LoginApproveParams,
+    LoginApproveResult, NoParams,
 };
 
 use super::{CliError, connect_or_start};
@@ -20,9 +21,8 @@ const MAX_TTL_SECS: i64 = 90 * 24 * 3600;
 pub async fn token(config: &Config, user: Option<String>, ttl: Option<&str>) -> Result<ExitCode, CliError> {
     let ttl_secs = ttl.map(parse_ttl).transpose()?;
     let client = connect_or_start(config, user).await?;
-    let issued: AuthTokenResult =
-        client.call(method::AUTH_TOKEN, serde_json::to_value(AuthTokenParams { ttl_secs }).unwrap_or_default()).await?;
-    println!("{}", issued.token);
+    let issued: AuthTokenResult = client.call::<AuthToken>(&AuthTokenParams { ttl_secs }).await?;
+    println!("{}", issued.token.expose_text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -30,8 +30,7 @@ pub async fn token(config: &Config, user: Option<String>, ttl: Option<&str>) -> 
 pub async fn approve(config: &Config, user: Option<String>, code: &str, deny: bool) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, user).await?;
     let params = LoginApproveParams { code: code.to_string(), deny };
-    let answer: LoginApproveResult =
-        client.call(method::LOGIN_APPROVE, serde_json::to_value(params).unwrap_or_default()).await?;
+    let answer: LoginApproveResult = client.call::<LoginApprove>(&params).await?;
     if answer.approved {
         println!(
             "approved: {} may now use {} as Pierre user {}",
@@ -46,7 +45,7 @@ pub async fn approve(config: &Config, user: Option<String>, code: &str, deny: bo
 /// Rotates the signing keys.
 pub async fn keys_rotate(config: &Config) -> Result<ExitCode, CliError> {
     let client = connect_or_start(config, None).await?;
-    let rotated: KeysRotateResult = client.call(method::KEYS_ROTATE, serde_json::json!({})).await?;
+    let rotated: KeysRotateResult = client.call::<KeysRotate>(&NoParams {}).await?;
     println!(
         "new signing key {}; kept {} older key(s) until their tokens expire, removed {}",
         rotated.kid, rotated.kept, rotated.dropped

@@ -206,17 +206,14 @@ fn needs_reconnect_error(daemon: &Daemon, user_id: &str, provider: &str, importe
 
 fn result(daemon: &Daemon, record: ConnectionRecord, access: Secret) -> Result<TokensGetResult, RpcError> {
     let resolved = daemon.oauth.resolve(&record.provider)?;
-    let access_token = access
-        .expose_str()
-        .map_err(|_| {
-            RpcError::new(
-                ErrorCode::VaultCorrupt,
-                "a stored access token is not text; run `pierre-authd connect` for this provider again",
-            )
-        })?
-        .to_string();
+    if access.expose_str().is_err() {
+        return Err(RpcError::new(
+            ErrorCode::VaultCorrupt,
+            "a stored access token is not text; run `pierre-authd connect` for this provider again",
+        ));
+    }
     Ok(TokensGetResult {
-        access_token,
+        access_token: access,
         expires_at: record.expires_at,
         api_base: resolved.api_base.value,
         connection_id: record.connection_id,

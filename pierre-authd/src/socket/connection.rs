@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures::{SinkExt, StreamExt};
 use pierre_shared::ErrorCode;
 use pierre_shared::framing::{Frame, LineFrames};
-use pierre_shared::protocol::{MAX_LINE_BYTES, RequestId, Response, RpcError, method};
+use pierre_shared::protocol::{EventsSubscribe, Hello, MAX_LINE_BYTES, Method, RequestId, Response, RpcError};
 use serde_json::Value;
 use tokio::net::UnixStream;
 use tokio::sync::mpsc;
@@ -102,7 +102,7 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
                 continue;
             }
         };
-        if incoming.method == method::HELLO {
+        if incoming.method == Hello::NAME {
             let answer = match &session {
                 Some(_) => Err(RpcError::new(
                     ErrorCode::InvalidRequest,
@@ -132,7 +132,7 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
             }
             continue;
         };
-        if incoming.method == method::EVENTS_SUBSCRIBE {
+        if incoming.method == EventsSubscribe::NAME {
             let answer =
                 crate::server::events::subscribe_connection(&daemon, &current, incoming.params, notes.clone()).await;
             if let Some(id) = incoming.id {

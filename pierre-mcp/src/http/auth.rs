@@ -17,9 +17,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use pierre_shared::ErrorCode;
-use pierre_shared::protocol::{AuthResolveResult, method};
-use serde_json::json;
+use pierre_shared::protocol::{AuthResolve, AuthResolveParams};
+use pierre_shared::{ErrorCode, Secret};
 use sha2::{Digest, Sha256};
 
 use super::App;
@@ -96,8 +95,9 @@ impl Verifier {
                 None => {}
             }
         }
-        let resolved: Result<AuthResolveResult, LinkError> =
-            self.link.call(method::AUTH_RESOLVE, json!({ "token": token, "resource": self.resource })).await;
+        let params =
+            AuthResolveParams { token: Secret::from_string(token.to_string()), resource: self.resource.clone() };
+        let resolved = self.link.call::<AuthResolve>(params).await;
         let resolved = match resolved {
             Ok(resolved) => resolved,
             Err(LinkError::Rpc(e))

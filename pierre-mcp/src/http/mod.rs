@@ -25,9 +25,8 @@ use axum::body::Body;
 use axum::extract::{Extension, Request, State};
 use axum::response::Response;
 use axum::routing::{any, get};
-use pierre_shared::protocol::method;
+use pierre_shared::protocol::{NoParams, Status};
 use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
-use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -101,12 +100,9 @@ pub async fn run(config: &Config, bind: &str) -> Result<(), HttpError> {
     // An owner connection: it resolves every user's token. PIERRE_TOKEN and
     // --user do not apply here: each request names its own user.
     let owner = DaemonLink::new(LinkConfig { user: None, token: None, ..config.link.clone() });
-    let status: Value = owner.call(method::STATUS, json!({})).await.map_err(HttpError::Daemon)?;
-    let port = status
-        .pointer("/ports/authorization_server")
-        .and_then(Value::as_u64)
-        .filter(|p| *p > 0)
-        .ok_or(HttpError::NoAuthorizationServer)?;
+    let status = owner.call::<Status>(NoParams {}).await.map_err(HttpError::Daemon)?;
+    let port =
+        status.ports.get("authorization_server").copied().filter(|p| *p > 0).ok_or(HttpError::NoAuthorizationServer)?;
     // The AS's issuer is always this form (pierre-authd's oauth::server).
     let authorization_server = format!("http://127.0.0.1:{port}");
     let shutdown = CancellationToken::new();

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pierre_shared::ErrorCode;
-use pierre_shared::protocol::{TokensGetResult, UsageReportResult, method};
+use pierre_shared::protocol::{TokensGet, TokensGetParams, TokensGetResult, UsageReport, UsageReportParams};
 use pierre_shared::providers::api::{ApiError, Fetch, Request};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
@@ -72,12 +72,12 @@ impl DaemonFetch {
         if let (Some(token), None) = (slot.as_ref(), rejected) {
             return Ok(token.clone());
         }
-        let mut params = json!({ "provider": self.provider });
-        if let Some(token) = rejected {
-            params["rejected_token_sha256"] = json!(hex::encode(Sha256::digest(token.as_bytes())));
-        }
-        let token: TokensGetResult =
-            self.link.call(method::TOKENS_GET, params).await.map_err(|e| self.credentials(e))?;
+        let params = TokensGetParams {
+            provider: self.provider.to_string(),
+            force_refresh: false,
+            rejected_token_sha256: rejected.map(|token| hex::encode(Sha256::digest(token.as_bytes()))),
+        };
+        let token = self.link.call::<TokensGet>(params).await.map_err(|e| self.credentials(e))?;
         *slot = Some(token.clone());
         Ok(token)
     }
@@ -104,7 +104,7 @@ impl DaemonFetch {
             .http
             .client
             .get(url)
-            .bearer_auth(&token.access_token)
+            .bearer_auth(token.access_token.expose_text())
             .header(reqwest::header::ACCEPT, "application/json");
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -142,9 +142,9 @@ impl DaemonFetch {
         if limits.is_empty() && status != 429 {
             return None;
         }
-        let params = json!({ "provider": self.provider, "status": status, "headers": limits });
+        let params = UsageReportParams { provider: self.provider.to_string(), status, headers: limits };
         let link = self.link.clone();
-        let call = async move { link.call::<UsageReportResult>(method::USAGE_REPORT, params).await };
+        let call = async move { link.call::<UsageReport>(params).await };
         if status == 429 {
             return call.await.ok().and_then(|r| r.retry_after_secs);
         }
@@ -200,7 +200,7 @@ impl Fetch for DaemonFetch {
                 }
                 401 if !refreshed => {
                     tracing::debug!(provider = self.provider, "access token rejected; asking the daemon to refresh it");
-                    token = self.token(Some(&token.access_token)).await?;
+                    token = self.token(Some(token.access_token.expose_text())).await?;
                     refreshed = true;
                 }
                 401 => return Err(ApiError::Unauthorized { provider: self.provider }),

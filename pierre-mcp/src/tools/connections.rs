@@ -5,14 +5,14 @@
 use pierre_shared::ErrorCode;
 use pierre_shared::model::Timestamp;
 use pierre_shared::protocol::{
-    ConnectionInfo, ConnectionState, ConnectionsBeginResult, ConnectionsDisconnectResult, RevokeOutcome, method,
+    ConnectionInfo, ConnectionState, ConnectionsBegin, ConnectionsBeginParams, ConnectionsDisconnect,
+    ConnectionsDisconnectParams, ConnectionsWait, ConnectionsWaitParams, RevokeOutcome,
 };
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{Count, Format, ProviderName, in_range, input_schema, output_schema};
 use crate::daemon::LinkError;
@@ -186,8 +186,8 @@ impl PierreServer {
     async fn disconnect_provider(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
         self.run_tool("disconnect_provider", args, ctx, |args: DisconnectArgs, progress| async move {
             let provider = args.provider.as_str();
-            let done: ConnectionsDisconnectResult =
-                self.sources().call(method::CONNECTIONS_DISCONNECT, json!({ "provider": provider })).await?;
+            let params = ConnectionsDisconnectParams { provider: provider.to_string() };
+            let done = self.sources().call::<ConnectionsDisconnect>(params).await?;
             if let Some(id) = &done.connection_id {
                 self.sources().forget(id);
             }
@@ -225,8 +225,7 @@ impl PierreServer {
         self.run_tool("connect_provider", args, ctx, |args: ConnectArgs, progress| async move {
             let provider = args.provider.as_str();
             let timeout = in_range("timeout_secs", args.timeout_secs.as_ref(), 120, 1, MAX_WAIT_SECS)?;
-            let begun: ConnectionsBeginResult =
-                self.sources().call(method::CONNECTIONS_BEGIN, json!({ "provider": provider })).await?;
+            let begun = self.sources().call::<ConnectionsBegin>(ConnectionsBeginParams { provider: provider.to_string() }).await?;
             let Some(url) = begun.authorization_url else {
                 let status = if begun.already_connected { ConnectStatus::AlreadyConnected } else { ConnectStatus::Connected };
                 return Ok(ConnectOutput::connected(provider, status, begun.connection.and_then(|c| c.account_id)));
@@ -246,10 +245,8 @@ impl PierreServer {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(u64::from(timeout));
             loop {
                 let left = deadline.saturating_duration_since(std::time::Instant::now()).as_secs().clamp(1, WAIT_SLICE_SECS);
-                let waited: Result<ConnectionInfo, LinkError> = self
-                    .sources()
-                    .call(method::CONNECTIONS_WAIT, json!({ "provider": provider, "timeout_secs": left }))
-                    .await;
+                let params = ConnectionsWaitParams { provider: provider.to_string(), timeout_secs: Some(left) };
+                let waited = self.sources().call::<ConnectionsWait>(params).await;
                 match waited {
                     Ok(connection) => {
                         return Ok(ConnectOutput::connected(provider, ConnectStatus::Connected, connection.account_id));

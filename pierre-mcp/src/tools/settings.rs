@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use pierre_shared::analysis::zones::{self, MissingThreshold, ZoneKind, ZoneModel, ZoneSet};
 use pierre_shared::model::settings::{ALL_FIELDS, AthleteSettings, SettingField, SettingSource};
 use pierre_shared::model::{Athlete, Thresholds};
-use pierre_shared::protocol::{SettingsSetParams, SettingsSetResult, method};
+use pierre_shared::protocol::{SettingsSet, SettingsSetParams};
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
@@ -126,8 +126,7 @@ impl PierreServer {
     async fn set_athlete_settings(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
         self.run_tool("set_athlete_settings", args, ctx, |a: SetSettingsArgs, _progress| async move {
             let values = a.values.into_iter().map(|(field, value)| (field.name().to_string(), value)).collect();
-            let params = serde_json::to_value(SettingsSetParams { values }).unwrap_or_default();
-            let done: SettingsSetResult = self.sources().call(method::SETTINGS_SET, params).await?;
+            let done = self.sources().call::<SettingsSet>(SettingsSetParams { values }).await?;
             let settings = done.settings.into_iter().map(|(field, s)| (field.name().to_string(), s.value)).collect();
             Ok(SetSettingsOutput { changed: done.changed, settings })
         })

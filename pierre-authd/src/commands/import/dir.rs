@@ -293,7 +293,7 @@ mod tests {
     fn a_private_garth_directory_reads() {
         let dir = token_dir();
         let Tokens::Garth { oauth1, oauth2 } = read(dir.path(), NOW).unwrap() else { panic!("not the garth pair") };
-        assert_eq!(oauth2.access_token, "o2-secret-access");
+        assert_eq!(oauth2.access_token.expose_text(), "o2-secret-access");
         assert_eq!(oauth2.expires_at, NOW + 3599);
         assert_eq!(oauth1.domain.as_deref(), Some("garmin.com"));
     }

@@ -117,8 +117,8 @@ fn garminconnect(file: GarminconnectFile) -> ConnectionsImportDi {
         // Garmin's refresh tokens may be JWTs too; when one is, its `exp`
         // is the sign-in's end.
         refresh_token_expires_at: jwt_exp(&refresh),
-        access_token: access,
-        refresh_token: refresh,
+        access_token: access.into(),
+        refresh_token: refresh.into(),
         token_type: None,
         scope: None,
     }
@@ -194,7 +194,7 @@ mod tests {
         let Tokens::Di(di) = read(dir.path(), NOW).unwrap() else { panic!("not a DI sign-in") };
         assert_eq!(di.layout, ConnectionsImportLayout::PythonGarminconnect);
         assert_eq!(
-            (di.client_id.as_str(), di.expires_at, di.refresh_token.as_str()),
+            (di.client_id.as_str(), di.expires_at, di.refresh_token.expose_text()),
             (CLIENT, Some(NOW + 7200), "di-secret-refresh")
         );
         assert_eq!(read(dir.path(), NOW).unwrap().files(), [GARMINCONNECT_FILE]);

@@ -21,7 +21,9 @@ use crate::cli::ImportGarminArgs;
 use crate::config::Config;
 use crate::server::now_secs;
 use crate::socket::methods::import::utc;
-use pierre_shared::protocol::{ConnectionsImportLayout, ConnectionsImportParams, ConnectionsImportResult, method};
+use pierre_shared::protocol::{
+    ConnectionsImport, ConnectionsImportLayout, ConnectionsImportParams, ConnectionsImportResult,
+};
 
 pub use dir::DirError;
 use layout::Tokens;
@@ -64,10 +66,7 @@ pub async fn garmin(config: &Config, args: &ImportGarminArgs, user: Option<Strin
             ConnectionsImportParams { provider: "garmin".into(), oauth1: None, oauth2: None, di: Some(di) }
         }
     };
-    let params = serde_json::to_value(&params).map_err(|_| {
-        CliError::Login("the tokens could not be encoded for the daemon; this is a bug, please report it".into())
-    })?;
-    let done: ConnectionsImportResult = client.call(method::CONNECTIONS_IMPORT, params).await?;
+    let done: ConnectionsImportResult = client.call::<ConnectionsImport>(&params).await?;
     let account = done.connection.account_id.as_deref().unwrap_or("-");
     let verb = if done.replaced { "replaced the Garmin connection with" } else { "imported" };
     println!(

@@ -57,7 +57,8 @@ pub fn how_to_supply() -> String {
 /// Developer Program refresh token).
 pub fn open(sealed: &Secret) -> Option<GarminOauth1Token> {
     let token: GarminOauth1Token = serde_json::from_slice(sealed.expose()).ok()?;
-    (!token.oauth_token.trim().is_empty() && !token.oauth_token_secret.trim().is_empty()).then_some(token)
+    (!token.oauth_token.expose_text().trim().is_empty() && !token.oauth_token_secret.expose_text().trim().is_empty())
+        .then_some(token)
 }
 
 /// One OAuth1 → OAuth2 exchange, as garth 0.8.0 sends it (`src/garth/sso.py`,
@@ -88,13 +89,13 @@ pub(super) async fn exchange_once(
     let Ok(url) = url::Url::parse(&format!("{}{EXCHANGE_PATH}", p.api_base.value.trim_end_matches('/'))) else {
         return Attempt::Done(Err(RefreshError::Refused { error: "invalid_api_base".into() }));
     };
-    let mfa = grant.mfa_token.as_deref().filter(|m| !m.is_empty());
+    let mfa = grant.mfa_token.as_ref().map(Secret::expose_text).filter(|m| !m.is_empty());
     let form: Vec<(&str, &str)> = mfa.map(|m| ("mfa_token", m)).into_iter().collect();
     let creds = Credentials {
         consumer_key: &consumer.key.value,
         consumer_secret,
-        token: &grant.oauth_token,
-        token_secret: &grant.oauth_token_secret,
+        token: grant.oauth_token.expose_text(),
+        token_secret: grant.oauth_token_secret.expose_text(),
     };
     let header = Secret::from_string(oauth1::authorization("POST", &url, &form, &creds, &oauth1::nonce(), now));
     let Ok(mut authorization) = reqwest::header::HeaderValue::from_bytes(header.expose()) else {
@@ -128,7 +129,7 @@ mod tests {
     fn only_a_garth_oauth1_token_opens_as_a_legacy_grant() {
         let garth = r#"{"oauth_token":"t","oauth_token_secret":"s","mfa_token":null,"mfa_expiration_timestamp":null,"domain":"garmin.com"}"#;
         let opened = open(&Secret::from_string(garth.into())).unwrap();
-        assert_eq!((opened.oauth_token.as_str(), opened.mfa_token), ("t", None));
+        assert_eq!((opened.oauth_token.expose_text(), opened.mfa_token), ("t", None));
         assert!(open(&Secret::from_string(r#"{"garmin_di":1,"client_id":"c","refresh_token":"r"}"#.into())).is_none());
         assert!(open(&Secret::from_string(r#"{"oauth_token":"t","oauth_token_secret":" "}"#.into())).is_none());
         assert!(open(&Secret::from_string("fake-rt-plain".into())).is_none());

@@ -5,11 +5,11 @@
 
 use std::time::Instant;
 
-use pierre_shared::ErrorCode;
 use pierre_shared::protocol::{
     AuthResolveParams, AuthResolveResult, AuthTokenParams, AuthTokenResult, KeysRotateResult, LoginApproveParams,
     LoginApproveResult, RpcError,
 };
+use pierre_shared::{ErrorCode, Secret};
 
 use crate::oauth::server::consent::Decision;
 use crate::oauth::server::jwt::audience_matches;
@@ -107,7 +107,7 @@ pub async fn approve(ctx: &RequestContext<'_>, params: LoginApproveParams) -> Re
 /// Owner connections may resolve any token; a pinned connection only a
 /// token for its own user.
 pub async fn resolve(ctx: &RequestContext<'_>, params: AuthResolveParams) -> Result<AuthResolveResult, RpcError> {
-    let claims = verify(ctx.daemon, &params.token).await?;
+    let claims = verify(ctx.daemon, params.token.expose_text()).await?;
     if claims.aud == SOCKET_AUDIENCE || !audience_matches(&claims.aud, &params.resource) {
         return Err(token_error(&TokenError::WrongAudience));
     }
@@ -141,7 +141,7 @@ pub async fn token(ctx: &RequestContext<'_>, params: AuthTokenParams) -> Result<
         .map_err(|e| RpcError::new(ErrorCode::InternalError, format!("{e}; check the daemon log and retry")))?;
     tracing::info!(user_id = %ctx.user.user_id, ttl_secs = life, pinned = ctx.session.token_expires_at.is_some(), "socket token issued");
     Ok(AuthTokenResult {
-        token,
+        token: Secret::from_string(token),
         expires_at: claims.exp,
         user_id: ctx.user.user_id.clone(),
         user_name: ctx.user.name.clone(),

@@ -1,8 +1,10 @@
 //! `daemon.hello`, `daemon.status`, `daemon.shutdown`, `daemon.purge`.
 
-use pierre_shared::ErrorCode;
-use pierre_shared::protocol::{HelloParams, HelloResult, PROTOCOL_VERSIONS, RpcError, StatusResult, UnreadableVault};
-use serde_json::{Value, json};
+use pierre_shared::protocol::{
+    HelloParams, HelloResult, PROTOCOL_VERSIONS, PurgeResult, RpcError, ShutdownResult, StatusResult, UnreadableVault,
+};
+use pierre_shared::{ErrorCode, Secret};
+use serde_json::Value;
 
 use super::parse;
 use crate::server::Daemon;
@@ -21,7 +23,7 @@ pub async fn hello(daemon: &Daemon, params: Value, peer_pid: Option<i32>) -> Res
             ),
         ));
     };
-    if let Some(token) = params.token.as_deref() {
+    if let Some(token) = params.token.as_ref().map(Secret::expose_text) {
         let (user, expires_at) = super::auth::hello_user(daemon, token, params.user.as_deref()).await?;
         let result = HelloResult {
             protocol_version: version,
@@ -96,18 +98,18 @@ pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> 
 }
 
 /// Starts an orderly shutdown; in-flight requests still finish.
-pub fn shutdown(ctx: &RequestContext<'_>) -> Result<Value, RpcError> {
+pub fn shutdown(ctx: &RequestContext<'_>) -> Result<ShutdownResult, RpcError> {
     ctx.require_admin("stop the daemon")?;
     tracing::info!(client = %ctx.session.client.name, "shutdown requested over the socket");
     ctx.daemon.shutdown.cancel();
-    Ok(json!({ "stopping": true, "pid": std::process::id() }))
+    Ok(ShutdownResult { stopping: true, pid: std::process::id() })
 }
 
 /// Deletes every user, vault, key and keyring entry, then stops.
-pub async fn purge(ctx: &RequestContext<'_>) -> Result<Value, RpcError> {
+pub async fn purge(ctx: &RequestContext<'_>) -> Result<PurgeResult, RpcError> {
     ctx.require_admin("purge this install")?;
     tracing::warn!(client = %ctx.session.client.name, "purge requested: deleting every user, vault and key");
     ctx.daemon.store(|store| store.purge()).await?;
     ctx.daemon.shutdown.cancel();
-    Ok(json!({ "purged": true }))
+    Ok(PurgeResult { purged: true })
 }

@@ -96,10 +96,10 @@ pub fn check(
     now: i64,
     renewable: bool,
 ) -> Result<(), TokenProblem> {
-    if oauth2.access_token.trim().is_empty() {
+    if oauth2.access_token.expose_text().trim().is_empty() {
         return Err(TokenProblem::EmptyAccessToken);
     }
-    if oauth1.oauth_token.trim().is_empty() || oauth1.oauth_token_secret.trim().is_empty() {
+    if oauth1.oauth_token.expose_text().trim().is_empty() || oauth1.oauth_token_secret.expose_text().trim().is_empty() {
         return Err(TokenProblem::EmptyOauth1);
     }
     if let Some(kind) = &oauth2.token_type
@@ -125,9 +125,11 @@ pub fn check(
 /// # Errors
 /// The first [`TokenProblem`] found.
 pub fn check_di(di: &ConnectionsImportDi, now: i64) -> Result<(), TokenProblem> {
-    for (value, name) in
-        [(&di.access_token, "access token"), (&di.refresh_token, "refresh token"), (&di.client_id, "client id")]
-    {
+    for (value, name) in [
+        (di.access_token.expose_text(), "access token"),
+        (di.refresh_token.expose_text(), "refresh token"),
+        (&di.client_id, "client id"),
+    ] {
         if value.trim().is_empty() {
             return Err(TokenProblem::DiEmpty(name));
         }
@@ -202,7 +204,7 @@ async fn import_garth(
     check_domain(&resolved, oauth1.domain.as_deref())?;
     let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
     let sealed_oauth1 = encoded(serde_json::to_string(&oauth1))?;
-    let mut access = Secret::from_string(oauth2.access_token.clone());
+    let mut access = oauth2.access_token.clone();
     let mut expires_at = oauth2.expires_at;
     if expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) {
         let tokens = refresh::refresh(ctx.daemon.oauth.http(), &resolved, &sealed_oauth1, now_secs)
@@ -236,9 +238,8 @@ async fn import_di(
     check_di(&di, now).map_err(|problem| refused(def, &problem))?;
     let resolved = ctx.daemon.oauth.resolve(def.name)?;
     let _gate = ctx.daemon.refresher.exclusive(&ctx.user.user_id, def.name).await;
-    let mut access = Secret::from_string(di.access_token.clone());
-    let mut grant =
-        DiGrant { client_id: di.client_id.clone(), refresh_token: Secret::from_string(di.refresh_token.clone()) };
+    let mut access = di.access_token.clone();
+    let mut grant = DiGrant { client_id: di.client_id.clone(), refresh_token: di.refresh_token.clone() };
     let mut expires_at = di.expires_at;
     let mut sign_in_expires_at = di.refresh_token_expires_at;
     if expires_at.is_none_or(|at| at <= now.saturating_add(REFRESH_MARGIN_SECS)) {
@@ -507,7 +508,7 @@ mod tests {
         o2.access_token = " ".into();
         assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::EmptyAccessToken));
         let (mut o1, o2) = files();
-        o1.oauth_token_secret = String::new();
+        o1.oauth_token_secret = Secret::default();
         assert_eq!(check(&o1, &o2, NOW, false), Err(TokenProblem::EmptyOauth1));
         let (o1, mut o2) = files();
         o2.token_type = Some("mac".into());

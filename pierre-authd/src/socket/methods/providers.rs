@@ -31,7 +31,7 @@ pub async fn apps_set(ctx: &RequestContext<'_>, params: AppsSetParams) -> Result
         ));
     }
     let client_id = params.client_id.trim().to_string();
-    let client_secret = params.client_secret.trim().to_string();
+    let client_secret = params.client_secret.expose_text().trim().to_string();
     if client_id.is_empty() || client_secret.is_empty() {
         return Err(RpcError::new(
             ErrorCode::InvalidParams,

@@ -2,9 +2,8 @@
 
 use pierre_shared::ErrorCode;
 use pierre_shared::protocol::{
-    RpcError, UserInfo, UsersAddParams, UsersListResult, UsersRemoveParams, UsersRenameParams,
+    RpcError, UserInfo, UsersAddParams, UsersListResult, UsersRemoveParams, UsersRemoveResult, UsersRenameParams,
 };
-use serde_json::{Value, json};
 
 use crate::server::add_user_with_defaults;
 use crate::socket::session::{RequestContext, resolve_user};
@@ -29,7 +28,7 @@ pub async fn list(ctx: &RequestContext<'_>) -> Result<UsersListResult, RpcError>
     Ok(UsersListResult { users: visible })
 }
 
-pub async fn remove(ctx: &RequestContext<'_>, params: UsersRemoveParams) -> Result<Value, RpcError> {
+pub async fn remove(ctx: &RequestContext<'_>, params: UsersRemoveParams) -> Result<UsersRemoveResult, RpcError> {
     ctx.require_admin("remove users")?;
     let user = resolve_user(ctx.daemon, &params.target).await?;
     if user.is_owner {
@@ -41,7 +40,7 @@ pub async fn remove(ctx: &RequestContext<'_>, params: UsersRemoveParams) -> Resu
     let user_id = user.user_id.clone();
     ctx.daemon.store(move |store| store.remove_user(&user_id)).await?;
     tracing::info!(user_id = %user.user_id, "user removed");
-    Ok(json!({ "removed": user.user_id, "name": user.name }))
+    Ok(UsersRemoveResult { removed: user.user_id, name: user.name })
 }
 
 pub async fn rename(ctx: &RequestContext<'_>, params: UsersRenameParams) -> Result<UserInfo, RpcError> {

@@ -1,5 +1,5 @@
 //! Request and params decoding on hostile input (`protocol::fuzz`, test-only, kept in its own
-//! file so `protocol.rs` stays readable): serde must refuse, never panic, and
+//! file so `protocol/mod.rs` stays readable): serde must refuse, never panic, and
 //! refuse exactly what the socket API says it refuses.
 use super::*;
 use proptest::prelude::*;
