@@ -138,7 +138,7 @@ for _ in $(seq 1 100); do [ -s "$fake_dir/out" ] && break; sleep 0.05; done
 fake=$(head -n 1 "$fake_dir/out")
 rm -rf "$fake_dir"
 [ -n "$fake" ] || { echo "bench: fake-provider did not start" >&2; exit 1; }
-# The daemon's Strava settings pointing at the fake (as tests/common/fake.rs provider_env).
+# The daemon's Strava settings pointing at the fake (as tests/e2e/common/fake.rs provider_env).
 export PIERRE_STRAVA_CLIENT_ID=bench-client PIERRE_STRAVA_CLIENT_SECRET=bench-secret \
   PIERRE_STRAVA_AUTH_URL="$fake/oauth/authorize" PIERRE_STRAVA_TOKEN_URL="$fake/oauth/token" \
   PIERRE_STRAVA_REVOKE_URL="$fake/oauth/revoke" PIERRE_STRAVA_API_BASE="$fake/api/v3" PIERRE_CALLBACK_PORT=0

@@ -129,6 +129,13 @@ else
     fail_step fmt "rustfmt not found" "rustfmt not found; install it with \`rustup component add rustfmt\`"
 fi
 
+# (a3) the workspace lints (`[workspace.lints]` in Cargo.toml) and clippy's defaults, as errors
+if command -v cargo >/dev/null && cargo clippy --version >/dev/null 2>&1; then
+    step clippy none 20m cargo clippy --workspace --all-targets -- -D warnings
+else
+    fail_step clippy "clippy not found" "clippy not found; install it with \`rustup component add clippy\`"
+fi
+
 # (b) every product binary: e2e tests find them beside the test executables
 if command -v cargo >/dev/null; then
     step build none 30m cargo build --workspace --bins

@@ -1,5 +1,11 @@
 //! pierre-mcp: parse the command line, read the configuration, set up
 //! logging, run one command, turn the outcome into an exit code.
+//!
+//! stdout belongs to the MCP protocol (rmcp writes the frames): a stray
+//! `println!` would corrupt a session, so printing to stdout is a compile
+//! error here; the CLI commands write through `call::write_output` only.
+
+#![deny(clippy::print_stdout)]
 
 mod call;
 mod charts;

@@ -1,7 +1,7 @@
 """One happy-path `pierre-authd login` against an independent fake provider: the npm
 `oauth2-mock-server` (auto-approving /authorize, PKCE-aware /token), standing in for Strava.
 
-The strict fake (`fake-provider`, tests/provider_connect.rs) covers the refusals; this test shows
+The strict fake (`fake-provider`, tests/e2e/provider_connect.rs) covers the refusals; this test shows
 the daemon's OAuth client also works against an implementation that is not ours."""
 
 from __future__ import annotations
