@@ -10,8 +10,8 @@ use std::time::Duration;
 use pierre_shared::Secret;
 use pierre_shared::paths::{Paths, PathsError};
 
+use crate::oauth::authz::{AuthServerConfig, ConfigError as AuthServerConfigError};
 use crate::oauth::client::settings::{OAuthConfig, OAuthConfigError};
-use crate::oauth::server::{AuthServerConfig, ConfigError as AuthServerConfigError};
 use crate::vault::KeyConfig;
 
 /// How long a new connection may take to say `daemon.hello`.

@@ -4,7 +4,7 @@
 //! say the wait the provider asked for (`Retry-After`), else the one the
 //! usage headers imply, else a short default; never a whole window the
 //! headers show open. Unit tests of each header style are beside the code
-//! in `pierre-authd/src/server/budgets/`.
+//! in `pierre-authd/src/tokens/budgets/`.
 
 use crate::common;
 

@@ -3,23 +3,19 @@
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{ExitCode, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use pierre_shared::client::ClientError;
 use pierre_shared::paths::ensure_private_dir;
-use pierre_shared::platform::current_uid;
 use pierre_shared::protocol::{NoParams, Shutdown, Status, StatusResult};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{CliError, EXIT_NOT_RUNNING, connect, probe};
 use crate::config::Config;
+use crate::daemon::{Daemon, Opened, shutdown};
 use crate::process::{DataDirLock, PidLock, process_alive, read_pid};
-use crate::server::{self, Daemon, shutdown};
 use crate::socket;
-use crate::vault::SqliteStore;
 use pierre_shared::platform::{detach_session, disable_core_dumps};
 
 /// Runs the daemon in the foreground until a signal, `daemon.shutdown`, or
@@ -35,61 +31,21 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
     // The data directory first: it is what two daemons must never share.
     let _data_lock = DataDirLock::acquire(&paths.daemon_record(), &paths.socket)?;
     let _lock = PidLock::acquire(&paths.pid_file(), &paths.socket)?;
-    let open_paths = paths.clone();
-    let keys = config.keys.clone();
-    let os_user = config.os_user.clone();
-    let (store, apps) = tokio::task::spawn_blocking(move || -> Result<_, CliError> {
-        let store = SqliteStore::open(&open_paths, &keys)?;
-        server::ensure_owner(&store, &os_user)?;
-        let apps = crate::oauth::client::load_apps(&store)?;
-        Ok((store, apps))
-    })
-    .await
-    .map_err(|e| CliError::StartFailed { reason: e.to_string() })??;
-    let oauth = crate::oauth::client::OAuthClient::new(config.oauth.clone(), apps)
-        .map_err(|e| CliError::StartFailed { reason: format!("cannot set up the HTTPS client: {e}") })?;
-    let (as_listener, auth) = crate::oauth::server::start(&config.auth_server, &paths.state_db(), &store)
-        .await
-        .map_err(|e| CliError::StartFailed { reason: e.to_string() })?;
-    let listener = socket::bind(&paths.socket)?;
     let token = CancellationToken::new();
+    let Opened { daemon, authz_listener } = Daemon::open(config, token.clone()).await?;
+    let listener = socket::bind(&paths.socket)?;
     shutdown::on_signals(token.clone())
         .map_err(|source| CliError::Io { what: "cannot install signal handlers".into(), source })?;
     let mut watched = vec![paths.socket.clone(), paths.data_dir.clone()];
     watched.extend(paths.home.clone());
-    shutdown::when_missing(watched, token.clone());
-    let daemon = Arc::new(Daemon {
-        store: Arc::new(store),
-        paths: paths.clone(),
-        config,
-        started: Instant::now(),
-        open_connections: AtomicU64::new(0),
-        shutdown: token.clone(),
-        uid: current_uid(),
-        oauth,
-        events: server::events::EventBus::new(),
-        auth: Arc::new(auth),
-        refresher: server::refresher::Refresher::default(),
-        budgets: server::budgets::Budgets::default(),
-    });
-    let as_task =
-        as_listener.map(|l| tokio::spawn(crate::oauth::server::serve(l, daemon.clone(), token.child_token())));
-    // The callback listener: a busy port is a warning, not a failed start
-    // (tokens keep working); `connections.begin` retries and explains.
-    daemon.oauth.attach(&daemon);
-    if let Err(err) = daemon.oauth.ensure_listener().await {
-        tracing::warn!("{}", err.message);
-    }
+    shutdown::when_missing(watched, token);
     tracing::info!(
         socket = %paths.socket.display(),
         pid = std::process::id(),
         key_backend = daemon.store.install_info().key_backend.as_str(),
         "pierre-authd listening"
     );
-    server::run(listener, daemon).await;
-    if let Some(task) = as_task {
-        let _ = task.await;
-    }
+    daemon.serve(listener, authz_listener).await;
     let _ = std::fs::remove_file(&paths.socket);
     tracing::info!("pierre-authd stopped");
     Ok(())

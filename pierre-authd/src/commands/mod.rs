@@ -24,6 +24,15 @@ use crate::process::{DataDirLockError, PidLockError};
 use crate::socket::BindError;
 use crate::vault::StoreError;
 
+impl From<crate::daemon::OpenError> for CliError {
+    fn from(err: crate::daemon::OpenError) -> Self {
+        match err {
+            crate::daemon::OpenError::Store(e) => CliError::Store(e),
+            crate::daemon::OpenError::Start(reason) => CliError::StartFailed { reason },
+        }
+    }
+}
+
 /// Exit code for "the daemon is not running" (`status`).
 pub const EXIT_NOT_RUNNING: u8 = 3;
 

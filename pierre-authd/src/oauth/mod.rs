@@ -2,8 +2,8 @@
 //!
 //! - [`client`]: the fitness-provider client (connect flow, callback listener).
 //! - [`loopback`]: the Host check and HTML escaping both listeners share.
-//! - [`server`]: the authorization server that issues JWTs naming a Pierre user.
+//! - [`authz`]: the authorization server that issues JWTs naming a Pierre user.
 
+pub mod authz;
 pub mod client;
 pub mod loopback;
-pub mod server;

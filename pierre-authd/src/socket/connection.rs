@@ -19,7 +19,7 @@ use tokio_util::task::TaskTracker;
 
 use super::methods;
 use super::session::{RequestContext, Session, take_user_param, user_for_request};
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 
 /// A request as read off the wire, shape already checked. No `Debug`: its
 /// params may hold a token or a client secret.
@@ -133,8 +133,9 @@ pub async fn serve(daemon: Arc<Daemon>, stream: UnixStream, peer_pid: Option<i32
             continue;
         };
         if incoming.method == EventsSubscribe::NAME {
-            let answer =
-                crate::server::events::subscribe_connection(&daemon, &current, incoming.params, notes.clone()).await;
+            let answer = methods::events::subscribe(&daemon, &current, incoming.params, notes.clone())
+                .await
+                .map(|result| serde_json::to_value(result).unwrap_or_default());
             if let Some(id) = incoming.id {
                 let _ = answers.send(to_response(id, answer)).await;
             }

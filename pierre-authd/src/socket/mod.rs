@@ -22,7 +22,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::task::TaskTracker;
 
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 
 /// Why the socket could not be bound.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use pierre_shared::ErrorCode;
 use pierre_shared::protocol::{ClientInfo, RpcError};
 use serde_json::Value;
 
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 use crate::vault::UserRecord;
 
 /// A Pierre user that exists, looked up by the daemon.

@@ -60,7 +60,7 @@ pub(crate) const STATE: &[Migration] = &[
     ",
     },
     Migration {
-        // The authorization server (oauth/server/store.rs): public clients
+        // The authorization server (oauth/authz/store.rs): public clients
         // registered by RFC 7591, authorization codes and refresh tokens as
         // SHA-256 hashes only, refresh-token families (revoked together on
         // reuse), and the ids of revoked access tokens until they expire.

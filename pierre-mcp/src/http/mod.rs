@@ -103,7 +103,7 @@ pub async fn run(config: &Config, bind: &str) -> Result<(), HttpError> {
     let status = owner.call::<Status>(NoParams {}).await.map_err(HttpError::Daemon)?;
     let port =
         status.ports.get("authorization_server").copied().filter(|p| *p > 0).ok_or(HttpError::NoAuthorizationServer)?;
-    // The AS's issuer is always this form (pierre-authd's oauth::server).
+    // The AS's issuer is always this form (pierre-authd's oauth::authz).
     let authorization_server = format!("http://127.0.0.1:{port}");
     let shutdown = CancellationToken::new();
     tokio::spawn(on_signal(shutdown.clone()));

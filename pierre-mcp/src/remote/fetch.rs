@@ -174,7 +174,7 @@ impl DaemonFetch {
 /// `Retry-After` as delay-seconds, for when the daemon gave no wait (it
 /// could not be told of the 429, or it holds no windows for this provider).
 /// The HTTP-date form (RFC 9110 §10.2.3) is read by the daemon, the one
-/// place the wait rule lives (`pierre-authd/src/server/budgets.rs`).
+/// place the wait rule lives (`pierre-authd/src/tokens/budgets.rs`).
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
 }

@@ -18,8 +18,8 @@ use std::process::ExitCode;
 
 use super::{CliError, connect_or_start};
 use crate::cli::ImportGarminArgs;
+use crate::clock::now_secs;
 use crate::config::Config;
-use crate::server::now_secs;
 use crate::socket::methods::import::utc;
 use pierre_shared::protocol::{
     ConnectionsImport, ConnectionsImportLayout, ConnectionsImportParams, ConnectionsImportResult,

@@ -21,8 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::state::{self, StateError};
 use super::{OAuthClient, exchange};
-use crate::server::events::EventKind;
-use crate::server::{Daemon, now_secs};
+use crate::clock::now_secs;
+use crate::daemon::Daemon;
+use crate::daemon::events::EventKind;
 use crate::vault::{ConnectionRecord, SecretField};
 
 const SUCCESS_PAGE: &str = include_str!("../../../../templates/oauth_success.html");

@@ -26,14 +26,14 @@ pub mod state;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock, RwLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use pierre_shared::catalogue::{self, ProviderDef};
 use pierre_shared::protocol::{ConsumerInfo, ProviderInfo, RpcError};
 use pierre_shared::{ErrorCode, Secret};
 use serde::{Deserialize, Serialize};
 
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 use crate::vault::{Store, StoreError};
 use settings::{Field, OAuthConfig, Setting, Source, text_or};
 
@@ -147,7 +147,7 @@ pub struct OAuthClient {
     /// Serialises binding attempts.
     bind_gate: tokio::sync::Mutex<()>,
     /// The daemon, for the listener's handlers (weak: the daemon owns us).
-    daemon: OnceLock<Weak<Daemon>>,
+
     /// Redirects disabled: a token endpoint must answer, not send us elsewhere (SSRF).
     http: reqwest::Client,
 }
@@ -166,15 +166,8 @@ impl OAuthClient {
             apps: RwLock::new(apps),
             callback_addr: OnceLock::new(),
             bind_gate: tokio::sync::Mutex::new(()),
-            daemon: OnceLock::new(),
             http,
         })
-    }
-
-    /// Gives the client its daemon, for the callback listener. Call once,
-    /// right after the daemon is built.
-    pub fn attach(&self, daemon: &Arc<Daemon>) {
-        let _ = self.daemon.set(Arc::downgrade(daemon));
     }
 
     /// The bound callback listener's address, once bound.
@@ -183,11 +176,12 @@ impl OAuthClient {
     }
 
     /// Binds the callback listener on 127.0.0.1 (configured port) and serves
-    /// it until the daemon stops, unless that already happened.
+    /// it for `daemon` until it stops, unless that already happened. The
+    /// daemon is passed in (it owns this client), never kept here.
     ///
     /// # Errors
     /// `config_invalid` with what to do when the port is taken.
-    pub async fn ensure_listener(&self) -> Result<SocketAddr, RpcError> {
+    pub async fn ensure_listener(&self, daemon: &Arc<Daemon>) -> Result<SocketAddr, RpcError> {
         if let Some(addr) = self.callback_addr() {
             return Ok(addr);
         }
@@ -195,9 +189,9 @@ impl OAuthClient {
         if let Some(addr) = self.callback_addr() {
             return Ok(addr);
         }
-        let Some(daemon) = self.daemon.get().and_then(Weak::upgrade) else {
+        if daemon.shutdown.is_cancelled() {
             return Err(RpcError::new(ErrorCode::ShuttingDown, "the daemon is stopping; retry after it restarts"));
-        };
+        }
         let port = self.config.callback_port;
         let listener = callback::bind(port).await.map_err(|e| {
             RpcError::new(

@@ -11,10 +11,11 @@ use pierre_shared::protocol::{
 };
 use pierre_shared::{ErrorCode, Secret};
 
-use crate::oauth::server::consent::Decision;
-use crate::oauth::server::jwt::audience_matches;
-use crate::oauth::server::{Claims, SOCKET_AUDIENCE, SOCKET_TOKEN_DEFAULT_LIFE, SOCKET_TOKEN_MAX_LIFE, TokenError};
-use crate::server::{Daemon, now_secs};
+use crate::clock::now_secs;
+use crate::daemon::Daemon;
+use crate::oauth::authz::consent::Decision;
+use crate::oauth::authz::jwt::audience_matches;
+use crate::oauth::authz::{Claims, SOCKET_AUDIENCE, SOCKET_TOKEN_DEFAULT_LIFE, SOCKET_TOKEN_MAX_LIFE, TokenError};
 use crate::socket::session::{RequestContext, ResolvedUser};
 
 /// The socket form of a refused token: what happened, then what to do.
@@ -182,7 +183,7 @@ pub async fn rotate(ctx: &RequestContext<'_>) -> Result<KeysRotateResult, RpcErr
     let store = ctx.daemon.store.clone();
     let rotated = match tokio::task::spawn_blocking(move || auth.keys.rotate(store.as_ref(), now_secs())).await {
         Ok(Ok(rotated)) => rotated,
-        Ok(Err(crate::oauth::server::keys::KeyError::Store(err))) => return Err(crate::server::store_error(err)),
+        Ok(Err(crate::oauth::authz::keys::KeyError::Store(err))) => return Err(crate::daemon::store_error(err)),
         Ok(Err(other)) => return Err(RpcError::new(ErrorCode::InternalError, other.to_string())),
         Err(_) => {
             return Err(RpcError::new(

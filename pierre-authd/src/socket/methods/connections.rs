@@ -10,9 +10,9 @@ use pierre_shared::protocol::{
     ConnectionsDisconnectResult, ConnectionsListResult, ConnectionsWaitParams, RevokeOutcome, RpcError,
 };
 
+use crate::clock::now_secs;
+use crate::daemon::events::EventKind;
 use crate::oauth::client::{OAuthClient, exchange, pkce, revoke, state};
-use crate::server::events::EventKind;
-use crate::server::now_secs;
 use crate::socket::session::RequestContext;
 use crate::vault::{ConnectionRecord, SecretField, Store};
 
@@ -59,7 +59,7 @@ pub async fn begin(
     if !resolved.configured() {
         return Err(resolved.not_configured());
     }
-    ctx.daemon.oauth.ensure_listener().await?;
+    ctx.daemon.oauth.ensure_listener(ctx.daemon).await?;
     // Resolved again: the default redirect URI names the port just bound.
     let resolved = ctx.daemon.oauth.resolve(def.name)?;
     if let Some(warning) = ctx.daemon.oauth.redirect_warning(&resolved.redirect_uri.value) {

@@ -7,7 +7,7 @@ use pierre_shared::{ErrorCode, Secret};
 use serde_json::Value;
 
 use super::parse;
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 use crate::socket::session::{RequestContext, ResolvedUser, Session, resolve_user};
 
 /// Checks the hello, picks the protocol version and resolves the user the
@@ -90,7 +90,7 @@ pub async fn status(ctx: &RequestContext<'_>) -> Result<StatusResult, RpcError> 
             .collect(),
         rate_limits: daemon
             .budgets
-            .snapshot(crate::server::now_secs())
+            .snapshot(crate::clock::now_secs())
             .into_iter()
             .filter(|b| ctx.session.is_admin || b.user_id.as_ref().is_none_or(|u| *u == ctx.user.user_id))
             .collect(),

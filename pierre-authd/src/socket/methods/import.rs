@@ -40,13 +40,13 @@ use pierre_shared::protocol::{
 use pierre_shared::{ErrorCode, Secret};
 use serde_json::Value;
 
+use crate::clock::now_secs;
+use crate::daemon::events::EventKind;
 use crate::oauth::client::refresh::{self, DiGrant, GARMIN_SIGN_IN_DIR, RefreshError, garmin_sign_in_steps};
 use crate::oauth::client::settings::Source;
 use crate::oauth::client::{OAuthClient, ResolvedProvider};
-use crate::server::events::EventKind;
-use crate::server::now_secs;
-use crate::server::refresher::REFRESH_MARGIN_SECS;
 use crate::socket::session::RequestContext;
+use crate::tokens::refresher::REFRESH_MARGIN_SECS;
 use crate::vault::{ConnectionRecord, SecretField};
 
 /// How long the profile check may take.

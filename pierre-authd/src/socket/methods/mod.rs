@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod connections;
 pub mod daemon;
+pub mod events;
 pub mod import;
 pub mod providers;
 pub mod settings;

@@ -8,7 +8,7 @@ use pierre_shared::model::settings::{AthleteSettings, Setting, SettingField, Set
 use pierre_shared::protocol::{RpcError, SettingsGetResult, SettingsSetParams, SettingsSetResult};
 use serde_json::Value;
 
-use crate::server::now_secs;
+use crate::clock::now_secs;
 use crate::socket::session::RequestContext;
 use crate::vault::SettingRow;
 

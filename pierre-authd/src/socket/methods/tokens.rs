@@ -1,18 +1,18 @@
 //! `tokens.get`: a provider access token for the resolved user, refreshed
 //! first when it expires within 5 minutes or a caller reports it rejected,
 //! or `rate_limited` while the provider's rate limits say to wait (the
-//! rule is in [`crate::server::budgets`]).
+//! rule is in [`crate::tokens::budgets`]).
 //! Refresh tokens never leave the daemon. `usage.report`: what a provider
 //! API answer said about the rate limits.
 
 use pierre_shared::ErrorCode;
 use pierre_shared::protocol::{RpcError, TokensGetParams, TokensGetResult, UsageReportParams, UsageReportResult};
 
+use crate::clock::now_secs;
 use crate::oauth::client::OAuthClient;
-use crate::server::budgets::{Wait, WaitCause};
-use crate::server::now_secs;
-use crate::server::refresher::{self, Want};
 use crate::socket::session::RequestContext;
+use crate::tokens::budgets::{Wait, WaitCause};
+use crate::tokens::refresher::{self, Want};
 
 pub async fn get(ctx: &RequestContext<'_>, params: TokensGetParams) -> Result<TokensGetResult, RpcError> {
     let want = match params.rejected_token_sha256 {

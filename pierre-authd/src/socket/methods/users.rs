@@ -5,7 +5,7 @@ use pierre_shared::protocol::{
     RpcError, UserInfo, UsersAddParams, UsersListResult, UsersRemoveParams, UsersRemoveResult, UsersRenameParams,
 };
 
-use crate::server::add_user_with_defaults;
+use crate::daemon::add_user_with_defaults;
 use crate::socket::session::{RequestContext, resolve_user};
 use crate::vault::UserRecord;
 

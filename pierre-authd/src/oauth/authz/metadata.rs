@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AuthServer;
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 
 /// The metadata document for `auth`.
 pub fn document(auth: &AuthServer) -> Value {

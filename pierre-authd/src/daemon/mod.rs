@@ -1,11 +1,13 @@
 //! The running daemon: shared state, the accept loop and orderly shutdown.
 //!
-//! `run` takes its listener and its cancellation token from the caller, so
-//! tests can bind a socket in a temp dir and stop the daemon when done.
+//! [`Daemon::open`] builds the whole daemon from a [`Config`] (store, owner,
+//! stored apps, provider OAuth client, authorization server) and
+//! [`Daemon::serve`] runs it on a listener the caller bound, until the
+//! cancellation token the caller passed is cancelled. The CLI's `serve` adds
+//! only the process concerns (locks, signals, the socket path); a test can
+//! run a daemon in-process on a temporary socket the same way.
 
-pub mod budgets;
 pub mod events;
-pub mod refresher;
 pub mod shutdown;
 
 use std::sync::Arc;
@@ -14,15 +16,17 @@ use std::time::{Duration, Instant};
 
 use pierre_shared::ErrorCode;
 use pierre_shared::paths::Paths;
+use pierre_shared::platform::current_uid;
 use pierre_shared::protocol::{ConnectionState, RpcError};
-use tokio::net::UnixListener;
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::clock::now_secs;
 use crate::config::Config;
 use crate::socket;
-use crate::vault::{ConnectionRecord, Store, StoreError, UserRecord};
+use crate::vault::{ConnectionRecord, SqliteStore, Store, StoreError, UserRecord};
 
 /// How long in-flight requests get to finish once shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,14 +50,82 @@ pub struct Daemon {
     /// The authorization server: signing keys, clients, codes, refresh
     /// families, pending consents (its HTTP listener and the socket's JWT
     /// users both use it).
-    pub auth: Arc<crate::oauth::server::AuthServer>,
+    pub auth: Arc<crate::oauth::authz::AuthServer>,
     /// One refresh at a time per (user, provider); see [`refresher`].
-    pub refresher: refresher::Refresher,
+    pub refresher: crate::tokens::refresher::Refresher,
     /// Provider rate-limit windows; see [`budgets`].
-    pub budgets: budgets::Budgets,
+    pub budgets: crate::tokens::budgets::Budgets,
+}
+
+/// Why [`Daemon::open`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Start(String),
 }
 
 impl Daemon {
+    /// Opens the vault (creating the owner user on first start), loads the
+    /// apps stored with `apps set`, builds the provider OAuth client and the
+    /// authorization server (whose loopback listener, when its port is free,
+    /// starts serving in [`Daemon::serve`]). Binds no socket.
+    ///
+    /// # Errors
+    /// The store's error (key, schema, permissions), or a sentence saying
+    /// which part could not start.
+    pub async fn open(config: Config, shutdown: CancellationToken) -> Result<Opened, OpenError> {
+        let paths = config.paths.clone();
+        let keys = config.keys.clone();
+        let os_user = config.os_user.clone();
+        let (store, apps) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let store = SqliteStore::open(&paths, &keys)?;
+            ensure_owner(&store, &os_user)?;
+            let apps = crate::oauth::client::load_apps(&store)?;
+            Ok((store, apps))
+        })
+        .await
+        .map_err(|e| OpenError::Start(format!("opening the vault failed: {e}")))??;
+        let oauth = crate::oauth::client::OAuthClient::new(config.oauth.clone(), apps)
+            .map_err(|e| OpenError::Start(format!("cannot set up the HTTPS client: {e}")))?;
+        let (authz_listener, auth) = crate::oauth::authz::start(&config.auth_server, &config.paths.state_db(), &store)
+            .await
+            .map_err(|e| OpenError::Start(e.to_string()))?;
+        let daemon = Arc::new(Daemon {
+            store: Arc::new(store),
+            paths: config.paths.clone(),
+            config,
+            started: Instant::now(),
+            open_connections: AtomicU64::new(0),
+            shutdown,
+            uid: current_uid(),
+            oauth,
+            events: events::EventBus::new(),
+            auth: Arc::new(auth),
+            refresher: crate::tokens::refresher::Refresher::default(),
+            budgets: crate::tokens::budgets::Budgets::default(),
+        });
+        Ok(Opened { daemon, authz_listener })
+    }
+
+    /// Serves the socket `listener` (and the authorization server, when its
+    /// port was free) until the shutdown token is cancelled, then drains.
+    /// The provider callback listener binds here; a busy callback port is a
+    /// warning, not a failed start (tokens keep working, and
+    /// `connections.begin` retries and explains).
+    pub async fn serve(self: &Arc<Self>, listener: UnixListener, authz_listener: Option<TcpListener>) {
+        let authz = authz_listener
+            .map(|l| tokio::spawn(crate::oauth::authz::serve(l, self.clone(), self.shutdown.child_token())));
+        if let Err(err) = self.oauth.ensure_listener(self).await {
+            tracing::warn!("{}", err.message);
+        }
+        run(listener, self.clone()).await;
+        if let Some(task) = authz {
+            let _ = task.await;
+        }
+    }
+
     /// Runs a store operation off the async runtime and maps its error to
     /// the socket's error shape.
     pub async fn store<T, F>(&self, op: F) -> Result<T, RpcError>
@@ -75,6 +147,13 @@ impl Daemon {
     pub fn connection_count(&self) -> u64 {
         self.open_connections.load(Ordering::Relaxed)
     }
+}
+
+/// A daemon [`Daemon::open`] built, and the authorization server's
+/// listener for [`Daemon::serve`] (`None` when its port was taken).
+pub struct Opened {
+    pub daemon: Arc<Daemon>,
+    pub authz_listener: Option<TcpListener>,
 }
 
 /// The socket form of a store error: its code and its sentence.
@@ -121,11 +200,6 @@ fn owner_name(os_user: &str) -> String {
     }
 }
 
-/// Seconds since the Unix epoch.
-pub fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Accepts connections until `daemon.shutdown` is cancelled, then waits for
 /// in-flight requests (bounded by [`DRAIN_TIMEOUT`]).
 pub async fn run(listener: UnixListener, daemon: Arc<Daemon>) {
@@ -157,6 +231,9 @@ pub async fn run(listener: UnixListener, daemon: Arc<Daemon>) {
         tracing::warn!("some requests did not finish within {:?}", DRAIN_TIMEOUT);
     }
 }
+
+#[cfg(test)]
+mod in_process_tests;
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,8 @@ use serde_json::json;
 use super::http::{check_rate, no_store, oauth_error, rate_headers};
 use super::jwt::is_loopback_host;
 use super::store::ClientRecord;
-use crate::server::{Daemon, now_secs};
+use crate::clock::now_secs;
+use crate::daemon::Daemon;
 
 /// Longest client name kept; the consent page shows it.
 const MAX_NAME_CHARS: usize = 100;

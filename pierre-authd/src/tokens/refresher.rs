@@ -22,8 +22,9 @@ use pierre_shared::protocol::{ConnectionState, RpcError, TokensGetResult};
 use pierre_shared::{ErrorCode, Secret};
 use sha2::{Digest, Sha256};
 
-use super::events::EventKind;
-use super::{Daemon, now_secs};
+use crate::clock::now_secs;
+use crate::daemon::Daemon;
+use crate::daemon::events::EventKind;
 use crate::oauth::client::OAuthClient;
 use crate::oauth::client::garmin_legacy;
 use crate::oauth::client::refresh::{self, RefreshError};

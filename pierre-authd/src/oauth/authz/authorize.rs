@@ -31,7 +31,8 @@ use super::http::{CONSENT_TEMPLATE, check_rate, error_page, escape, page, parse_
 use super::jwt::{SOCKET_AUDIENCE, is_loopback_host};
 use super::store::CodeRecord;
 use super::{CODE_LIFE, random_token};
-use crate::server::{Daemon, now_secs};
+use crate::clock::now_secs;
+use crate::daemon::Daemon;
 
 /// Seconds between the consent page's own refreshes.
 const REFRESH_SECS: u64 = 3;

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::ratelimit::{Decision, RateLimiter};
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 
 /// The consent page template (self-contained: no external assets).
 pub const CONSENT_TEMPLATE: &str = include_str!("../../../../templates/consent.html");

@@ -8,15 +8,10 @@
 //! happened still gets its answer.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use pierre_shared::protocol::RpcError;
 use serde::Serialize;
-use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc};
-
-use super::Daemon;
-use crate::socket::session::{Session, take_user_param, user_for_request};
+use tokio::sync::broadcast;
 
 /// How many events a slow subscriber may fall behind before it loses some.
 const CAPACITY: usize = 256;
@@ -126,41 +121,6 @@ impl Subscription {
             }
         }
     }
-}
-
-/// `events.subscribe`: from now on, this connection also receives
-/// `{"jsonrpc":"2.0","method":"event","params":{...}}` notifications for
-/// the request's user (the session's, or the `user` an administrator names),
-/// until it closes.
-pub async fn subscribe_connection(
-    daemon: &Arc<Daemon>,
-    session: &Session,
-    mut params: Value,
-    notes: mpsc::Sender<String>,
-) -> Result<Value, RpcError> {
-    let named = take_user_param(&mut params)?;
-    let user = user_for_request(daemon, session, named).await?;
-    let mut subscription = daemon.events.subscribe(&user.user_id);
-    let user_id = user.user_id.clone();
-    tokio::spawn(async move {
-        loop {
-            let event = tokio::select! {
-                event = subscription.next() => event,
-                // The connection's writer is gone: the connection closed.
-                _ = notes.closed() => None,
-            };
-            let Some(kind) = event else { break };
-            let mut params = serde_json::to_value(&kind).unwrap_or_default();
-            params["user_id"] = json!(user_id);
-            let line = json!({ "jsonrpc": "2.0", "method": "event", "params": params }).to_string();
-            if notes.send(line).await.is_err() {
-                break;
-            }
-        }
-    });
-    Ok(
-        json!({ "subscribed": true, "user_id": user.user_id, "events": ["oauth_complete", "oauth_error", "token_refreshed", "needs_reconnect", "disconnected"] }),
-    )
 }
 
 #[cfg(test)]

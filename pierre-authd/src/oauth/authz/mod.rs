@@ -39,7 +39,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::server::Daemon;
+use crate::daemon::Daemon;
 use crate::vault::{Store, StoreError};
 
 pub use jwt::{Claims, SOCKET_AUDIENCE, TokenError};
@@ -264,7 +264,7 @@ pub async fn start(
     };
     let port = listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port());
     let auth =
-        tokio::task::block_in_place(|| AuthServer::open(vault, state_db, config, port, crate::server::now_secs()))?;
+        tokio::task::block_in_place(|| AuthServer::open(vault, state_db, config, port, crate::clock::now_secs()))?;
     if let Some(port) = port {
         tracing::info!(port, "authorization server on 127.0.0.1");
     }
@@ -311,7 +311,7 @@ pub async fn serve(listener: TcpListener, daemon: Arc<Daemon>, shutdown: Cancell
                 _ = stop_pruning.cancelled() => break,
                 _ = every.tick() => {
                     let d = pruner.clone();
-                    let pruned = tokio::task::spawn_blocking(move || d.auth.store.prune(crate::server::now_secs())).await;
+                    let pruned = tokio::task::spawn_blocking(move || d.auth.store.prune(crate::clock::now_secs())).await;
                     if !matches!(pruned, Ok(Ok(()))) {
                         tracing::warn!("authorization server: pruning expired rows failed; will retry");
                     }

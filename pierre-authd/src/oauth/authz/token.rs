@@ -21,7 +21,8 @@ use super::authorize::verifier_matches;
 use super::http::{OAuthError, check_rate, no_store, oauth_error, parse_form, rate_headers};
 use super::store::{FamilyRecord, Redeemed, Rotated};
 use super::{ACCESS_TOKEN_LIFE, AuthServer, REFRESH_TOKEN_LIFE, random_token};
-use crate::server::{Daemon, now_secs};
+use crate::clock::now_secs;
+use crate::daemon::Daemon;
 
 /// A finished `/token` answer or an RFC 6749 §5.2 error.
 type Answer = Result<Response, OAuthError>;
