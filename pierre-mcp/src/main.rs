@@ -1,5 +1,6 @@
-//! pierre-mcp: parse the command line, read the configuration, set up
-//! logging, run one command, turn the outcome into an exit code.
+//! The `pierre-mcp` binary: parse the command line, read the configuration,
+//! set up logging, run one command, turn the outcome into an exit code.
+//! Everything else is the `pierre_mcp` library (see its module map).
 //!
 //! stdout belongs to the MCP protocol (rmcp writes the frames): a stray
 //! `println!` would corrupt a session, so printing to stdout is a compile
@@ -7,28 +8,14 @@
 
 #![deny(clippy::print_stdout)]
 
-mod call;
-mod charts;
-mod cli;
-mod config;
-mod daemon;
-mod http;
-mod logging;
-mod output;
-mod remote;
-mod render;
-mod serve;
-mod server;
-mod sources;
-mod tools;
-
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
-use crate::config::Config;
+use pierre_mcp::cli::{Cli, Command};
+use pierre_mcp::config::Config;
+use pierre_mcp::{call, http, logging, serve};
 
 /// What `pierre-mcp` without a command says when a person, not an MCP
 /// client, started it: stdin is a terminal. Serving would sit silently

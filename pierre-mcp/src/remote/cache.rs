@@ -58,8 +58,9 @@ impl ResponseCache {
         entries.retain(|k, _| k.0 != connection_id);
     }
 
+    /// How many answers are kept (tests check what a disconnect drops).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.lock().unwrap().len()
     }
 }

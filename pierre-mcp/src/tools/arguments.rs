@@ -129,7 +129,8 @@ pub fn in_range(name: &'static str, value: Option<&Count>, default: u32, min: u3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::{Format, failure};
+    use crate::tools::Format;
+    use crate::tools::respond::failure;
     use serde_json::json;
 
     #[test]

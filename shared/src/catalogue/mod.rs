@@ -8,10 +8,13 @@
 
 mod fitbit;
 mod garmin;
+mod name;
 mod oura;
 mod strava;
 mod synthetic;
 mod whoop;
+
+pub use name::ProviderName;
 
 /// Every provider, in the order CLIs list them.
 pub const ALL: &[&ProviderDef] = &[&strava::DEF, &fitbit::DEF, &garmin::DEF, &whoop::DEF, &oura::DEF, &synthetic::DEF];
