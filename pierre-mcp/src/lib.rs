@@ -14,6 +14,8 @@
 //! - [`sources`]: which provider a call reads from and its data, keyed by
 //!   connection id; [`remote`]: provider API requests with a token from the
 //!   daemon ([`daemon`]: the socket link, starting the daemon when needed).
+//! - [`prompts`], [`resources`]: the reviews a user picks from the prompt
+//!   menu, and the athlete and this week as attachable context.
 //! - [`render`], [`charts`]: text tables and PNG charts for the human side.
 //! - [`logging`]: stderr/file logs; stdout is the protocol's alone.
 //!
@@ -31,8 +33,10 @@ pub mod daemon;
 pub mod http;
 pub mod logging;
 pub mod output;
+pub mod prompts;
 pub mod remote;
 pub mod render;
+pub mod resources;
 pub mod serve;
 pub mod server;
 pub mod sources;

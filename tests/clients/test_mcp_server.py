@@ -89,8 +89,9 @@ def test_sdk_connects_in_every_mode(server_cmd, mcp_env, mode, expected_version)
                 assert c.server_info.version == pierre_version(server_cmd)
                 caps = c.server_capabilities
                 assert caps.tools is not None
-                # Advertise only what is served.
-                assert caps.resources is None and caps.prompts is None
+                # Advertise only what is served: tools, prompts, resources (not subscriptions).
+                assert caps.resources is not None and caps.prompts is not None
+                assert not caps.resources.subscribe
                 assert caps.logging is None and caps.completions is None
             tools = await c.list_tools()
             assert {t.name for t in tools.tools} == TOOLS
@@ -153,16 +154,17 @@ def test_initialize_answers_every_handshake_version(server_cmd, mcp_env, version
         # A known version is echoed; an unknown one gets the newest handshake version.
         assert reply["protocolVersion"] == (version if version in HANDSHAKE_VERSIONS else "2025-11-25")
         assert reply["serverInfo"]["name"] == "pierre-mcp"
-        assert set(reply["capabilities"]) == {"tools"}
+        assert set(reply["capabilities"]) == {"tools", "prompts", "resources"}
         listed = s.request("tools/list")["result"]["tools"]
         assert {t["name"] for t in listed} == TOOLS
         called = s.request("tools/call", {"name": "get_stats", "arguments": {"period": "week"}})["result"]
         assert called.get("isError") is not True
         assert called["structuredContent"]["period"] == "week"
         # What is not advertised is not served.
+        assert len(s.request("prompts/list")["result"]["prompts"]) == 3
+        assert len(s.request("resources/list")["result"]["resources"]) == 2
         for method, params in [
-            ("resources/list", {}),
-            ("prompts/list", {}),
+            ("resources/subscribe", {"uri": "pierre://athlete"}),
             ("logging/setLevel", {"level": "debug"}),
             ("completion/complete", {"ref": {"type": "ref/prompt", "name": "x"}, "argument": {"name": "a", "value": ""}}),
         ]:
@@ -182,7 +184,7 @@ def test_server_discover_lists_every_version(server_cmd, mcp_env):
         found = s.request("server/discover", {"_meta": meta})["result"]
         assert set(HANDSHAKE_VERSIONS + [MODERN_VERSION]) <= set(found["supportedVersions"])
         assert found["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "pierre-mcp"
-        assert set(found["capabilities"]) == {"tools"}
+        assert set(found["capabilities"]) == {"tools", "prompts", "resources"}
         # Stateless 2026-07-28 call: every request carries the metadata, no handshake.
         called = s.request("tools/call", {"name": "get_athlete", "arguments": {}, "_meta": meta})["result"]
         assert called["structuredContent"]["athlete"]["thresholds"]["ftp_w"] > 0

@@ -19,6 +19,7 @@ use super::scoring::{Scored, form_reading, records_missing, week_ramp};
 use super::sufficiency;
 use super::{Count, Format, ProviderName, ToolError, day_range, in_range, input_schema, output_schema};
 use crate::server::PierreServer;
+use crate::sources::Source;
 
 /// Longest range one call analyses.
 const MAX_DAYS: i64 = 366;
@@ -224,35 +225,7 @@ impl PierreServer {
         self.run_tool("get_weekly_summary", args, ctx, |a: WeeklySummaryArgs, progress| async move {
             let count = in_range("weeks", a.weeks.as_ref(), 4, 1, 52)?;
             let source = self.open_source(a.provider, &progress).await?;
-            let today = source.today();
-            let (scored, history) = Scored::read(&source).await?;
-            let series = scored.form(today);
-            let summaries = &history.activities;
-            let items = || summaries.iter().zip(&scored.loads).map(|(s, l)| (s, l.load));
-            let weeks = Period::Week.recent(today, count);
-            let oldest = weeks.first().map_or(today, |w| w.0);
-            let weeks = weeks
-                .into_iter()
-                .map(|(start, end)| {
-                    let end_day = end.min(today);
-                    let i = series.iter().position(|d| d.date == end_day);
-                    let at = i.map(|i| (&series[i], week_ramp(&series, i)));
-                    WeekSummary {
-                        totals: summarise(items(), start, end),
-                        fitness: at.map_or(0.0, |(d, _)| d.fitness),
-                        fatigue: at.map_or(0.0, |(d, _)| d.fatigue),
-                        form: at.map_or(0.0, |(d, _)| d.form),
-                        ramp: at.map_or(0.0, |(_, r)| r),
-                    }
-                })
-                .collect();
-            Ok(WeeklySummaryOutput {
-                provider: source.provider,
-                sufficiency: sufficiency::load(scored.first, oldest),
-                weeks,
-                missing: scored.missing(oldest, today, true),
-                assumed: scored.basis.assumed,
-            })
+            weekly_summary(&source, count).await
         })
         .await
     }
@@ -379,6 +352,41 @@ impl PierreServer {
         })
         .await
     }
+}
+
+/// The last `count` Monday–Sunday weeks of `source` (this one included),
+/// oldest first: get_weekly_summary's answer and the `pierre://week/current`
+/// resource's.
+pub(crate) async fn weekly_summary(source: &Source, count: u32) -> Result<WeeklySummaryOutput, ToolError> {
+    let today = source.today();
+    let (scored, history) = Scored::read(source).await?;
+    let series = scored.form(today);
+    let summaries = &history.activities;
+    let items = || summaries.iter().zip(&scored.loads).map(|(s, l)| (s, l.load));
+    let weeks = Period::Week.recent(today, count);
+    let oldest = weeks.first().map_or(today, |w| w.0);
+    let weeks = weeks
+        .into_iter()
+        .map(|(start, end)| {
+            let end_day = end.min(today);
+            let i = series.iter().position(|d| d.date == end_day);
+            let at = i.map(|i| (&series[i], week_ramp(&series, i)));
+            WeekSummary {
+                totals: summarise(items(), start, end),
+                fitness: at.map_or(0.0, |(d, _)| d.fitness),
+                fatigue: at.map_or(0.0, |(d, _)| d.fatigue),
+                form: at.map_or(0.0, |(d, _)| d.form),
+                ramp: at.map_or(0.0, |(_, r)| r),
+            }
+        })
+        .collect();
+    Ok(WeeklySummaryOutput {
+        provider: source.provider,
+        sufficiency: sufficiency::load(scored.first, oldest),
+        weeks,
+        missing: scored.missing(oldest, today, true),
+        assumed: scored.basis.assumed,
+    })
 }
 
 #[cfg(test)]
