@@ -141,3 +141,65 @@ def test_connect_provider_through_the_python_mcp_client(pierre_bin, pierre_env, 
             assert "PIERRE_OURA_CLIENT_ID" in refused.content[0].text
 
     anyio.run(body)
+
+
+def test_connect_provider_shows_the_sign_in_through_url_elicitation(pierre_bin, pierre_env, mock_server):
+    """A client that declares URL-mode elicitation (VS Code does) is asked to show the sign-in
+    itself; once the user agrees, the call waits for the sign-in and answers connected. Declining
+    connects nothing. On protocol 2026-07-28 (no server-to-client requests) the link comes back in
+    the result, as for any client without the capability."""
+    import mcp.types as types
+
+    env = strava_env(pierre_env, mock_server)
+    params = StdioServerParameters(command=str(pierre_bin("pierre-mcp")), args=[], env=env)
+    asked: list[types.ElicitRequestURLParams] = []
+    browsers: list[threading.Thread] = []
+
+    async def accept_and_open(context, request):
+        asked.append(request)
+        # The user agrees; their browser opens the page (and follows the provider's redirect).
+        t = threading.Thread(target=open_like_a_browser, args=(request.url,))
+        t.start()
+        browsers.append(t)
+        return types.ElicitResult(action="accept")
+
+    async def decline(context, request):
+        asked.append(request)
+        return types.ElicitResult(action="decline")
+
+    progress_messages: list[str] = []
+
+    async def on_progress(progress, total, message):
+        progress_messages.append(message or "")
+
+    async def body():
+        async with Client(stdio_client(params), mode="legacy", elicitation_callback=decline) as c:
+            refused = await c.call_tool("connect_provider", {"provider": "strava"})
+            assert not refused.is_error, refused.content
+            assert refused.structured_content["status"] == "declined"
+            assert "declined" in refused.structured_content["next_step"]
+            status = (await c.call_tool("get_connection_status", {})).structured_content
+            assert "strava" not in {conn["provider"] for conn in status["connections"]}
+        assert len(asked) == 1 and asked[0].mode == "url"
+        assert asked[0].url.startswith(f"{mock_server}/authorize?")
+        assert "Strava" in asked[0].message and asked[0].elicitation_id
+
+        async with Client(stdio_client(params), elicitation_callback=accept_and_open) as c:
+            assert c.protocol_version == "2026-07-28"
+            fallback = await c.call_tool("connect_provider", {"provider": "strava"})
+            assert fallback.structured_content["status"] == "pending", fallback.content
+        assert len(asked) == 1, "no elicitation request on 2026-07-28"
+
+        async with Client(stdio_client(params), mode="legacy", elicitation_callback=accept_and_open) as c:
+            done = await c.call_tool(
+                "connect_provider", {"provider": "strava", "timeout_secs": 30}, progress_callback=on_progress
+            )
+            assert not done.is_error, done.content
+            assert done.structured_content["status"] == "connected"
+            assert any("waiting up to 30 s" in m for m in progress_messages), progress_messages
+            status = (await c.call_tool("get_connection_status", {})).structured_content
+            assert "strava" in {conn["provider"] for conn in status["connections"]}
+        assert len(asked) == 2 and browsers
+        browsers[0].join(timeout=20)
+
+    anyio.run(body)

@@ -2,11 +2,10 @@
 //! connect_provider: start (and optionally wait for) a provider sign-in;
 //! disconnect_provider: revoke at the provider and delete the tokens.
 
-use pierre_shared::ErrorCode;
 use pierre_shared::model::Timestamp;
 use pierre_shared::protocol::{
     ConnectionInfo, ConnectionState, ConnectionsBegin, ConnectionsBeginParams, ConnectionsDisconnect,
-    ConnectionsDisconnectParams, ConnectionsWait, ConnectionsWaitParams, RevokeOutcome,
+    ConnectionsDisconnectParams, RevokeOutcome,
 };
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
@@ -14,8 +13,8 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::sign_in::{self, SignIn};
 use super::{Count, Format, ProviderName, in_range, input_schema, output_schema};
-use crate::daemon::LinkError;
 use crate::server::PierreServer;
 
 /// Arguments of get_connection_status.
@@ -83,8 +82,6 @@ impl PierreServer {
 
 /// Longest wait connect_provider accepts, in seconds.
 const MAX_WAIT_SECS: u32 = 600;
-/// One `connections.wait` stays under the socket client's request timeout.
-const WAIT_SLICE_SECS: u64 = 45;
 
 /// Arguments of connect_provider.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -107,6 +104,8 @@ pub enum ConnectStatus {
     Pending,
     Connected,
     AlreadyConnected,
+    /// The user declined or dismissed the sign-in the client showed.
+    Declined,
 }
 
 /// Result of connect_provider.
@@ -127,7 +126,7 @@ pub struct ConnectOutput {
 super::tool_args!(ConnectArgs);
 
 impl ConnectOutput {
-    fn connected(provider: &str, status: ConnectStatus, account_id: Option<String>) -> Self {
+    pub(super) fn connected(provider: &str, status: ConnectStatus, account_id: Option<String>) -> Self {
         ConnectOutput {
             provider: provider.into(),
             status,
@@ -138,10 +137,20 @@ impl ConnectOutput {
         }
     }
 
-    fn pending(provider: &str, url: String, expires_at: Option<i64>, next_step: String) -> Self {
+    pub(super) fn pending(provider: &str, url: String, expires_at: Option<i64>, next_step: String) -> Self {
+        Self::with_link(provider, ConnectStatus::Pending, url, expires_at, next_step)
+    }
+
+    pub(super) fn with_link(
+        provider: &str,
+        status: ConnectStatus,
+        url: String,
+        expires_at: Option<i64>,
+        next_step: String,
+    ) -> Self {
         ConnectOutput {
             provider: provider.into(),
-            status: ConnectStatus::Pending,
+            status,
             authorization_url: Some(url),
             expires_at: expires_at.map(timestamp),
             account_id: None,
@@ -222,48 +231,29 @@ impl PierreServer {
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
     )]
     async fn connect_provider(&self, args: JsonObject, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        let peer = ctx.peer.clone();
         self.run_tool("connect_provider", args, ctx, |args: ConnectArgs, progress| async move {
             let provider = args.provider.as_str();
             let timeout = in_range("timeout_secs", args.timeout_secs.as_ref(), 120, 1, MAX_WAIT_SECS)?;
-            let begun = self.sources().call::<ConnectionsBegin>(ConnectionsBeginParams { provider: provider.to_string() }).await?;
+            let params = ConnectionsBeginParams { provider: provider.to_string() };
+            let begun = self.sources().call::<ConnectionsBegin>(params).await?;
             let Some(url) = begun.authorization_url else {
-                let status = if begun.already_connected { ConnectStatus::AlreadyConnected } else { ConnectStatus::Connected };
+                let status =
+                    if begun.already_connected { ConnectStatus::AlreadyConnected } else { ConnectStatus::Connected };
                 return Ok(ConnectOutput::connected(provider, status, begun.connection.and_then(|c| c.account_id)));
             };
-            let expires_at = begun.state_expires_at;
+            let link = SignIn { provider, url, expires_at: begun.state_expires_at, timeout_secs: timeout };
+            // A client that can show a URL itself (URL-mode elicitation)
+            // asks the user there; the call then waits for the sign-in.
+            match sign_in::elicit(&peer, &link).await {
+                Some(sign_in::Answer::Opened) => return self.wait_for_sign_in(link, &progress).await,
+                Some(sign_in::Answer::Refused) => return Ok(link.declined()),
+                None => {}
+            }
             if args.wait != Some(true) {
-                return Ok(ConnectOutput::pending(
-                    provider,
-                    url,
-                    expires_at,
-                    "Ask the user to open authorization_url in a browser on this computer and approve access; then call get_connection_status (or connect_provider with wait=true) to confirm.".into(),
-                ));
+                return Ok(link.pending());
             }
-            // The link travels in the progress message: with wait=true the
-            // result comes only after the sign-in it is needed for.
-            progress.step(&format!("waiting for the user to sign in at {url}")).await;
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(u64::from(timeout));
-            loop {
-                let left = deadline.saturating_duration_since(std::time::Instant::now()).as_secs().clamp(1, WAIT_SLICE_SECS);
-                let params = ConnectionsWaitParams { provider: provider.to_string(), timeout_secs: Some(left) };
-                let waited = self.sources().call::<ConnectionsWait>(params).await;
-                match waited {
-                    Ok(connection) => {
-                        return Ok(ConnectOutput::connected(provider, ConnectStatus::Connected, connection.account_id));
-                    }
-                    // Progress values must only grow, so the wait reports once, above.
-                    Err(LinkError::Rpc(e)) if e.data.code == ErrorCode::Timeout && std::time::Instant::now() < deadline => {}
-                    Err(LinkError::Rpc(e)) if e.data.code == ErrorCode::Timeout => {
-                        return Ok(ConnectOutput::pending(
-                            provider,
-                            url,
-                            expires_at,
-                            format!("The user has not signed in within {timeout} s; the link still works until expires_at. Ask them to open it, then call get_connection_status."),
-                        ));
-                    }
-                    Err(other) => return Err(other.into()),
-                }
-            }
+            self.wait_for_sign_in(link, &progress).await
         })
         .await
     }

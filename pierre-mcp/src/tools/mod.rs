@@ -21,6 +21,7 @@ mod run;
 mod schema;
 mod scoring;
 pub mod settings;
+mod sign_in;
 pub mod sleep;
 pub mod stats;
 mod sufficiency;
