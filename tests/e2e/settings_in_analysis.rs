@@ -35,6 +35,13 @@ fn ftp(home: &TestHome, user: Option<&str>) -> f64 {
 }
 
 /// The summed daily load of November's first three weeks.
+/// The FTP phrase get_training_load names among the thresholds it used.
+fn named_ftp(home: &TestHome) -> String {
+    let load = mcp(home, None, &["get_training_load", "from=2026-11-01", "to=2026-11-21"]);
+    let thresholds = load["thresholds"].as_array().unwrap();
+    thresholds.iter().filter_map(|t| t.as_str()).find(|t| t.starts_with("FTP ")).unwrap().to_owned()
+}
+
 fn november_load(home: &TestHome) -> f64 {
     let load = mcp(home, None, &["get_training_load", "from=2026-11-01", "to=2026-11-21"]);
     load["days"].as_array().unwrap().iter().map(|d| d["load"].as_f64().unwrap()).sum()
@@ -47,6 +54,7 @@ fn a_users_ftp_replaces_the_providers_in_every_answer_and_for_that_user_only() {
     authd(&home, &["users", "add", "alice"]);
     let provider_ftp = ftp(&home, None);
     let before = november_load(&home);
+    assert_eq!(named_ftp(&home), format!("FTP {provider_ftp} W (from synthetic)"));
 
     let mine = provider_ftp + 60.0;
     authd(&home, &["settings", "set", &format!("ftp_w={mine}")]);
@@ -54,6 +62,7 @@ fn a_users_ftp_replaces_the_providers_in_every_answer_and_for_that_user_only() {
     let after = november_load(&home);
     // A higher FTP makes the same rides a smaller fraction of threshold: less load.
     assert!(after < before - 1.0, "rides must be scored on the new FTP: {before} -> {after}");
+    assert_eq!(named_ftp(&home), format!("FTP {mine} W (set in Pierre)"), "the answer names the FTP it used");
 
     assert_eq!(ftp(&home, Some("alice")), provider_ftp, "another user's answers keep the provider's FTP");
 

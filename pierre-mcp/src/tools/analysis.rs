@@ -49,6 +49,8 @@ pub struct TrainingLoadOutput {
     /// Oldest first.
     pub days: Vec<DayForm>,
     pub activities: Vec<ActivityLoad>,
+    /// The thresholds the loads rest on, each with where it came from.
+    pub thresholds: Vec<String>,
     /// Defaults standing in for thresholds the profile lacks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
@@ -88,6 +90,7 @@ pub struct WeeklySummaryOutput {
     // Whether the data suffices, as one sentence (no doc: the values say it).
     pub sufficiency: String,
     pub weeks: Vec<WeekSummary>,
+    pub thresholds: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -119,6 +122,7 @@ pub struct CompareOutput {
     pub baseline: RangeSummary,
     /// Period − baseline; `all` first, then per sport.
     pub change: Vec<Change>,
+    pub thresholds: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -209,6 +213,7 @@ impl PierreServer {
                 days,
                 activities,
                 missing: scored.missing(from, to, true),
+                thresholds: scored.thresholds.clone(),
                 assumed: scored.basis.assumed,
             })
         })
@@ -265,6 +270,7 @@ impl PierreServer {
                 period,
                 baseline,
                 missing,
+                thresholds: scored.thresholds.clone(),
                 assumed: scored.basis.assumed,
             })
         })
@@ -385,6 +391,7 @@ pub(crate) async fn weekly_summary(source: &Source, count: u32) -> Result<Weekly
         sufficiency: sufficiency::load(scored.first, oldest),
         weeks,
         missing: scored.missing(oldest, today, true),
+        thresholds: scored.thresholds.clone(),
         assumed: scored.basis.assumed,
     })
 }

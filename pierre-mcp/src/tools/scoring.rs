@@ -5,9 +5,10 @@
 use pierre_shared::analysis::fitness::{DayForm, form_series};
 use pierre_shared::analysis::load::{ActivityLoad, LoadBasis, LoadMethod, activity_load};
 use pierre_shared::analysis::records::{Record, RecordSource};
-use pierre_shared::model::{Activity, Athlete, LocalDate, round_to};
+use pierre_shared::model::settings::{AthleteSettings, SettingField, SettingSource};
+use pierre_shared::model::{Activity, Athlete, LocalDate, Thresholds, round_to};
 
-use super::ToolError;
+use super::{ProviderName, ToolError};
 use crate::sources::{Source, Summaries};
 
 /// Days fitness needs from the start of the history to settle (3τ).
@@ -48,6 +49,9 @@ pub(super) struct Scored {
     pub(super) today: LocalDate,
     /// The provider had more history than one call reads.
     pub(super) truncated: bool,
+    /// The thresholds the loads rest on, each with where it came from
+    /// (see [`thresholds_used`]); empty until [`Scored::read`] names them.
+    pub(super) thresholds: Vec<String>,
 }
 
 impl Scored {
@@ -55,14 +59,16 @@ impl Scored {
         let basis = LoadBasis::from_athlete(athlete, today);
         let loads: Vec<ActivityLoad> = history.activities.iter().map(|a| activity_load(a, &basis)).collect();
         let first = loads.iter().map(|l| l.date).min().unwrap_or(today);
-        Self { basis, loads, first, today, truncated: history.truncated }
+        Self { basis, loads, first, today, truncated: history.truncated, thresholds: Vec::new() }
     }
 
     /// Reads the athlete and the history from `source` and scores it.
     pub(super) async fn read(source: &Source) -> Result<(Self, Summaries), ToolError> {
         let athlete = source.athlete().await?;
         let history = source.history().await?;
-        Ok((Self::of(&athlete, &history, source.today()), history))
+        let mut scored = Self::of(&athlete, &history, source.today());
+        scored.thresholds = thresholds_used(&scored.basis, &athlete.thresholds, source.settings(), source.provider);
+        Ok((scored, history))
     }
 
     /// The model from the start of the history to `to`.
@@ -109,6 +115,69 @@ impl Scored {
     }
 }
 
+/// The thresholds `basis` holds, one phrase each with where it came from:
+/// set in Pierre (the person's own setting), from the provider's profile,
+/// or assumed (a default; `assumed` says which rule). `thresholds` is the
+/// athlete's with the person's settings already laid over. FTP and the
+/// threshold speeds appear only when known: without them the sport is
+/// scored by heart rate, which `missing` says.
+pub(super) fn thresholds_used(
+    basis: &LoadBasis,
+    thresholds: &Thresholds,
+    settings: &AthleteSettings,
+    provider: ProviderName,
+) -> Vec<String> {
+    let origin = |field: SettingField, known: Option<f64>| -> String {
+        match (settings.get(&field).map(|s| s.source), known) {
+            (Some(SettingSource::User), _) => "set in Pierre".to_owned(),
+            (Some(SettingSource::Estimated), _) => "estimated from data".to_owned(),
+            (Some(SettingSource::Default), _) | (None, None) => "assumed".to_owned(),
+            (Some(SettingSource::Provider), _) | (None, Some(_)) => format!("from {provider}"),
+        }
+    };
+    let mut used = vec![
+        format!(
+            "max heart rate {} bpm ({})",
+            basis.max_hr,
+            origin(SettingField::MaxHeartrateBpm, thresholds.max_heartrate_bpm)
+        ),
+        format!(
+            "resting heart rate {} bpm ({})",
+            basis.rest_hr,
+            origin(SettingField::RestingHeartrateBpm, thresholds.resting_heartrate_bpm)
+        ),
+        format!(
+            "threshold heart rate {} bpm ({})",
+            basis.threshold_hr,
+            origin(SettingField::ThresholdHeartrateBpm, thresholds.threshold_heartrate_bpm)
+        ),
+    ];
+    if let Some(ftp) = basis.ftp_w {
+        used.push(format!("FTP {ftp} W ({})", origin(SettingField::FtpW, Some(ftp))));
+    }
+    if let Some(speed) = basis.run_threshold_mps {
+        used.push(format!(
+            "threshold pace {} /km ({})",
+            pace(1000.0 / speed),
+            origin(SettingField::ThresholdSpeedMps, Some(speed))
+        ));
+    }
+    if let Some(speed) = basis.swim_threshold_mps {
+        used.push(format!(
+            "swim threshold pace {} /100 m ({})",
+            pace(100.0 / speed),
+            origin(SettingField::SwimThresholdSpeedMps, Some(speed))
+        ));
+    }
+    used
+}
+
+/// Seconds as `m:ss`.
+fn pace(secs: f64) -> String {
+    let secs = secs.round() as i64;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
 /// Form in words, after the Performance Manager's usual bands.
 pub(super) fn form_reading(day: &DayForm, ramp: f64) -> String {
     let state = match day.form {
@@ -139,6 +208,48 @@ mod tests {
 
     fn day(form: f64) -> DayForm {
         DayForm { date: LocalDate::parse("2025-11-23").unwrap(), load: 0.0, fitness: 50.0, fatigue: 50.0 - form, form }
+    }
+
+    #[test]
+    fn each_threshold_is_named_with_where_it_came_from() {
+        let provider = Thresholds {
+            max_heartrate_bpm: Some(188.0),
+            ftp_w: Some(250.0),
+            threshold_speed_mps: Some(1000.0 / 270.0),
+            ..Thresholds::default()
+        };
+        let mut settings = AthleteSettings::new();
+        let mine = pierre_shared::model::settings::Setting {
+            value: serde_json::json!(280.0),
+            source: SettingSource::User,
+            method: None,
+            updated_at: 0,
+        };
+        settings.insert(SettingField::FtpW, mine);
+        let mut thresholds = provider;
+        pierre_shared::model::settings::apply_user_thresholds(&settings, &mut thresholds);
+        let athlete = Athlete {
+            id: "a".into(),
+            name: "A".into(),
+            sex: Some("female".into()),
+            birth_year: None,
+            weight_kg: None,
+            height_m: None,
+            location: None,
+            thresholds: thresholds.clone(),
+        };
+        let basis = LoadBasis::from_athlete(&athlete, LocalDate::parse("2025-11-23").unwrap());
+        let used = thresholds_used(&basis, &thresholds, &settings, ProviderName::Strava);
+        assert_eq!(
+            used,
+            [
+                "max heart rate 188 bpm (from strava)",
+                "resting heart rate 60 bpm (assumed)",
+                "threshold heart rate 170 bpm (assumed)",
+                "FTP 280 W (set in Pierre)",
+                "threshold pace 4:30 /km (from strava)",
+            ]
+        );
     }
 
     #[test]
