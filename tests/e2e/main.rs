@@ -9,6 +9,7 @@ mod acting_user;
 mod athlete_settings;
 mod auth_server;
 mod cli_edges;
+mod cli_snapshots;
 mod daemon_lifecycle;
 mod daemon_socket;
 mod doctor;
