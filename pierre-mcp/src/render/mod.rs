@@ -2,8 +2,11 @@
 //!
 //! Structured output stays SI; here distances become km, durations h:mm:ss
 //! and speeds paces, the way a training log shows them. Units follow the
-//! metric system until `config.toml` preferences exist. A result this file
-//! does not know is printed as pretty JSON.
+//! metric system (the `units` setting is stored but not read here yet). A
+//! result no renderer knows is printed as pretty JSON. The data tools are
+//! rendered in this file, the analysis tools in [`analysis`].
+
+mod analysis;
 
 use std::fmt::Write as _;
 
@@ -14,7 +17,7 @@ use serde_json::Value;
 
 use crate::tools::activities::{ActivitiesOutput, ActivityOutput};
 use crate::tools::athlete::AthleteOutput;
-use crate::tools::connections::StatusOutput;
+use crate::tools::connections::{ConnectOutput, DisconnectOutput, StatusOutput};
 use crate::tools::recovery::RecoveryOutput;
 use crate::tools::sleep::SleepOutput;
 use crate::tools::stats::StatsOutput;
@@ -29,6 +32,13 @@ pub fn result(tool: &str, structured: &Value) -> String {
         "get_stats" => typed(structured, stats),
         "get_sleep" => typed(structured, sleep),
         "get_recovery" => typed(structured, recovery),
+        "get_training_load" => typed(structured, analysis::training_load),
+        "get_weekly_summary" => typed(structured, analysis::weekly_summary),
+        "compare_periods" => typed(structured, analysis::compare),
+        "get_personal_records" => typed(structured, analysis::records),
+        "get_trends" => typed(structured, analysis::trends),
+        "connect_provider" => typed(structured, connect),
+        "disconnect_provider" => typed(structured, disconnect),
         _ => None,
     };
     rendered.unwrap_or_else(|| format!("{}\n", serde_json::to_string_pretty(structured).unwrap_or_default()))
@@ -162,6 +172,37 @@ fn connection_status(out: &StatusOutput) -> String {
         ]);
     }
     text + &table.render()
+}
+
+fn connect(out: &ConnectOutput) -> String {
+    let mut text = String::new();
+    if let Some(url) = &out.authorization_url {
+        text.push_str(&format!("Sign in at: {url}\n"));
+    }
+    if let Some(account) = &out.account_id {
+        text.push_str(&format!("{} account: {account}\n", out.provider));
+    }
+    text + &out.next_step + "\n"
+}
+
+fn disconnect(out: &DisconnectOutput) -> String {
+    format!("{}\n", out.next_step)
+}
+
+/// The sentences that go with numbers: whether the data sufficed, the
+/// thresholds used, the defaults assumed and what was missing.
+fn notes(sufficiency: &str, thresholds: &[String], assumed: &[String], missing: &[String]) -> String {
+    let mut text = format!("\n{sufficiency}\n");
+    if !thresholds.is_empty() {
+        text.push_str(&format!("Thresholds: {}.\n", thresholds.join("; ")));
+    }
+    for line in assumed {
+        text.push_str(&format!("Assumed: {line}\n"));
+    }
+    for line in missing {
+        text.push_str(&format!("Note: {line}\n"));
+    }
+    text
 }
 
 fn athlete(out: &AthleteOutput) -> String {
