@@ -28,7 +28,7 @@ total_failed=0
 failed_steps=()
 step_reports=()
 step_no=0
-step_total=6
+step_total=7
 
 # count_cargo LOG: sums "N passed; M failed" over cargo's `test result:` lines.
 count_cargo() {
