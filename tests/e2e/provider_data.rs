@@ -131,6 +131,16 @@ fn every_provider_answers_the_data_tools() {
         assert_eq!(records["provider"], provider, "{records}");
         let load = ok(&c, "get_training_load", &range);
         assert!(!load["days"].as_array().unwrap().is_empty(), "{provider}: {load}");
+        // Every threshold is named with its origin, and each one named as assumed has its
+        // rule in `assumed` (e.g. "max heart rate 184 bpm (208 − 0.7 × age; ...)").
+        let named: Vec<&str> = load["thresholds"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(named.iter().any(|t| t.starts_with("max heart rate ")), "{provider}: {named:?}");
+        let rules: Vec<&str> =
+            load["assumed"].as_array().map_or(vec![], |a| a.iter().filter_map(Value::as_str).collect());
+        for t in named.iter().filter(|t| t.ends_with("(assumed)")) {
+            let figure = t.trim_end_matches(" (assumed)");
+            assert!(rules.iter().any(|r| r.starts_with(figure)), "{provider}: {t} has no rule in {rules:?}");
+        }
         let stats = ok(&c, "get_stats", &[args[0], "period=week", "count=2"]);
         assert_eq!(stats["provider"], provider, "{stats}");
     }

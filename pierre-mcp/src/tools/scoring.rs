@@ -2,6 +2,7 @@
 //! for training load ([`Scored`]), form read in words, and the notes on
 //! what was missing or assumed.
 
+use pierre_shared::analysis::estimates::{self, Estimate};
 use pierre_shared::analysis::fitness::{DayForm, form_series};
 use pierre_shared::analysis::load::{ActivityLoad, LoadBasis, LoadMethod, activity_load};
 use pierre_shared::analysis::records::{Record, RecordSource};
@@ -64,10 +65,20 @@ impl Scored {
 
     /// Reads the athlete and the history from `source` and scores it.
     pub(super) async fn read(source: &Source) -> Result<(Self, Summaries), ToolError> {
-        let athlete = source.athlete().await?;
+        let mut athlete = source.athlete().await?;
         let history = source.history().await?;
+        // Neither the person nor the provider gave a max heart rate: the
+        // athlete's own activities say more than a formula from age.
+        let estimate = match athlete.thresholds.max_heartrate_bpm {
+            Some(_) => None,
+            None => estimates::max_heart_rate(&history.activities, source.today()),
+        };
+        if let Some(e) = &estimate {
+            athlete.thresholds.max_heartrate_bpm = Some(e.value);
+        }
         let mut scored = Self::of(&athlete, &history, source.today());
-        scored.thresholds = thresholds_used(&scored.basis, &athlete.thresholds, source.settings(), source.provider);
+        scored.thresholds =
+            thresholds_used(&scored.basis, &athlete.thresholds, source.settings(), source.provider, estimate.as_ref());
         Ok((scored, history))
     }
 
@@ -126,6 +137,7 @@ pub(super) fn thresholds_used(
     thresholds: &Thresholds,
     settings: &AthleteSettings,
     provider: ProviderName,
+    estimated_max_hr: Option<&Estimate>,
 ) -> Vec<String> {
     let origin = |field: SettingField, known: Option<f64>| -> String {
         match (settings.get(&field).map(|s| s.source), known) {
@@ -135,12 +147,12 @@ pub(super) fn thresholds_used(
             (Some(SettingSource::Provider), _) | (None, Some(_)) => format!("from {provider}"),
         }
     };
+    let max_hr_origin = match estimated_max_hr {
+        Some(e) => e.method.clone(),
+        None => origin(SettingField::MaxHeartrateBpm, thresholds.max_heartrate_bpm),
+    };
     let mut used = vec![
-        format!(
-            "max heart rate {} bpm ({})",
-            basis.max_hr,
-            origin(SettingField::MaxHeartrateBpm, thresholds.max_heartrate_bpm)
-        ),
+        format!("max heart rate {} bpm ({max_hr_origin})", basis.max_hr),
         format!(
             "resting heart rate {} bpm ({})",
             basis.rest_hr,
@@ -239,7 +251,7 @@ mod tests {
             thresholds: thresholds.clone(),
         };
         let basis = LoadBasis::from_athlete(&athlete, LocalDate::parse("2025-11-23").unwrap());
-        let used = thresholds_used(&basis, &thresholds, &settings, ProviderName::Strava);
+        let used = thresholds_used(&basis, &thresholds, &settings, ProviderName::Strava, None);
         assert_eq!(
             used,
             [

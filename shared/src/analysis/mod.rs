@@ -7,8 +7,10 @@
 //! - [`records`]: personal records from best efforts, splits and whole activities.
 //! - [`trends`]: weekly pace, heart rate and volume with a fitted change.
 //! - [`zones`]: heart-rate, power and pace zones from the athlete's thresholds.
+//! - [`estimates`]: thresholds estimated from the athlete's own data.
 
 pub mod compare;
+pub mod estimates;
 pub mod fitness;
 pub mod load;
 pub mod records;

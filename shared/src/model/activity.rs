@@ -218,6 +218,36 @@ pub struct ActivitySummary {
     pub training_load_method: Option<LoadMethod>,
 }
 
+impl ActivitySummary {
+    /// An activity with only what every provider gives (id, sport, start,
+    /// moving time, the same elapsed time) and every measurement absent:
+    /// a provider's mapping or a test fills in what it has with struct
+    /// update syntax (`..ActivitySummary::minimal(..)`) instead of writing
+    /// out a dozen `None`s.
+    pub fn minimal(id: impl Into<String>, sport: SportType, start_time: Timestamp, moving_time_s: u32) -> Self {
+        ActivitySummary {
+            id: id.into(),
+            name: String::new(),
+            sport,
+            start_time,
+            distance_m: None,
+            moving_time_s,
+            elapsed_time_s: moving_time_s,
+            elevation_gain_m: None,
+            average_speed_mps: None,
+            max_speed_mps: None,
+            average_heartrate_bpm: None,
+            max_heartrate_bpm: None,
+            average_power_w: None,
+            max_power_w: None,
+            average_cadence_per_min: None,
+            energy_j: None,
+            training_load: None,
+            training_load_method: None,
+        }
+    }
+}
+
 /// How an activity's training load was found, in the order tried:
 /// `power` (TSS: a ride with average power and an FTP), `pace` (rTSS: a
 /// road run or swim with speed and a threshold pace), `heart_rate`
