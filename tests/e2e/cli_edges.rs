@@ -106,3 +106,20 @@ fn users_remove_without_a_terminal_refuses_unless_yes() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!String::from_utf8_lossy(&run(&home, &[], &["users", "list"]).stdout).contains("bob"));
 }
+
+/// Fitbit's Web API answers 410 Gone since 2026-11-02: with its real endpoints, connecting is
+/// refused before any browser opens, saying why, and `providers` and `doctor` say the same.
+#[test]
+fn fitbit_with_its_real_endpoints_is_refused_with_the_reason() {
+    let home = TestHome::new();
+    let _daemon = home.spawn_daemon();
+    let out = run(&home, &[], &["connect", "fitbit", "--no-browser"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("switched off on 2026-11-02") && err.contains("Google Health API"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "no sign-in URL is printed");
+    let providers = String::from_utf8_lossy(&run(&home, &[], &["providers"]).stdout).into_owned();
+    assert!(providers.contains("unavailable: Fitbit's Web API was switched off"), "{providers}");
+    let doctor = String::from_utf8_lossy(&run(&home, &[], &["doctor"]).stdout).into_owned();
+    assert!(doctor.contains("unavailable: Fitbit's Web API was switched off"), "{doctor}");
+}

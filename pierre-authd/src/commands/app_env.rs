@@ -91,6 +91,7 @@ mod tests {
             register_at: None,
             register_hint: None,
             without_app: None,
+            retired: None,
             consumer: None,
         }
     }

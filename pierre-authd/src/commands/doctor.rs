@@ -175,7 +175,9 @@ async fn provider_checks(client: &pierre_shared::client::Client) -> Vec<Check> {
                 p.register_at.as_deref().unwrap_or("-"),
                 p.register_hint.as_deref().unwrap_or("-")
             );
-            let mut detail = if p.configured {
+            let mut detail = if let Some(retired) = &p.retired {
+                format!("unavailable: {retired}")
+            } else if p.configured {
                 let mut d = format!(
                     "configured: client id {} ({}), secret sha256:{} ({}); redirect URI {uri}",
                     p.client_id.as_deref().unwrap_or("-"),

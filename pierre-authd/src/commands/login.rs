@@ -60,6 +60,10 @@ async fn login_default(client: &Client) -> Result<ExitCode, CliError> {
     if !rest.is_empty() {
         println!("\nNot configured yet (register an app with the provider first):");
         for p in &rest {
+            if let Some(retired) = &p.retired {
+                println!("  {:<8} {retired}", p.name);
+                continue;
+            }
             if let Some(without_app) = &p.without_app {
                 // The app programme is closed to individuals: lead with what works.
                 println!("  {:<8} {without_app}", p.name);
@@ -174,6 +178,9 @@ pub async fn providers(config: &Config, as_json: bool) -> Result<ExitCode, CliEr
             );
         } else {
             println!("{:<9} not configured: {}", p.name, p.how_to_configure.as_deref().unwrap_or(""));
+        }
+        if let Some(retired) = &p.retired {
+            println!("          unavailable: {retired}");
         }
         if let Some(without_app) = &p.without_app {
             println!("          without an app: {without_app}");

@@ -1,4 +1,5 @@
-//! Fitbit Web API (dev.fitbit.com).
+//! Fitbit Web API (dev.fitbit.com), retired: see `retired` below. The
+//! client and its model mapping stay for the move to the Google Health API.
 //!
 //! "Server" apps authenticate at the token endpoint with HTTP Basic;
 //! PKCE is supported and recommended; the redirect URI must match exactly;
@@ -27,4 +28,10 @@ pub const DEF: ProviderDef = ProviderDef {
     api_base: "https://api.fitbit.com",
     rate_limits: &[RateLimitWindow { scope: LimitScope::User, requests: 150, window_secs: 3_600, aligned: true }],
     without_app: None,
+    // developers.google.com/health (migration guide and release notes, read
+    // 2026-12-08; docs/google-health-api.md): the Fitbit Web API and its
+    // OAuth endpoints answer 410 Gone since 2026-11-02.
+    retired: Some(
+        "Fitbit's Web API was switched off on 2026-11-02: Google now serves Fitbit data only through the Google Health API, which Pierre does not support yet, so Fitbit cannot be connected or read for now",
+    ),
 };

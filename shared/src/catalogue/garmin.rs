@@ -54,4 +54,5 @@ pub const DEF: ProviderDef = ProviderDef {
     without_app: Some(
         "sign in once with python-garminconnect (`pip install --upgrade garminconnect curl_cffi`, then its login one-liner, which asks for an MFA code if your account has one) into a private directory, then `pierre-authd import garmin --from DIR`; Pierre refreshes the sign-in from then on (the README's \"Garmin\" section has the exact commands)",
     ),
+    retired: None,
 };

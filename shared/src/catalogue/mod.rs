@@ -46,6 +46,10 @@ pub struct ProviderDef {
     /// provider's own app programme is closed to them (Garmin): shown by
     /// `login`, `providers` and `doctor` beside the registration advice.
     pub without_app: Option<&'static str>,
+    /// Why the provider's real endpoints no longer serve (Fitbit's Web API
+    /// was switched off): connecting and reading are refused with this
+    /// sentence, unless its URLs are overridden (a test double or a proxy).
+    pub retired: Option<&'static str>,
 }
 
 impl ProviderDef {

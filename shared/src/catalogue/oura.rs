@@ -27,4 +27,5 @@ pub const DEF: ProviderDef = ProviderDef {
     api_base: "https://api.ouraring.com",
     rate_limits: &[RateLimitWindow { scope: LimitScope::App, requests: 5_000, window_secs: 300, aligned: false }],
     without_app: None,
+    retired: None,
 };

@@ -32,4 +32,5 @@ pub const DEF: ProviderDef = ProviderDef {
         RateLimitWindow { scope: LimitScope::App, requests: 1_000, window_secs: 86_400, aligned: true },
     ],
     without_app: None,
+    retired: None,
 };

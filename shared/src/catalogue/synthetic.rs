@@ -11,4 +11,5 @@ pub const DEF: ProviderDef = ProviderDef {
     api_base: "",
     rate_limits: &[],
     without_app: None,
+    retired: None,
 };

@@ -37,4 +37,5 @@ pub const DEF: ProviderDef = ProviderDef {
         RateLimitWindow { scope: LimitScope::App, requests: 10_000, window_secs: 86_400, aligned: false },
     ],
     without_app: None,
+    retired: None,
 };

@@ -33,6 +33,9 @@ pub struct ProviderInfo {
     /// How to connect without registering an app (Garmin: import a sign-in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub without_app: Option<String>,
+    /// Why the provider cannot be connected at all (its API was switched off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<String>,
     /// Garmin: the OAuth1 consumer that renews legacy garth sign-ins
     /// (`apps set garmin-connect`), shown like an app: never its secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -89,6 +89,19 @@ pub struct ResolvedProvider {
 }
 
 impl ResolvedProvider {
+    /// The catalogue's retirement sentence, when the provider's real
+    /// endpoints are in use (an overridden auth URL or API base, such as a
+    /// test double or a proxy, still works).
+    pub fn retired(&self) -> Option<&'static str> {
+        let real = matches!(self.auth_url.source, Source::BuiltIn) || matches!(self.api_base.source, Source::BuiltIn);
+        self.def.retired.filter(|_| real)
+    }
+
+    /// The refusal for a retired provider, as a socket error.
+    pub fn retired_error(&self) -> Option<RpcError> {
+        self.retired().map(|why| RpcError::new(ErrorCode::NotSupported, format!("{why}.")).with_provider(self.def.name))
+    }
+
     /// Whether a connect can start: an OAuth provider with an id and a secret.
     pub fn configured(&self) -> bool {
         self.def.oauth.is_none() || (self.client_id.is_some() && self.client_secret.is_some())
@@ -321,6 +334,7 @@ impl OAuthClient {
             register_at: oauth.map(|a| a.register_at.to_string()),
             register_hint: oauth.map(|a| a.register_hint.to_string()),
             without_app: def.without_app.map(str::to_owned),
+            retired: r.retired().map(str::to_owned),
             consumer: (def.name == "garmin").then(|| ConsumerInfo {
                 name: garmin_legacy::CONSUMER_APP.into(),
                 configured: r.consumer.is_some(),

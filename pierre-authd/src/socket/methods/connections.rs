@@ -56,6 +56,9 @@ pub async fn begin(
         return connect_embedded(ctx, def.name).await;
     }
     let resolved = ctx.daemon.oauth.resolve(def.name)?;
+    if let Some(refused) = resolved.retired_error() {
+        return Err(refused);
+    }
     if !resolved.configured() {
         return Err(resolved.not_configured());
     }

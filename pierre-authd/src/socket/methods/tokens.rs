@@ -27,6 +27,11 @@ pub async fn get(ctx: &RequestContext<'_>, params: TokensGetParams) -> Result<To
         None => Want::Fresh,
     };
     let def = OAuthClient::definition(&params.provider)?;
+    if def.retired.is_some()
+        && let Some(refused) = ctx.daemon.oauth.resolve(def.name)?.retired_error()
+    {
+        return Err(refused);
+    }
     if let Some(wait) = ctx.daemon.budgets.retry_after(def, &ctx.user.user_id, now_secs()) {
         return Err(rate_limited(def.display_name, def.name, &wait));
     }
