@@ -205,24 +205,8 @@ pub(crate) mod tests {
 
     pub(crate) fn summary(sport: SportKind, secs: u32) -> ActivitySummary {
         ActivitySummary {
-            id: "1".into(),
             name: "x".into(),
-            sport: sport.into(),
-            start_time: Timestamp::parse("2025-11-20T07:00:00+01:00").unwrap(),
-            distance_m: None,
-            moving_time_s: secs,
-            elapsed_time_s: secs,
-            elevation_gain_m: None,
-            average_speed_mps: None,
-            max_speed_mps: None,
-            average_heartrate_bpm: None,
-            max_heartrate_bpm: None,
-            average_power_w: None,
-            max_power_w: None,
-            average_cadence_per_min: None,
-            energy_j: None,
-            training_load: None,
-            training_load_method: None,
+            ..ActivitySummary::minimal("1", sport.into(), Timestamp::parse("2025-11-20T07:00:00+01:00").unwrap(), secs)
         }
     }
 

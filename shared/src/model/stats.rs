@@ -167,24 +167,11 @@ mod tests {
     #[test]
     fn totals_sum_activities_in_range_by_sport() {
         let mk = |when: &str, sport: SportKind, km: f64, secs: u32| ActivitySummary {
-            id: when.into(),
             name: "x".into(),
-            sport: sport.into(),
-            start_time: Timestamp::parse(when).unwrap(),
             distance_m: Some(km * 1000.0),
-            moving_time_s: secs,
             elapsed_time_s: secs + 10,
-            elevation_gain_m: None,
-            average_speed_mps: None,
-            max_speed_mps: None,
-            average_heartrate_bpm: None,
-            max_heartrate_bpm: None,
-            average_power_w: None,
-            max_power_w: None,
-            average_cadence_per_min: None,
-            energy_j: None,
             training_load: Some(10.0),
-            training_load_method: None,
+            ..ActivitySummary::minimal(when, sport.into(), Timestamp::parse(when).unwrap(), secs)
         };
         let list = [
             mk("2025-11-17T07:00:00+01:00", SportKind::Run, 10.0, 3000),

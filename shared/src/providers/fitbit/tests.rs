@@ -84,24 +84,15 @@ const LIST: &str = "/1/user/-/activities/list.json";
 /// (3 125 / 60 min) = 182.02 → 182.0 per min.
 fn run_58934810233() -> ActivitySummary {
     ActivitySummary {
-        id: "58934810233".into(),
         name: "Run".into(),
-        sport: SportKind::Run.into(),
-        start_time: at("2026-11-20T07:31:07+01:00"),
         distance_m: Some(10_235.4),
-        moving_time_s: 3_125,
         elapsed_time_s: 3_240,
         elevation_gain_m: Some(40.0),
         average_speed_mps: Some(3.275),
-        max_speed_mps: None,
         average_heartrate_bpm: Some(148.0),
-        max_heartrate_bpm: None,
-        average_power_w: None,
-        max_power_w: None,
         average_cadence_per_min: Some(182.0),
         energy_j: Some(2_979_008.0),
-        training_load: None,
-        training_load_method: None,
+        ..ActivitySummary::minimal("58934810233", SportKind::Run.into(), at("2026-11-20T07:31:07+01:00"), 3_125)
     }
 }
 

@@ -163,24 +163,11 @@ pub fn workout(w: &Workout, offset: UtcOffset) -> Result<ActivitySummary, ApiErr
         .filter(|l| !l.is_empty())
         .map_or_else(|| humanise(&w.activity), str::to_owned);
     Ok(ActivitySummary {
-        id: w.id.clone(),
         name,
-        sport,
-        start_time: start,
         distance_m: distance,
-        moving_time_s: elapsed,
-        elapsed_time_s: elapsed,
-        elevation_gain_m: None,
         average_speed_mps: average_speed,
-        max_speed_mps: None,
-        average_heartrate_bpm: None,
-        max_heartrate_bpm: None,
-        average_power_w: None,
-        max_power_w: None,
-        average_cadence_per_min: None,
         energy_j: energy,
-        training_load: None,
-        training_load_method: None,
+        ..ActivitySummary::minimal(w.id.clone(), sport, start, elapsed)
     })
 }
 
