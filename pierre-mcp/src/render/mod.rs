@@ -4,9 +4,11 @@
 //! and speeds paces, the way a training log shows them. Units follow the
 //! metric system (the `units` setting is stored but not read here yet). A
 //! result no renderer knows is printed as pretty JSON. The data tools are
-//! rendered in this file, the analysis tools in [`analysis`].
+//! rendered in this file, the analysis tools in [`analysis`], the settings
+//! and zone tools in [`settings`].
 
 mod analysis;
+mod settings;
 
 use std::fmt::Write as _;
 
@@ -39,6 +41,9 @@ pub fn result(tool: &str, structured: &Value) -> String {
         "get_trends" => typed(structured, analysis::trends),
         "connect_provider" => typed(structured, connect),
         "disconnect_provider" => typed(structured, disconnect),
+        "get_athlete_settings" => typed(structured, settings::settings),
+        "set_athlete_settings" => typed(structured, settings::set_settings),
+        "get_zones" => typed(structured, settings::zones),
         _ => None,
     };
     rendered.unwrap_or_else(|| format!("{}\n", serde_json::to_string_pretty(structured).unwrap_or_default()))
