@@ -101,6 +101,12 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     }
     let request = CallToolRequestParams::new(tool.name.clone()).with_arguments(arguments);
     let result = client.call_tool(request).await;
+    // The readable output follows the athlete's `units` setting.
+    let readable = !args.json && args.format.is_none();
+    let units = match &result {
+        Ok(answer) if readable && answer.is_error != Some(true) => units(&client).await,
+        _ => render::Units::Metric,
+    };
     let _ = client.cancel().await;
     let result = result?;
     let text = result.content.iter().find_map(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
@@ -119,10 +125,20 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     } else if args.format.is_some() {
         format!("{text}\n")
     } else {
-        render::result(&tool.name, &structured)
+        render::result(&tool.name, &structured, units)
     };
     write_out(&output, args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The athlete's `units` setting (get_athlete_settings), metric when it
+/// cannot be read: a failure here must not hide the answer itself.
+async fn units(client: &Client) -> render::Units {
+    let request = CallToolRequestParams::new("get_athlete_settings");
+    let Ok(result) = client.call_tool(request).await else { return render::Units::Metric };
+    let text = result.content.iter().find_map(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
+    let settings = result.structured_content.unwrap_or_else(|| decode_text(&text));
+    render::Units::from_setting(settings.pointer("/settings/units/value").and_then(|v| v.as_str()))
 }
 
 /// The data of a compact-mode text block (JSON or TOON); text that is

@@ -122,3 +122,26 @@ fn two_users_never_see_each_others_settings() {
     assert!(run(&home, &[], &["users", "add", "alice"]).status.success());
     assert!(settings(&home, &[], &["--user", "alice"])["settings"].as_object().unwrap().is_empty());
 }
+
+/// `pierre-mcp call` prints in the athlete's units; the tool result itself stays SI.
+#[test]
+fn the_readable_output_follows_the_units_setting() {
+    let home = TestHome::new();
+    let _daemon = home.spawn_daemon();
+    let call = |args: &[&str]| {
+        let mut cmd = home.command("pierre-mcp");
+        // A fixed synthetic clock: the newest activities are runs and a ride, with distances.
+        cmd.env("PIERRE_SYNTHETIC_NOW", "2025-11-23T18:00:00+01:00").env("PIERRE_SYNTHETIC_SEED", "42");
+        cmd.arg("call").args(args);
+        let out = output_within(&mut cmd, Duration::from_secs(60));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let metric = call(&["get_activities", "limit=3"]);
+    assert!(metric.contains(" km ") && !metric.contains(" mi "), "{metric}");
+    run(&home, &[], &["settings", "set", "units=imperial"]);
+    let imperial = call(&["get_activities", "limit=3"]);
+    assert!(imperial.contains(" mi ") && !imperial.contains(" km "), "{imperial}");
+    let data: Value = serde_json::from_str(&call(&["get_activities", "limit=1", "sport=run", "--json"])).unwrap();
+    assert!(data["activities"][0]["distance_m"].as_f64().is_some(), "the result stays SI: {data}");
+}

@@ -4,7 +4,7 @@
 
 use pierre_shared::analysis::summary::RangeSummary;
 
-use super::{Table, duration, km, load_figure, notes};
+use super::{Table, Units, duration, load_figure, notes};
 use crate::tools::analysis::{CompareOutput, RecordsOutput, TrainingLoadOutput, TrendsOutput, WeeklySummaryOutput};
 
 pub(super) fn training_load(out: &TrainingLoadOutput) -> String {
@@ -28,11 +28,11 @@ pub(super) fn training_load(out: &TrainingLoadOutput) -> String {
     text
 }
 
-pub(super) fn weekly_summary(out: &WeeklySummaryOutput) -> String {
+pub(super) fn weekly_summary(out: &WeeklySummaryOutput, u: Units) -> String {
     let mut table =
         Table::new(&["WEEK", "ACTIVITIES", "DISTANCE", "MOVING", "ELEVATION", "LOAD", "FORM", "RAMP", "BY SPORT"]);
     for w in &out.weeks {
-        let mut row = range_cells(&w.totals);
+        let mut row = range_cells(&w.totals, u);
         row.insert(6, format!("{:+.1}", w.form));
         row.insert(7, format!("{:+.1}", w.ramp));
         table.row(row);
@@ -42,10 +42,10 @@ pub(super) fn weekly_summary(out: &WeeklySummaryOutput) -> String {
     text
 }
 
-pub(super) fn compare(out: &CompareOutput) -> String {
+pub(super) fn compare(out: &CompareOutput, u: Units) -> String {
     let mut table = Table::new(&["", "ACTIVITIES", "DISTANCE", "MOVING", "ELEVATION", "LOAD", "BY SPORT"]);
     for (name, range) in [("period", &out.period), ("baseline", &out.baseline)] {
-        let mut row = range_cells(range);
+        let mut row = range_cells(range, u);
         row[0] = format!("{name} {}", row[0]);
         table.row(row);
     }
@@ -56,7 +56,7 @@ pub(super) fn compare(out: &CompareOutput) -> String {
         changes.row(vec![
             c.sport.clone(),
             format!("{:+}", c.activities),
-            format!("{:+.2} km{}", c.distance_m / 1000.0, pct(c.distance_pct)),
+            format!("{}{}", signed(u.distance(c.distance_m), c.distance_m), pct(c.distance_pct)),
             format!("{sign}{}{}", duration(c.moving_time_s.unsigned_abs()), pct(c.time_pct)),
             format!("{:+.0}{}", c.load, pct(c.load_pct)),
         ]);
@@ -68,7 +68,7 @@ pub(super) fn compare(out: &CompareOutput) -> String {
     text
 }
 
-pub(super) fn records(out: &RecordsOutput) -> String {
+pub(super) fn records(out: &RecordsOutput, u: Units) -> String {
     if out.records.is_empty() {
         return format!("No records in that range.\n{}", notes(&out.sufficiency, &[], &[], &out.missing));
     }
@@ -78,7 +78,7 @@ pub(super) fn records(out: &RecordsOutput) -> String {
         table.row(vec![
             name,
             r.sport.clone(),
-            km(r.distance_m),
+            u.distance(r.distance_m),
             duration(u64::from(r.time_s)),
             r.date.to_string(),
             r.activity_id.clone(),
@@ -101,17 +101,22 @@ pub(super) fn trends(out: &TrendsOutput) -> String {
     text
 }
 
+/// A distance with its sign: `+5.00 km` (a negative one carries its own).
+fn signed(text: String, metres: f64) -> String {
+    if metres >= 0.0 { format!("+{text}") } else { text }
+}
+
 /// A range's totals as table cells: dates, count, distance, moving time,
 /// elevation, load, and the split by sport.
-fn range_cells(r: &RangeSummary) -> Vec<String> {
+fn range_cells(r: &RangeSummary, u: Units) -> Vec<String> {
     let by_sport: Vec<String> =
         r.by_sport.iter().map(|s| format!("{} {}", s.sport, duration(s.moving_time_s))).collect();
     vec![
         format!("{} – {}", r.from, r.to),
         r.activities.to_string(),
-        km(r.distance_m),
+        u.distance(r.distance_m),
         duration(r.moving_time_s),
-        format!("{:.0} m", r.elevation_gain_m),
+        u.height(r.elevation_gain_m, false),
         load_figure(r.load),
         by_sport.join(", "),
     ]
@@ -137,7 +142,7 @@ mod tests {
             "thresholds": ["FTP 250 W (set in Pierre)"], "assumed": ["resting heart rate 60 bpm"], "missing": []
         }))
         .unwrap();
-        let text = compare(&out);
+        let text = compare(&out, Units::Metric);
         assert!(text.contains("period 2025-11-01 – 2025-11-07"), "{text}");
         assert!(text.contains("+5.00 km (+20 %)") && text.contains("-10:00 (-10 %)"), "{text}");
         assert!(text.contains("Thresholds: FTP 250 W (set in Pierre).") && text.contains("Assumed: resting"), "{text}");

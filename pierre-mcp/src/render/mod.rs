@@ -9,10 +9,13 @@
 
 mod analysis;
 mod settings;
+mod units;
+
+pub use units::Units;
 
 use std::fmt::Write as _;
 
-use pierre_shared::model::{Activity, ActivitySummary, LoadMethod, SportKind, SportType, Timestamp, round_to};
+use pierre_shared::model::{Activity, ActivitySummary, LoadMethod, Timestamp, round_to};
 use rmcp::model::Tool;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -24,32 +27,32 @@ use crate::tools::recovery::RecoveryOutput;
 use crate::tools::sleep::SleepOutput;
 use crate::tools::stats::StatsOutput;
 
-/// The readable form of one tool's structured result.
-pub fn result(tool: &str, structured: &Value) -> String {
+/// The readable form of one tool's structured result, in `units`.
+pub fn result(tool: &str, structured: &Value, u: Units) -> String {
     let rendered = match tool {
         "get_connection_status" => typed(structured, connection_status),
-        "get_athlete" => typed(structured, athlete),
-        "get_activities" => typed(structured, activities),
-        "get_activity" => typed(structured, activity),
-        "get_stats" => typed(structured, stats),
+        "get_athlete" => typed(structured, |o| athlete(o, u)),
+        "get_activities" => typed(structured, |o| activities(o, u)),
+        "get_activity" => typed(structured, |o| activity(o, u)),
+        "get_stats" => typed(structured, |o| stats(o, u)),
         "get_sleep" => typed(structured, sleep),
         "get_recovery" => typed(structured, recovery),
         "get_training_load" => typed(structured, analysis::training_load),
-        "get_weekly_summary" => typed(structured, analysis::weekly_summary),
-        "compare_periods" => typed(structured, analysis::compare),
-        "get_personal_records" => typed(structured, analysis::records),
+        "get_weekly_summary" => typed(structured, |o| analysis::weekly_summary(o, u)),
+        "compare_periods" => typed(structured, |o| analysis::compare(o, u)),
+        "get_personal_records" => typed(structured, |o| analysis::records(o, u)),
         "get_trends" => typed(structured, analysis::trends),
         "connect_provider" => typed(structured, connect),
         "disconnect_provider" => typed(structured, disconnect),
         "get_athlete_settings" => typed(structured, settings::settings),
         "set_athlete_settings" => typed(structured, settings::set_settings),
-        "get_zones" => typed(structured, settings::zones),
+        "get_zones" => typed(structured, |o| settings::zones(o, u)),
         _ => None,
     };
     rendered.unwrap_or_else(|| format!("{}\n", serde_json::to_string_pretty(structured).unwrap_or_default()))
 }
 
-fn typed<T: DeserializeOwned>(value: &Value, render: fn(&T) -> String) -> Option<String> {
+fn typed<T: DeserializeOwned>(value: &Value, render: impl Fn(&T) -> String) -> Option<String> {
     T::deserialize(value).ok().map(|v| render(&v))
 }
 
@@ -106,30 +109,6 @@ fn or_dash<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
 fn duration(secs: u64) -> String {
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
-}
-
-fn km(metres: f64) -> String {
-    format!("{:.2} km", metres / 1000.0)
-}
-
-/// `mm:ss` for `secs` seconds, rounded.
-fn clock(secs: f64) -> String {
-    let secs = secs.round() as u64;
-    format!("{}:{:02}", secs / 60, secs % 60)
-}
-
-/// Pace for sports on foot and in water, speed for everything else.
-fn speed(sport: &SportType, mps: f64) -> String {
-    if mps <= 0.0 {
-        return "-".to_owned();
-    }
-    match sport.kind() {
-        Some(SportKind::Run | SportKind::TrailRun | SportKind::Walk | SportKind::Hike) => {
-            format!("{}/km", clock(1000.0 / mps))
-        }
-        Some(SportKind::Swim) => format!("{}/100m", clock(100.0 / mps)),
-        _ => format!("{:.1} km/h", mps * 3.6),
-    }
 }
 
 fn when(t: Timestamp) -> String {
@@ -210,7 +189,7 @@ fn notes(sufficiency: &str, thresholds: &[String], assumed: &[String], missing: 
     text
 }
 
-fn athlete(out: &AthleteOutput) -> String {
+fn athlete(out: &AthleteOutput, u: Units) -> String {
     let a = &out.athlete;
     let t = &a.thresholds;
     let mut text = format!("{} ({}, id {})\n", a.name, out.provider, a.id);
@@ -228,18 +207,18 @@ fn athlete(out: &AthleteOutput) -> String {
     line("resting heart rate", or_dash(t.resting_heartrate_bpm, |v| format!("{} bpm", bpm(v))));
     line("threshold heart rate", or_dash(t.threshold_heartrate_bpm, |v| format!("{} bpm", bpm(v))));
     line("FTP", or_dash(t.ftp_w, |v| format!("{v:.0} W")));
-    line("threshold pace", or_dash(t.threshold_speed_mps, |v| format!("{}/km", clock(1000.0 / v))));
-    line("swim threshold pace", or_dash(t.swim_threshold_speed_mps, |v| format!("{}/100m", clock(100.0 / v))));
+    line("threshold pace", or_dash(t.threshold_speed_mps, |v| u.pace(v)));
+    line("swim threshold pace", or_dash(t.swim_threshold_speed_mps, |v| u.swim_pace(v)));
     text
 }
 
-fn activity_row(a: &ActivitySummary) -> Vec<String> {
+fn activity_row(a: &ActivitySummary, u: Units) -> Vec<String> {
     vec![
         when(a.start_time),
         a.sport.to_string(),
-        or_dash(a.distance_m, km),
+        or_dash(a.distance_m, |d| u.distance(d)),
         duration(u64::from(a.moving_time_s)),
-        or_dash(a.average_speed_mps, |v| speed(&a.sport, v)),
+        or_dash(a.average_speed_mps, |v| u.speed(&a.sport, v)),
         or_dash(a.average_heartrate_bpm, bpm),
         or_dash(a.average_power_w, |w| format!("{w:.0} W")),
         a.id.clone(),
@@ -247,13 +226,13 @@ fn activity_row(a: &ActivitySummary) -> Vec<String> {
     ]
 }
 
-fn activities(out: &ActivitiesOutput) -> String {
+fn activities(out: &ActivitiesOutput, u: Units) -> String {
     if out.activities.is_empty() {
         return "No activities match.\n".to_owned();
     }
     let mut table = Table::new(&["START", "SPORT", "DISTANCE", "MOVING", "PACE/SPEED", "HR", "POWER", "ID", "NAME"]);
     for a in &out.activities {
-        table.row(activity_row(a));
+        table.row(activity_row(a, u));
     }
     let mut text = table.render();
     if let Some(cursor) = &out.next_cursor {
@@ -262,12 +241,12 @@ fn activities(out: &ActivitiesOutput) -> String {
     text
 }
 
-fn activity(out: &ActivityOutput) -> String {
+fn activity(out: &ActivityOutput, u: Units) -> String {
     let Activity { summary: a, description, laps, splits, best_efforts, streams } = &out.activity;
     let mut text = format!("{} — {} ({}, id {})\n", a.name, a.sport, out.provider, a.id);
     let _ = writeln!(text, "  start      {}", when(a.start_time));
     if let Some(d) = a.distance_m {
-        let _ = writeln!(text, "  distance   {}", km(d));
+        let _ = writeln!(text, "  distance   {}", u.distance(d));
     }
     let _ = writeln!(
         text,
@@ -276,10 +255,10 @@ fn activity(out: &ActivityOutput) -> String {
         duration(u64::from(a.elapsed_time_s))
     );
     if let Some(v) = a.average_speed_mps {
-        let _ = writeln!(text, "  average    {}", speed(&a.sport, v));
+        let _ = writeln!(text, "  average    {}", u.speed(&a.sport, v));
     }
     if let Some(gain) = a.elevation_gain_m {
-        let _ = writeln!(text, "  elevation  +{gain:.0} m");
+        let _ = writeln!(text, "  elevation  {}", u.height(gain, true));
     }
     if let (Some(avg), Some(max)) = (a.average_heartrate_bpm, a.max_heartrate_bpm) {
         let _ = writeln!(text, "  heart rate {} avg, {} max", bpm(avg), bpm(max));
@@ -298,9 +277,9 @@ fn activity(out: &ActivityOutput) -> String {
         for l in laps {
             table.row(vec![
                 l.index.to_string(),
-                or_dash(l.distance_m, km),
+                or_dash(l.distance_m, |d| u.distance(d)),
                 duration(u64::from(l.elapsed_time_s)),
-                or_dash(l.average_speed_mps, |v| speed(&a.sport, v)),
+                or_dash(l.average_speed_mps, |v| u.speed(&a.sport, v)),
                 or_dash(l.average_heartrate_bpm, bpm),
                 or_dash(l.average_power_w, |w| format!("{w:.0} W")),
             ]);
@@ -313,10 +292,10 @@ fn activity(out: &ActivityOutput) -> String {
         for s in splits {
             table.row(vec![
                 s.index.to_string(),
-                km(s.distance_m),
+                u.distance(s.distance_m),
                 duration(u64::from(s.moving_time_s)),
-                speed(&a.sport, s.average_speed_mps),
-                or_dash(s.elevation_change_m, |e| format!("{:+.0} m", round_to(e, 0))),
+                u.speed(&a.sport, s.average_speed_mps),
+                or_dash(s.elevation_change_m, |e| u.height(round_to(e, 0), true)),
                 or_dash(s.average_heartrate_bpm, bpm),
             ]);
         }
@@ -350,20 +329,20 @@ fn activity(out: &ActivityOutput) -> String {
     text
 }
 
-fn stats(out: &StatsOutput) -> String {
+fn stats(out: &StatsOutput, u: Units) -> String {
     let mut table = Table::new(&["PERIOD", "ACTIVITIES", "DISTANCE", "MOVING", "ELEVATION", "LOAD", "BY SPORT"]);
     for p in &out.periods {
         let by_sport: Vec<String> = p
             .by_sport
             .iter()
-            .map(|s| format!("{} {}×/{}", s.sport, s.totals.activities, km(s.totals.distance_m)))
+            .map(|s| format!("{} {}×/{}", s.sport, s.totals.activities, u.distance(s.totals.distance_m)))
             .collect();
         table.row(vec![
             format!("{} – {}", p.start, p.end),
             p.totals.activities.to_string(),
-            km(p.totals.distance_m),
+            u.distance(p.totals.distance_m),
             duration(p.totals.moving_time_s),
-            format!("{:.0} m", p.totals.elevation_gain_m),
+            u.height(p.totals.elevation_gain_m, false),
             load_figure(p.totals.training_load),
             by_sport.join(", "),
         ]);
@@ -424,10 +403,8 @@ mod tests {
     fn durations_and_paces_read_like_a_training_log() {
         assert_eq!(duration(3723), "1:02:03");
         assert_eq!(duration(427), "7:07");
-        assert_eq!(speed(&SportKind::Run.into(), 1000.0 / 300.0), "5:00/km");
-        assert_eq!(speed(&SportKind::Swim.into(), 1.0), "1:40/100m");
-        assert_eq!(speed(&SportKind::Ride.into(), 10.0), "36.0 km/h");
-        assert_eq!(speed(&SportType::Other("Kitesurf".into()), 10.0), "36.0 km/h");
+        let kitesurf = pierre_shared::model::SportType::Other("Kitesurf".into());
+        assert_eq!(Units::Metric.speed(&kitesurf, 10.0), "36.0 km/h");
     }
 
     #[test]
@@ -439,7 +416,7 @@ mod tests {
 
     #[test]
     fn unknown_results_fall_back_to_json() {
-        let text = result("get_something_new", &serde_json::json!({"a": 1}));
+        let text = result("get_something_new", &serde_json::json!({"a": 1}), Units::Metric);
         assert_eq!(text, "{\n  \"a\": 1\n}\n");
     }
 }

@@ -5,7 +5,7 @@
 use pierre_shared::analysis::zones::{ZoneKind, ZoneSet};
 use serde_json::Value;
 
-use super::{Table, clock};
+use super::{Table, Units};
 use crate::tools::settings::{SetSettingsOutput, SettingsOutput, ZonesOutput};
 
 pub(super) fn settings(out: &SettingsOutput) -> String {
@@ -33,10 +33,10 @@ pub(super) fn set_settings(out: &SetSettingsOutput) -> String {
     text
 }
 
-pub(super) fn zones(out: &ZonesOutput) -> String {
+pub(super) fn zones(out: &ZonesOutput, u: Units) -> String {
     let mut text = String::new();
     for set in &out.zones {
-        text.push_str(&zone_set(set));
+        text.push_str(&zone_set(set, u));
         text.push('\n');
     }
     for line in &out.missing {
@@ -45,7 +45,7 @@ pub(super) fn zones(out: &ZonesOutput) -> String {
     text
 }
 
-fn zone_set(set: &ZoneSet) -> String {
+fn zone_set(set: &ZoneSet, u: Units) -> String {
     let kind = match set.kind {
         ZoneKind::HeartRate => "Heart rate",
         ZoneKind::Power => "Power",
@@ -58,21 +58,20 @@ fn zone_set(set: &ZoneSet) -> String {
     for z in &set.zones {
         table.row(vec![
             z.name.clone(),
-            bound(set.kind, z.low),
-            z.high.map_or_else(|| "-".to_owned(), |h| bound(set.kind, h)),
+            bound(set.kind, z.low, u),
+            z.high.map_or_else(|| "-".to_owned(), |h| bound(set.kind, h, u)),
         ]);
     }
     text.push_str(&table.render());
     text
 }
 
-/// A zone bound: bpm and watts as whole numbers, speeds as a pace per km.
-fn bound(kind: ZoneKind, value: f64) -> String {
+/// A zone bound: bpm and watts as whole numbers, speeds as a running pace.
+fn bound(kind: ZoneKind, value: f64, u: Units) -> String {
     match kind {
         ZoneKind::HeartRate => format!("{value:.0} bpm"),
         ZoneKind::Power => format!("{value:.0} W"),
-        ZoneKind::Pace if value > 0.0 => format!("{}/km", clock(1000.0 / value)),
-        ZoneKind::Pace => "-".to_owned(),
+        ZoneKind::Pace => u.pace(value),
     }
 }
 
@@ -101,7 +100,7 @@ mod tests {
             "missing": ["No LTHR: % LTHR zones need one."]
         }))
         .unwrap();
-        let text = zones(&out);
+        let text = zones(&out, Units::Metric);
         assert!(text.contains("Power zones (coggan; from ftp_w 250)"), "{text}");
         assert!(text.contains("Z7    375 W  -"), "{text}");
         assert!(text.contains("Z2    5:00/km  4:10/km"), "{text}");
