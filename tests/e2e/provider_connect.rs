@@ -368,17 +368,29 @@ fn login_without_a_provider_connects_synthetic_and_lists_the_rest() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("synthetic is already connected"), "{text}");
-    assert!(text.contains("PIERRE_FITBIT_CLIENT_ID"), "{text}");
+    assert!(text.contains("PIERRE_STRAVA_CLIENT_ID"), "{text}");
+    assert!(text.contains("Fitbit's Web API was switched off"), "{text}");
     assert!(text.contains("pierre-authd apps set whoop"), "{text}");
 }
 
 // The strict fake itself: what later OAuth and API tests rely on.
 
+/// A listener on a free port below the kernel's ephemeral range (32768 and up by default), for
+/// tests that free a port and expect to bind it again: no `bind(0)` elsewhere in the suite (every
+/// daemon's listeners use port 0) can be handed that port in between.
+fn low_port() -> std::net::TcpListener {
+    let start = 20_000 + u16::try_from(std::process::id() % 6_000).unwrap_or(0);
+    (start..32_000)
+        .chain(20_000..start)
+        .find_map(|p| std::net::TcpListener::bind(("127.0.0.1", p)).ok())
+        .expect("no free port from 20000 to 31999")
+}
+
 #[test]
 fn a_busy_callback_port_does_not_stop_the_daemon_and_begin_says_what_to_do() {
     let home = TestHome::new();
     let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
-    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let squatter = low_port();
     let port = squatter.local_addr().unwrap().port().to_string();
     let mut cmd = home.command("pierre-authd");
     cmd.arg("serve");
@@ -402,7 +414,7 @@ fn a_busy_callback_port_does_not_stop_the_daemon_and_begin_says_what_to_do() {
 fn a_configured_redirect_uri_and_callback_port_are_used_as_given() {
     let home = TestHome::new();
     let fake = FakeProvider::start("strava", &[ALICE_ACCOUNT]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = low_port().local_addr().unwrap().port();
     let redirect = format!("http://localhost:{port}/api/oauth/callback/strava");
     let port_text = port.to_string();
     let (_daemon, bound) = start_daemon(
