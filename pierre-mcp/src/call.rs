@@ -8,6 +8,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use pierre_shared::model::settings::SettingField;
+use pierre_shared::protocol::{NoParams, SettingsGet};
 use rmcp::model::{CallToolRequestParams, JsonObject, Tool};
 use rmcp::service::{RoleClient, RunningService, ServiceError};
 use rmcp::{ServiceExt, serve_server};
@@ -15,6 +17,7 @@ use serde_json::Value;
 
 use crate::cli::{CallArgs, TextFormat, ToolsArgs};
 use crate::config::Config;
+use crate::daemon::DaemonLink;
 use crate::render;
 use crate::server::PierreServer;
 
@@ -104,7 +107,7 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     // The readable output follows the athlete's `units` setting.
     let readable = !args.json && args.format.is_none();
     let units = match &result {
-        Ok(answer) if readable && answer.is_error != Some(true) => units(&client).await,
+        Ok(answer) if readable && answer.is_error != Some(true) => units(config).await,
         _ => render::Units::Metric,
     };
     let _ = client.cancel().await;
@@ -131,14 +134,13 @@ pub async fn call(args: &CallArgs, config: &Config) -> Result<ExitCode, CallErro
     Ok(ExitCode::SUCCESS)
 }
 
-/// The athlete's `units` setting (get_athlete_settings), metric when it
-/// cannot be read: a failure here must not hide the answer itself.
-async fn units(client: &Client) -> render::Units {
-    let request = CallToolRequestParams::new("get_athlete_settings");
-    let Ok(result) = client.call_tool(request).await else { return render::Units::Metric };
-    let text = result.content.iter().find_map(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
-    let settings = result.structured_content.unwrap_or_else(|| decode_text(&text));
-    render::Units::from_setting(settings.pointer("/settings/units/value").and_then(|v| v.as_str()))
+/// The athlete's `units` setting, read from the daemon (`settings.get`: one
+/// socket call, no provider request); metric when it cannot be read, since
+/// a failure here must not hide the answer itself.
+async fn units(config: &Config) -> render::Units {
+    let link = DaemonLink::new(config.link.clone());
+    let Ok(got) = link.call::<SettingsGet>(NoParams {}).await else { return render::Units::Metric };
+    render::Units::from_setting(got.settings.get(&SettingField::Units).and_then(|s| s.value.as_str()))
 }
 
 /// The data of a compact-mode text block (JSON or TOON); text that is
